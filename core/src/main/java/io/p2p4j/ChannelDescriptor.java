@@ -1,0 +1,103 @@
+package io.p2p4j;
+
+/**
+ * One logical channel of a connection: its id, its share of the bandwidth and its limits.
+ *
+ * <p>Priorities are relative: under saturation, channels get bytes in proportion to their
+ * priorities. The defaults are CometBFT v0.38's: send queue capacity 1 message, receive buffer
+ * 4,096 bytes (the initial size of the reassembly buffer, which grows on demand), receive message
+ * capacity 22,020,096 bytes (21 MiB, the largest message accepted on the channel).
+ *
+ * @param id                  the channel id, the same on both ends (0x00 is PEX)
+ * @param priority            relative priority, at least 1
+ * @param sendQueueCapacity   how many whole messages may wait to be sent, at least 1
+ * @param recvBufferCapacity  initial reassembly buffer size in bytes, at least 1
+ * @param recvMessageCapacity largest message accepted from the peer, in bytes, at least 1
+ */
+public record ChannelDescriptor(
+        byte id, int priority, int sendQueueCapacity, int recvBufferCapacity, int recvMessageCapacity) {
+
+    /** CometBFT's default send queue capacity: one message. */
+    public static final int DEFAULT_SEND_QUEUE_CAPACITY = 1;
+    /** CometBFT's default initial reassembly buffer: 4,096 bytes. */
+    public static final int DEFAULT_RECV_BUFFER_CAPACITY = 4096;
+    /** CometBFT's default largest message: 22,020,096 bytes (21 MiB). */
+    public static final int DEFAULT_RECV_MESSAGE_CAPACITY = 22_020_096;
+
+    /** Validates the fields. @throws IllegalArgumentException naming the field that is wrong */
+    public ChannelDescriptor {
+        requirePositive("priority", priority, id);
+        requirePositive("sendQueueCapacity", sendQueueCapacity, id);
+        requirePositive("recvBufferCapacity", recvBufferCapacity, id);
+        requirePositive("recvMessageCapacity", recvMessageCapacity, id);
+    }
+
+    /** A channel with the given priority and CometBFT's defaults for everything else. */
+    public static ChannelDescriptor of(byte id, int priority) {
+        return builder(id).priority(priority).build();
+    }
+
+    /** A builder starting from CometBFT's defaults and priority 1. */
+    public static Builder builder(byte id) {
+        return new Builder(id);
+    }
+
+    /** The id as an unsigned number, 0 to 255. */
+    public int unsignedId() {
+        return Byte.toUnsignedInt(id);
+    }
+
+    /** The id in the form used in logs and errors, such as {@code 0x20}. */
+    public static String format(int channelId) {
+        return String.format("0x%02x", channelId);
+    }
+
+    private static void requirePositive(String field, int value, byte id) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(
+                    "channel " + format(Byte.toUnsignedInt(id)) + ": " + field + " must be positive, got " + value);
+        }
+    }
+
+    /** Builds a {@link ChannelDescriptor}; not thread-safe. */
+    public static final class Builder {
+        private final byte id;
+        private int priority = 1;
+        private int sendQueueCapacity = DEFAULT_SEND_QUEUE_CAPACITY;
+        private int recvBufferCapacity = DEFAULT_RECV_BUFFER_CAPACITY;
+        private int recvMessageCapacity = DEFAULT_RECV_MESSAGE_CAPACITY;
+
+        private Builder(byte id) {
+            this.id = id;
+        }
+
+        /** Relative priority (default 1). */
+        public Builder priority(int priority) {
+            this.priority = priority;
+            return this;
+        }
+
+        /** Messages that may wait to be sent (default 1). */
+        public Builder sendQueueCapacity(int capacity) {
+            this.sendQueueCapacity = capacity;
+            return this;
+        }
+
+        /** Initial reassembly buffer in bytes (default 4,096). */
+        public Builder recvBufferCapacity(int capacity) {
+            this.recvBufferCapacity = capacity;
+            return this;
+        }
+
+        /** Largest message accepted, in bytes (default 22,020,096). */
+        public Builder recvMessageCapacity(int capacity) {
+            this.recvMessageCapacity = capacity;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if a field is not positive */
+        public ChannelDescriptor build() {
+            return new ChannelDescriptor(id, priority, sendQueueCapacity, recvBufferCapacity, recvMessageCapacity);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.p2p4j.conn;
+
+import io.netty.buffer.ByteBuf;
+import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
+import java.util.Arrays;
+
+/**
+ * One channel of a connection: its send queue, the message being cut into packets, the
+ * scheduler's recently-sent count, and the reassembly of incoming packets. Everything but the
+ * queue and the counters is touched only on the connection's event loop.
+ */
+final class ChannelState {
+    final ChannelDescriptor descriptor;
+    final int id;
+    final SendQueue queue;
+    private final int payloadLimit;
+
+    // Sending (event loop only).
+    private byte[] sending;
+    private int sendingOffset;
+    /** Bytes written recently, decayed by the scheduler; the numerator of the priority ratio. */
+    long recentlySent;
+
+    // Receiving (event loop only). The buffer is allocated on the first multi-packet message.
+    private byte[] recvBuf;
+    private int recvLen;
+
+    // Counters: written on the event loop, read anywhere.
+    volatile long bytesSent;
+    volatile long messagesSent;
+    volatile long bytesReceived;
+    volatile long messagesReceived;
+
+    ChannelState(ChannelDescriptor descriptor, int maxPayload) {
+        this.descriptor = descriptor;
+        this.id = descriptor.unsignedId();
+        this.queue = new SendQueue(descriptor.sendQueueCapacity());
+        this.payloadLimit = PacketCodec.payloadLimit(id, maxPayload);
+    }
+
+    /** True if a message is being sent or waits in the queue. */
+    boolean hasPending() {
+        return sending != null || !queue.isEmpty();
+    }
+
+    /**
+     * Writes the next packet of this channel into {@code out}: the next piece of the current
+     * message, taking a new message from the queue if needed. Returns the bytes written, or 0 if
+     * there was nothing to send.
+     */
+    int writeNextPacket(ByteBuf out) {
+        if (sending == null) {
+            sending = queue.poll();
+            sendingOffset = 0;
+            if (sending == null) {
+                return 0;
+            }
+        }
+        int chunk = Math.min(payloadLimit, sending.length - sendingOffset);
+        boolean eof = sendingOffset + chunk == sending.length;
+        int written = PacketCodec.writePacketMsg(out, id, eof, sending, sendingOffset, chunk);
+        sendingOffset += chunk;
+        if (eof) {
+            sending = null;
+            messagesSent++;
+        }
+        recentlySent += written;
+        bytesSent += written;
+        return written;
+    }
+
+    /** Upper bound of the bytes the next {@link #writeNextPacket} call writes. */
+    int maxPacketBytes() {
+        return PacketCodec.delimitedSize(id, true, payloadLimit);
+    }
+
+    /**
+     * Adds a packet's data to the message being reassembled. Returns the whole message when
+     * {@code eof} is set, else null.
+     *
+     * @throws MessageTooLargeException if the message would exceed the channel's capacity
+     */
+    byte[] receivePacket(com.google.protobuf.ByteString data, boolean eof, int packetBytes)
+            throws MessageTooLargeException {
+        int len = data.size();
+        long total = (long) recvLen + len;
+        if (total > descriptor.recvMessageCapacity()) {
+            throw new MessageTooLargeException("message of at least " + total + " bytes over the channel "
+                    + ChannelDescriptor.format(id) + " limit of " + descriptor.recvMessageCapacity() + " bytes");
+        }
+        bytesReceived += packetBytes;
+        byte[] message;
+        if (recvLen == 0 && eof) {
+            message = data.toByteArray(); // the common single-packet message: no reassembly buffer
+        } else {
+            ensureRecvCapacity((int) total);
+            data.copyTo(recvBuf, recvLen);
+            recvLen = (int) total;
+            if (!eof) {
+                return null;
+            }
+            message = Arrays.copyOf(recvBuf, recvLen);
+            recvLen = 0;
+            if (recvBuf.length > descriptor.recvBufferCapacity()) {
+                recvBuf = null; // do not keep a large buffer for an idle channel
+            }
+        }
+        messagesReceived++;
+        return message;
+    }
+
+    /** Bytes held for a message being reassembled. */
+    int reassemblyBytes() {
+        return recvLen;
+    }
+
+    /** Drops what is being sent or reassembled; the connection is over. */
+    void release() {
+        sending = null;
+        recvBuf = null;
+        recvLen = 0;
+        queue.close();
+    }
+
+    private void ensureRecvCapacity(int needed) {
+        if (recvBuf == null) {
+            recvBuf = new byte[Math.max(needed, Math.min(descriptor.recvBufferCapacity(),
+                    descriptor.recvMessageCapacity()))];
+        } else if (recvBuf.length < needed) {
+            long grown = Math.max(needed, (long) recvBuf.length * 2);
+            recvBuf = Arrays.copyOf(recvBuf, (int) Math.min(grown, descriptor.recvMessageCapacity()));
+        }
+    }
+}

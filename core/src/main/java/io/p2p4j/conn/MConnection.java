@@ -1,0 +1,282 @@
+package io.p2p4j.conn;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.p2p4j.ChannelDescriptor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Many logical channels over one Netty channel, as CometBFT's MConnection: each message is cut
+ * into packets of at most {@link MConnectionConfig#maxPacketMsgPayloadSize()} bytes, the channel
+ * with the lowest recently-sent/priority ratio sends next, the receiver reassembles messages per
+ * channel and hands each whole message to the {@link Receiver}. Pings keep the connection alive;
+ * send and receive rates are limited by token buckets.
+ *
+ * <p><b>Threading.</b> {@link #send}, {@link #trySend}, {@link #status} and {@link #close} may be
+ * called from any thread. All connection state lives on the channel's event loop, and the
+ * {@link Receiver} and the error handler are called there: they must not block (the peer layer
+ * puts a mailbox in front of user code). Use {@link #pauseReading()} to hold the peer back while
+ * a consumer catches up.
+ *
+ * <p><b>Ending.</b> The connection ends on the first error (the error handler is then called
+ * exactly once with an {@link MConnectionException} or the socket's exception) or on
+ * {@link #close()} (no error reported). Either way the Netty channel is closed, waiting senders
+ * return false, and queued messages are dropped.
+ */
+public final class MConnection implements AutoCloseable {
+
+    /** Receives whole messages, on the event loop. An exception thrown ends the connection. */
+    @FunctionalInterface
+    public interface Receiver {
+        void receive(byte channelId, byte[] message) throws Exception;
+    }
+
+    private final Channel channel;
+    private final MConnectionConfig config;
+    private final ChannelState[] byId = new ChannelState[256];
+    private final List<ChannelState> ordered;
+    private final MConnectionHandler handler;
+    private final Consumer<Throwable> onError;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final long sendTimeoutNanos;
+    private final long startNanos = System.nanoTime();
+
+    private MConnection(Builder b) {
+        this.channel = b.channel;
+        this.config = b.config;
+        this.onError = b.onError;
+        this.sendTimeoutNanos = SendQueue.toNanos(config.sendTimeout());
+        List<ChannelState> states = new ArrayList<>(b.channels.size());
+        for (ChannelDescriptor descriptor : b.channels) {
+            int id = descriptor.unsignedId();
+            if (byId[id] != null) {
+                throw new IllegalArgumentException("channel " + ChannelDescriptor.format(id) + " registered twice");
+            }
+            ChannelState state = new ChannelState(descriptor, config.maxPacketMsgPayloadSize());
+            byId[id] = state;
+            states.add(state);
+        }
+        this.ordered = List.copyOf(states);
+        this.handler = new MConnectionHandler(this, byId, ordered, config, b.receiver);
+    }
+
+    /** Starts building a connection over an active Netty channel. */
+    public static Builder builder(Channel channel) {
+        return new Builder(channel);
+    }
+
+    /**
+     * Queues a message, waiting up to the send timeout for room in the channel's queue.
+     * The connection takes the array: do not change it afterwards.
+     *
+     * @return true once queued (not yet sent); false on timeout, for an unknown channel, or
+     *         when the connection has stopped (also while waiting)
+     */
+    public boolean send(byte channelId, byte[] message) {
+        Objects.requireNonNull(message, "message");
+        ChannelState state = byId[Byte.toUnsignedInt(channelId)];
+        if (state == null || stopped.get()) {
+            return false;
+        }
+        if (!state.queue.offer(message, sendTimeoutNanos)) {
+            return false;
+        }
+        handler.wake();
+        return true;
+    }
+
+    /**
+     * Queues a message if its channel's queue has room now; never blocks. The connection takes
+     * the array: do not change it afterwards.
+     *
+     * @return true once queued; false if the queue is full, the channel unknown, or the
+     *         connection stopped
+     */
+    public boolean trySend(byte channelId, byte[] message) {
+        Objects.requireNonNull(message, "message");
+        ChannelState state = byId[Byte.toUnsignedInt(channelId)];
+        if (state == null || stopped.get()) {
+            return false;
+        }
+        if (!state.queue.tryOffer(message)) {
+            return false;
+        }
+        handler.wake();
+        return true;
+    }
+
+    /** True if messages can be queued on this channel right now (a hint; races with senders). */
+    public boolean canSend(byte channelId) {
+        ChannelState state = byId[Byte.toUnsignedInt(channelId)];
+        return state != null && !stopped.get()
+                && state.queue.size() < state.descriptor.sendQueueCapacity();
+    }
+
+    /** True until the connection ends. */
+    public boolean isRunning() {
+        return !stopped.get();
+    }
+
+    /** The channels of this connection, in registration order. */
+    public List<ChannelDescriptor> channels() {
+        return ordered.stream().map(s -> s.descriptor).toList();
+    }
+
+    /** The underlying Netty channel. */
+    public Channel channel() {
+        return channel;
+    }
+
+    /** The settings of this connection. */
+    public MConnectionConfig config() {
+        return config;
+    }
+
+    /** A snapshot of the traffic per channel. Thread-safe; counters may be a moment apart. */
+    public ConnectionStatus status() {
+        List<ChannelStatus> channels = new ArrayList<>(ordered.size());
+        long sent = 0;
+        long received = 0;
+        for (ChannelState s : ordered) {
+            channels.add(new ChannelStatus(s.id, s.descriptor.priority(), s.queue.size(),
+                    s.descriptor.sendQueueCapacity(), s.recentlySent, s.bytesSent, s.messagesSent,
+                    s.bytesReceived, s.messagesReceived, handler.sendRate(s), handler.recvRate(s)));
+            sent += s.bytesSent;
+            received += s.bytesReceived;
+        }
+        return new ConnectionStatus(Duration.ofNanos(System.nanoTime() - startNanos), handler.totalSendRate(),
+                handler.totalRecvRate(), sent, received, channels);
+    }
+
+    /** Stops reading from the peer until {@link #resumeReading()}; for a consumer that is behind. */
+    public void pauseReading() {
+        channel.eventLoop().execute(handler::pauseForConsumer);
+    }
+
+    /** Resumes reading after {@link #pauseReading()}. */
+    public void resumeReading() {
+        channel.eventLoop().execute(handler::resumeForConsumer);
+    }
+
+    /**
+     * Ends the connection without reporting an error: closes the Netty channel, wakes waiting
+     * senders (they return false) and drops queued messages. Idempotent; does not block.
+     */
+    @Override
+    public void close() {
+        stop(null);
+    }
+
+    /** Ends the connection because of {@code cause}, reporting it once to the error handler. */
+    void fail(Throwable cause) {
+        stop(cause);
+    }
+
+    private void stop(Throwable cause) {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        for (ChannelState state : ordered) {
+            state.queue.close();
+        }
+        if (channel.eventLoop().inEventLoop()) {
+            finish(cause);
+        } else {
+            channel.eventLoop().execute(() -> finish(cause));
+        }
+    }
+
+    private void finish(Throwable cause) {
+        handler.stopTimers();
+        for (ChannelState state : ordered) {
+            state.release();
+        }
+        channel.close();
+        if (cause != null) {
+            onError.accept(cause);
+        }
+    }
+
+    private void start(Builder b) {
+        Runnable install = () -> {
+            ChannelPipeline pipeline = channel.pipeline();
+            ReadGate gate = handler.readGate();
+            if (config.recvRate() > 0) {
+                pipeline.addLast("mconn-recv-rate", new ReceiveRateLimiter(
+                        new TokenBucket(config.recvRate(), System::nanoTime), gate));
+            }
+            pipeline.addLast("mconn-decoder", new PacketDecoder(config.maxPacketSize()));
+            pipeline.addLast("mconn", handler);
+            channel.config().setAutoRead(true);
+        };
+        if (channel.eventLoop().inEventLoop()) {
+            install.run();
+        } else {
+            channel.eventLoop().execute(install);
+        }
+    }
+
+    /** Builds and starts an {@link MConnection}. Not thread-safe. */
+    public static final class Builder {
+        private final Channel channel;
+        private final List<ChannelDescriptor> channels = new ArrayList<>();
+        private MConnectionConfig config = MConnectionConfig.defaults();
+        private Receiver receiver = (id, msg) -> { };
+        private Consumer<Throwable> onError = e -> { };
+
+        private Builder(Channel channel) {
+            this.channel = Objects.requireNonNull(channel, "channel");
+        }
+
+        /** Adds channels, in order of registration (ties in the scheduler go to the first). */
+        public Builder channels(List<ChannelDescriptor> descriptors) {
+            channels.addAll(descriptors);
+            return this;
+        }
+
+        /** Adds one channel. */
+        public Builder channel(ChannelDescriptor descriptor) {
+            channels.add(descriptor);
+            return this;
+        }
+
+        /** Settings (default {@link MConnectionConfig#defaults()}). */
+        public Builder config(MConnectionConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** Called on the event loop with each whole message. */
+        public Builder onReceive(Receiver receiver) {
+            this.receiver = Objects.requireNonNull(receiver, "receiver");
+            return this;
+        }
+
+        /** Called once, on the event loop, with the reason the connection ended. */
+        public Builder onError(Consumer<Throwable> onError) {
+            this.onError = Objects.requireNonNull(onError, "onError");
+            return this;
+        }
+
+        /**
+         * Adds the connection's handlers at the end of the channel's pipeline and starts it,
+         * turning auto-read on. Create the channel with auto-read off so that nothing is read
+         * before the handlers are in place.
+         *
+         * @throws IllegalArgumentException if there are no channels or one id is registered twice
+         */
+        public MConnection start() {
+            if (channels.isEmpty()) {
+                throw new IllegalArgumentException("an MConnection needs at least one channel");
+            }
+            MConnection connection = new MConnection(this);
+            connection.start(this);
+            return connection;
+        }
+    }
+}

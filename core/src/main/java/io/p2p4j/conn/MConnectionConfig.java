@@ -1,0 +1,129 @@
+package io.p2p4j.conn;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of one {@link MConnection}. {@link #defaults()} gives CometBFT v0.38's values; each
+ * {@code with…} method returns a copy with one field changed.
+ *
+ * @param sendRate                 bytes per second the connection may send; 0 or less is unlimited
+ *                                 (default 5,120,000, CometBFT's {@code p2p.send_rate})
+ * @param recvRate                 bytes per second the connection reads; 0 or less is unlimited
+ *                                 (default 5,120,000, CometBFT's {@code p2p.recv_rate})
+ * @param maxPacketMsgPayloadSize  largest data part of one packet (default 1,024); the receiver
+ *                                 rejects packets larger than this allows
+ * @param flushThrottle            longest time a written packet may wait before it is flushed
+ *                                 under {@link FlushPolicy#THROTTLED} (default 100 ms, CometBFT v0.38)
+ * @param flushPolicy              when written packets are pushed to the socket (default
+ *                                 {@link FlushPolicy#WHEN_DRAINED})
+ * @param pingInterval             time between keepalive pings (default 60 s)
+ * @param pongTimeout              how long to wait for the pong (default 45 s); must be shorter than
+ *                                 the ping interval
+ * @param sendTimeout              how long {@link MConnection#send} waits for room (default 10 s)
+ */
+public record MConnectionConfig(
+        long sendRate,
+        long recvRate,
+        int maxPacketMsgPayloadSize,
+        Duration flushThrottle,
+        FlushPolicy flushPolicy,
+        Duration pingInterval,
+        Duration pongTimeout,
+        Duration sendTimeout) {
+
+    /** When packets written to the connection are flushed to the socket. */
+    public enum FlushPolicy {
+        /**
+         * Flush as soon as the writer has nothing more to send right now, or has 64 KiB
+         * unflushed: an idle connection delivers a lone message at once, a busy one writes large
+         * batches. The default.
+         */
+        WHEN_DRAINED,
+        /**
+         * CometBFT's policy: flush when the flush throttle expires after the first unflushed
+         * packet, or when 64 KiB are unflushed. Adds up to the throttle to every message.
+         */
+        THROTTLED
+    }
+
+    /** Validates the settings. @throws IllegalArgumentException naming what is wrong */
+    public MConnectionConfig {
+        Objects.requireNonNull(flushThrottle, "flushThrottle");
+        Objects.requireNonNull(flushPolicy, "flushPolicy");
+        Objects.requireNonNull(pingInterval, "pingInterval");
+        Objects.requireNonNull(pongTimeout, "pongTimeout");
+        Objects.requireNonNull(sendTimeout, "sendTimeout");
+        if (maxPacketMsgPayloadSize < 1) {
+            throw new IllegalArgumentException("maxPacketMsgPayloadSize must be positive, got " + maxPacketMsgPayloadSize);
+        }
+        requirePositive("flushThrottle", flushThrottle);
+        requirePositive("pingInterval", pingInterval);
+        requirePositive("pongTimeout", pongTimeout);
+        if (sendTimeout.isNegative()) {
+            throw new IllegalArgumentException("sendTimeout must not be negative, got " + sendTimeout);
+        }
+        if (pongTimeout.compareTo(pingInterval) >= 0) {
+            throw new IllegalArgumentException("pongTimeout (" + pongTimeout.toMillis()
+                    + " ms) must be shorter than pingInterval (" + pingInterval.toMillis() + " ms)");
+        }
+    }
+
+    /** CometBFT v0.38's defaults, with the {@link FlushPolicy#WHEN_DRAINED} flush policy. */
+    public static MConnectionConfig defaults() {
+        return new MConnectionConfig(5_120_000, 5_120_000, 1024, Duration.ofMillis(100), FlushPolicy.WHEN_DRAINED,
+                Duration.ofSeconds(60), Duration.ofSeconds(45), Duration.ofSeconds(10));
+    }
+
+    /** A copy with rate limits off in both directions, as benchmarks use. */
+    public MConnectionConfig unlimited() {
+        return withSendRate(0).withRecvRate(0);
+    }
+
+    public MConnectionConfig withSendRate(long bytesPerSecond) {
+        return new MConnectionConfig(bytesPerSecond, recvRate, maxPacketMsgPayloadSize, flushThrottle, flushPolicy,
+                pingInterval, pongTimeout, sendTimeout);
+    }
+
+    public MConnectionConfig withRecvRate(long bytesPerSecond) {
+        return new MConnectionConfig(sendRate, bytesPerSecond, maxPacketMsgPayloadSize, flushThrottle, flushPolicy,
+                pingInterval, pongTimeout, sendTimeout);
+    }
+
+    public MConnectionConfig withMaxPacketMsgPayloadSize(int bytes) {
+        return new MConnectionConfig(sendRate, recvRate, bytes, flushThrottle, flushPolicy,
+                pingInterval, pongTimeout, sendTimeout);
+    }
+
+    public MConnectionConfig withFlushThrottle(Duration throttle) {
+        return new MConnectionConfig(sendRate, recvRate, maxPacketMsgPayloadSize, throttle, flushPolicy,
+                pingInterval, pongTimeout, sendTimeout);
+    }
+
+    public MConnectionConfig withFlushPolicy(FlushPolicy policy) {
+        return new MConnectionConfig(sendRate, recvRate, maxPacketMsgPayloadSize, flushThrottle, policy,
+                pingInterval, pongTimeout, sendTimeout);
+    }
+
+    /** A copy with both keepalive timings changed (validated together). */
+    public MConnectionConfig withKeepalive(Duration pingInterval, Duration pongTimeout) {
+        return new MConnectionConfig(sendRate, recvRate, maxPacketMsgPayloadSize, flushThrottle, flushPolicy,
+                pingInterval, pongTimeout, sendTimeout);
+    }
+
+    public MConnectionConfig withSendTimeout(Duration timeout) {
+        return new MConnectionConfig(sendRate, recvRate, maxPacketMsgPayloadSize, flushThrottle, flushPolicy,
+                pingInterval, pongTimeout, timeout);
+    }
+
+    /** Largest encoded packet (without its length prefix) the receiver accepts: 1,034 by default. */
+    public int maxPacketSize() {
+        return PacketCodec.maxPacketSize(maxPacketMsgPayloadSize);
+    }
+
+    private static void requirePositive(String name, Duration d) {
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + d);
+        }
+    }
+}

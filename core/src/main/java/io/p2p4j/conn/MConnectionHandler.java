@@ -1,0 +1,407 @@
+package io.p2p4j.conn;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.MConnectionConfig.FlushPolicy;
+import io.p2p4j.conn.MConnectionException.ConnectionClosedException;
+import io.p2p4j.conn.MConnectionException.PongTimeoutException;
+import io.p2p4j.conn.MConnectionException.UnknownChannelException;
+import io.p2p4j.proto.Packet;
+import io.p2p4j.proto.PacketMsg;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The event-loop side of an {@link MConnection}: writes packets in batches chosen by the
+ * {@link ChannelScheduler} while the socket takes them, flushes by the flush policy, reassembles
+ * and delivers incoming messages, answers pings and sends its own, and keeps the statistics.
+ */
+final class MConnectionHandler extends ChannelInboundHandlerAdapter {
+    /** Bytes of packets gathered into one buffer before it is written. */
+    static final int BATCH_BYTES = 64 * 1024;
+    /** Unflushed bytes that force a flush whatever the policy. */
+    static final int FLUSH_BYTES = 64 * 1024;
+    /** Bytes written in one turn of the event loop before yielding to other work. */
+    static final int BYTES_PER_TURN = 256 * 1024;
+    /** Interval of the decay of recently-sent counts and of the rate statistics (CometBFT: 2 s). */
+    static final long STATS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final MConnection connection;
+    private final ChannelState[] byId;
+    private final List<ChannelState> ordered;
+    private final MConnectionConfig config;
+    private final MConnection.Receiver receiver;
+    private final ChannelScheduler scheduler;
+    private final TokenBucket sendBucket;
+    private final EventLoop eventLoop;
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final Runnable writeTask = this::onWake;
+
+    private ChannelHandlerContext ctx;
+    private ReadGate readGate;
+    private int unflushed;
+    private boolean rateRetryScheduled;
+    private ScheduledFuture<?> flushTimer;
+    private ScheduledFuture<?> pingTimer;
+    private ScheduledFuture<?> pongTimer;
+    private ScheduledFuture<?> statsTimer;
+    private boolean pongOwed;
+    private boolean timersStarted;
+
+    // Rate statistics, written at each statistics tick on the event loop.
+    private long[] lastSent;
+    private long[] lastReceived;
+    private volatile long[] sendRates;
+    private volatile long[] recvRates;
+    private long lastStatsNanos;
+
+    MConnectionHandler(MConnection connection, ChannelState[] byId, List<ChannelState> ordered,
+            MConnectionConfig config, MConnection.Receiver receiver) {
+        this.connection = connection;
+        this.byId = byId;
+        this.ordered = ordered;
+        this.config = config;
+        this.receiver = receiver;
+        this.scheduler = new ChannelScheduler(ordered);
+        this.sendBucket = new TokenBucket(config.sendRate(), System::nanoTime);
+        this.eventLoop = connection.channel().eventLoop();
+        this.readGate = new ReadGate(connection.channel());
+        int n = ordered.size();
+        this.lastSent = new long[n];
+        this.lastReceived = new long[n];
+        this.sendRates = new long[n];
+        this.recvRates = new long[n];
+    }
+
+    ReadGate readGate() {
+        return readGate;
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            startTimers();
+        }
+        writePending();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        startTimers();
+        ctx.fireChannelActive();
+    }
+
+    private void startTimers() {
+        if (timersStarted || !connection.isRunning()) {
+            return;
+        }
+        timersStarted = true;
+        long ping = config.pingInterval().toNanos();
+        pingTimer = eventLoop.scheduleAtFixedRate(this::sendPing, ping, ping, TimeUnit.NANOSECONDS);
+        lastStatsNanos = System.nanoTime();
+        statsTimer = eventLoop.scheduleAtFixedRate(this::updateStats, STATS_INTERVAL_NANOS, STATS_INTERVAL_NANOS,
+                TimeUnit.NANOSECONDS);
+    }
+
+    void stopTimers() {
+        cancel(pingTimer);
+        cancel(pongTimer);
+        cancel(statsTimer);
+        cancel(flushTimer);
+        pingTimer = pongTimer = statsTimer = flushTimer = null;
+    }
+
+    private static void cancel(ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        connection.fail(new ConnectionClosedException("connection closed by the peer", null));
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable reason = cause;
+        if (cause instanceof DecoderException && cause.getCause() != null) {
+            reason = cause.getCause();
+        }
+        if (!(reason instanceof MConnectionException) && reason instanceof IOException io) {
+            reason = new ConnectionClosedException("connection failed: " + io.getMessage(), io);
+        }
+        connection.fail(reason);
+    }
+
+    // ---- reading ---------------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (!(msg instanceof Packet packet)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (!connection.isRunning()) {
+            return; // nothing is delivered after the connection ended
+        }
+        switch (packet.getSumCase()) {
+            case PACKET_PING -> sendPong();
+            case PACKET_PONG -> {
+                cancel(pongTimer);
+                pongTimer = null;
+            }
+            case PACKET_MSG -> receiveMsg(packet.getPacketMsg());
+            default -> throw new IllegalStateException("decoder passed a packet with no type");
+        }
+    }
+
+    private void receiveMsg(PacketMsg msg) throws MConnectionException {
+        int id = msg.getChannelId();
+        if (id < 0 || id > 255) {
+            throw new UnknownChannelException("channel id " + id + " out of range");
+        }
+        ChannelState channel = byId[id];
+        if (channel == null) {
+            throw new UnknownChannelException("unknown channel " + ChannelDescriptor.format(id));
+        }
+        int packetBytes = PacketCodec.delimitedSize(id, msg.getEof(), msg.getData().size());
+        byte[] message = channel.receivePacket(msg.getData(), msg.getEof(), packetBytes);
+        if (message != null) {
+            try {
+                receiver.receive((byte) id, message);
+            } catch (Exception e) {
+                throw new MConnectionException("receiving a message on channel " + ChannelDescriptor.format(id)
+                        + " failed: " + e, e);
+            }
+        }
+    }
+
+    void pauseForConsumer() {
+        readGate.pause(ReadGate.CONSUMER);
+    }
+
+    void resumeForConsumer() {
+        readGate.resume(ReadGate.CONSUMER);
+    }
+
+    // ---- writing ---------------------------------------------------------------------------
+
+    /** Makes sure the writer runs soon; from any thread, at most one pending wake-up. */
+    void wake() {
+        if (wakePending.compareAndSet(false, true)) {
+            eventLoop.execute(writeTask);
+        }
+    }
+
+    private void onWake() {
+        wakePending.set(false);
+        writePending();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            if (pongOwed) {
+                pongOwed = false;
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(PacketCodec.PONG), ctx.voidPromise());
+            }
+            writePending();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Writes packets while there are any, the socket takes them and the rate allows. */
+    private void writePending() {
+        if (ctx == null || !connection.isRunning() || rateRetryScheduled) {
+            return;
+        }
+        int budget = BYTES_PER_TURN;
+        ByteBuf out = null;
+        boolean yielded = false;
+        try {
+            while (true) {
+                if (!ctx.channel().isWritable()) {
+                    if (out != null) {
+                        writeOut(out);
+                        out = null;
+                    }
+                    flushNow(); // our own unflushed bytes may be what holds writability down
+                    if (!ctx.channel().isWritable()) {
+                        break; // channelWritabilityChanged resumes us
+                    }
+                }
+                long delay = sendBucket.delayNanos();
+                if (delay > 0) {
+                    rateRetryScheduled = true;
+                    eventLoop.schedule(this::retryAfterRateLimit, delay, TimeUnit.NANOSECONDS);
+                    break;
+                }
+                ChannelState channel = scheduler.next();
+                if (channel == null) {
+                    break;
+                }
+                if (budget <= 0) {
+                    yielded = true;
+                    break;
+                }
+                if (out != null && out.writableBytes() < channel.maxPacketBytes()) {
+                    writeOut(out);
+                    out = null;
+                }
+                if (out == null) {
+                    out = ctx.alloc().buffer(BATCH_BYTES);
+                }
+                int written = channel.writeNextPacket(out);
+                sendBucket.take(written);
+                budget -= written;
+            }
+        } finally {
+            if (out != null) {
+                writeOut(out);
+            }
+        }
+        if (yielded) {
+            wake(); // let other work on this event loop run, then continue
+        }
+        flushByPolicy(yielded);
+    }
+
+    private void retryAfterRateLimit() {
+        rateRetryScheduled = false;
+        writePending();
+    }
+
+    private void writeOut(ByteBuf out) {
+        if (!out.isReadable()) {
+            out.release();
+            return;
+        }
+        unflushed += out.readableBytes();
+        ctx.write(out, ctx.voidPromise());
+        if (unflushed >= FLUSH_BYTES) {
+            flushNow();
+        }
+    }
+
+    private void flushByPolicy(boolean moreToCome) {
+        if (unflushed == 0) {
+            return;
+        }
+        if (config.flushPolicy() == FlushPolicy.WHEN_DRAINED && !moreToCome) {
+            flushNow();
+        } else if (flushTimer == null) {
+            flushTimer = eventLoop.schedule(this::onFlushTimer, config.flushThrottle().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onFlushTimer() {
+        flushTimer = null;
+        flushNow();
+    }
+
+    private void flushNow() {
+        if (unflushed > 0) {
+            unflushed = 0;
+            ctx.flush();
+        }
+        if (flushTimer != null) {
+            flushTimer.cancel(false);
+            flushTimer = null;
+        }
+    }
+
+    // ---- keepalive -------------------------------------------------------------------------
+
+    private void sendPing() {
+        if (!connection.isRunning()) {
+            return;
+        }
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(PacketCodec.PING)).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+        unflushed = 0;
+        // The timer starts when the ping is written, not when the socket takes it: a peer that
+        // stops reading is as dead as one that stops answering.
+        if (pongTimer == null) {
+            long timeout = config.pongTimeout().toNanos();
+            pongTimer = eventLoop.schedule(this::onPongTimeout, timeout, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onPongTimeout() {
+        pongTimer = null;
+        connection.fail(new PongTimeoutException("pong not received within " + format(config.pongTimeout())));
+    }
+
+    private void sendPong() {
+        if (ctx.channel().isWritable()) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(PacketCodec.PONG), ctx.voidPromise());
+            unflushed = 0;
+        } else {
+            pongOwed = true; // one owed pong however many pings arrive while the peer is not reading
+        }
+    }
+
+    private static String format(java.time.Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    // ---- statistics ------------------------------------------------------------------------
+
+    private void updateStats() {
+        scheduler.decay();
+        long now = System.nanoTime();
+        double seconds = Math.max(1e-9, (now - lastStatsNanos) / 1e9);
+        lastStatsNanos = now;
+        long[] send = new long[ordered.size()];
+        long[] recv = new long[ordered.size()];
+        for (int i = 0; i < ordered.size(); i++) {
+            ChannelState s = ordered.get(i);
+            long sent = s.bytesSent;
+            long received = s.bytesReceived;
+            send[i] = (long) ((sent - lastSent[i]) / seconds);
+            recv[i] = (long) ((received - lastReceived[i]) / seconds);
+            lastSent[i] = sent;
+            lastReceived[i] = received;
+        }
+        sendRates = send;
+        recvRates = recv;
+    }
+
+    long sendRate(ChannelState state) {
+        return sendRates[ordered.indexOf(state)];
+    }
+
+    long recvRate(ChannelState state) {
+        return recvRates[ordered.indexOf(state)];
+    }
+
+    long totalSendRate() {
+        long total = 0;
+        for (long r : sendRates) {
+            total += r;
+        }
+        return total;
+    }
+
+    long totalRecvRate() {
+        long total = 0;
+        for (long r : recvRates) {
+            total += r;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,99 @@
+package io.p2p4j.conn;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.p2p4j.conn.MConnectionException.PacketTooLargeException;
+import io.p2p4j.conn.MConnectionException.UndecodablePacketException;
+import io.p2p4j.proto.Packet;
+import java.util.List;
+
+/**
+ * Splits the inbound byte stream into varint-delimited {@link Packet}s and decodes them.
+ *
+ * <p>The length prefix is checked against the maximum packet size before any of the packet is
+ * buffered, so a peer cannot make us allocate more than one legal packet. A malformed prefix, an
+ * oversized packet, bytes that do not parse, or a packet with no known type raise an
+ * {@link MConnectionException}; the connection then ends. A prefix may arrive split across reads.
+ */
+final class PacketDecoder extends ByteToMessageDecoder {
+    private static final int MAX_VARINT_BYTES = 10;
+    private final int maxPacketSize;
+    private boolean failed;
+
+    PacketDecoder(int maxPacketSize) {
+        this.maxPacketSize = maxPacketSize;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws MConnectionException {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        try {
+            decodePackets(in, out);
+        } catch (MConnectionException e) {
+            failed = true; // the connection is ending: read nothing more from this peer
+            in.skipBytes(in.readableBytes());
+            throw e;
+        }
+    }
+
+    private void decodePackets(ByteBuf in, List<Object> out) throws MConnectionException {
+        while (in.isReadable()) {
+            int start = in.readerIndex();
+            long length = 0;
+            int shift = 0;
+            int prefixBytes = 0;
+            boolean complete = false;
+            while (prefixBytes < in.readableBytes()) {
+                int b = in.getUnsignedByte(start + prefixBytes);
+                prefixBytes++;
+                if (shift < 63) {
+                    length |= (long) (b & 0x7f) << shift;
+                } else if ((b & 0x7f) != 0) {
+                    length = Long.MAX_VALUE; // more than 63 bits: far over any limit
+                }
+                shift += 7;
+                if ((b & 0x80) == 0) {
+                    complete = true;
+                    break;
+                }
+                if (prefixBytes == MAX_VARINT_BYTES) {
+                    throw new PacketTooLargeException("malformed packet length prefix: more than "
+                            + MAX_VARINT_BYTES + " bytes");
+                }
+            }
+            if (!complete) {
+                return; // the rest of the prefix (at most 10 bytes) has not arrived yet
+            }
+            if (length > maxPacketSize || length < 0) {
+                throw new PacketTooLargeException("packet of " + Long.toUnsignedString(length)
+                        + " bytes over the maximum of " + maxPacketSize);
+            }
+            int len = (int) length;
+            if (in.readableBytes() < prefixBytes + len) {
+                return;
+            }
+            in.skipBytes(prefixBytes);
+            Packet packet = parse(in, len);
+            if (packet.getSumCase() == Packet.SumCase.SUM_NOT_SET) {
+                throw new UndecodablePacketException("unknown packet type (" + len + "-byte packet with no known field)",
+                        null);
+            }
+            out.add(packet);
+        }
+    }
+
+    private static Packet parse(ByteBuf in, int len) throws UndecodablePacketException {
+        try {
+            Packet packet = Packet.parseFrom(in.nioBuffer(in.readerIndex(), len));
+            in.skipBytes(len);
+            return packet;
+        } catch (InvalidProtocolBufferException e) {
+            throw new UndecodablePacketException("undecodable packet of " + len + " bytes: " + e.getMessage(), e);
+        }
+    }
+}

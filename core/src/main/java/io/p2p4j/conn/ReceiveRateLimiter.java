@@ -1,0 +1,54 @@
+package io.p2p4j.conn;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Counts the bytes read from the peer against the receive rate and stops reading as soon as the
+ * budget is spent (turning auto-read off also ends Netty's current read loop): the remote sender
+ * is then held back by TCP flow control. Sits in front of the packet decoder and passes every
+ * buffer on unchanged.
+ */
+final class ReceiveRateLimiter extends ChannelInboundHandlerAdapter {
+    private final TokenBucket bucket;
+    private final ReadGate gate;
+    private ChannelHandlerContext ctx;
+
+    ReceiveRateLimiter(TokenBucket bucket, ReadGate gate) {
+        this.bucket = bucket;
+        this.gate = gate;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf buf) {
+            bucket.take(buf.readableBytes());
+            pauseIfSpent();
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void pauseIfSpent() {
+        long delay = bucket.delayNanos();
+        if (delay > 0 && !gate.isPaused(ReadGate.RATE_LIMIT)) {
+            gate.pause(ReadGate.RATE_LIMIT);
+            ctx.executor().schedule(this::resumeWhenRefilled, delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void resumeWhenRefilled() {
+        long delay = bucket.delayNanos();
+        if (delay > 0) {
+            ctx.executor().schedule(this::resumeWhenRefilled, delay, TimeUnit.NANOSECONDS);
+        } else {
+            gate.resume(ReadGate.RATE_LIMIT);
+        }
+    }
+}
