@@ -1,0 +1,185 @@
+package io.p2p4j.conn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
+import io.p2p4j.conn.MConnectionException.PongTimeoutException;
+import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testkit.RawPeer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** MConnection behaviour over real loopback TCP sockets. */
+class MConnectionLoopbackTest {
+    private static final int CAPACITY = 2 * 1024 * 1024;
+    private static final List<ChannelDescriptor> CHANNELS = List.of(
+            ChannelDescriptor.builder((byte) 0x20).priority(6).sendQueueCapacity(4).recvMessageCapacity(CAPACITY).build(),
+            ChannelDescriptor.builder((byte) 0x21).priority(10).sendQueueCapacity(4).recvMessageCapacity(CAPACITY).build(),
+            ChannelDescriptor.builder((byte) 0x30).priority(1).recvMessageCapacity(CAPACITY).build());
+    private static final MConnectionConfig CONFIG = MConnectionConfig.defaults().unlimited();
+
+    private static Loopback loopback;
+
+    @BeforeAll
+    static void start() {
+        loopback = new Loopback();
+    }
+
+    @AfterAll
+    static void stop() {
+        loopback.close();
+    }
+
+    private static byte[] message(int size, int seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    @Test
+    void messagesOfEveryEdgeSizeArriveWholeAndInOrderOnSeveralChannelsAtOnce() throws Exception {
+        int[] sizes = {0, 1, 1023, 1024, 1025, 2048, 1024 * 1024, CAPACITY};
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint a = new Endpoint(pair.client(), CHANNELS, CONFIG);
+            Endpoint b = new Endpoint(pair.server(), CHANNELS, CONFIG);
+            List<Thread> senders = new ArrayList<>();
+            for (ChannelDescriptor channel : CHANNELS) {
+                senders.add(Thread.ofVirtual().start(() -> {
+                    for (int round = 0; round < 3; round++) {
+                        for (int i = 0; i < sizes.length; i++) {
+                            byte[] msg = message(sizes[i], channel.id() * 1000 + round * 100 + i);
+                            assertThat(a.connection.send(channel.id(), msg)).isTrue();
+                        }
+                    }
+                }));
+            }
+            for (Thread sender : senders) {
+                assertThat(sender.join(Duration.ofSeconds(60))).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                    CHANNELS.stream().allMatch(c -> b.count(c.unsignedId()) == 3 * sizes.length));
+            for (ChannelDescriptor channel : CHANNELS) {
+                List<byte[]> got = b.messages(channel.unsignedId());
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 0; i < sizes.length; i++) {
+                        assertThat(got.get(round * sizes.length + i))
+                                .as("channel %s round %d message %d", channel.id(), round, i)
+                                .isEqualTo(message(sizes[i], channel.id() * 1000 + round * 100 + i));
+                    }
+                }
+            }
+            assertThat(a.errors).isEmpty();
+            assertThat(b.errors).isEmpty();
+            ConnectionStatus status = b.connection.status();
+            assertThat(status.channel(0x21).messagesReceived()).isEqualTo(3L * sizes.length);
+            assertThat(a.connection.status().channel(0x21).messagesSent()).isEqualTo(3L * sizes.length);
+            a.connection.close();
+            b.connection.close();
+        }
+    }
+
+    @Test
+    void messageOverTheChannelCapacityEndsTheConnectionWithAClearError() {
+        List<ChannelDescriptor> small = List.of(
+                ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(1 << 20).build());
+        List<ChannelDescriptor> large = List.of(
+                ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(4 << 20).build());
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint sender = new Endpoint(pair.client(), large, CONFIG);
+            Endpoint receiver = new Endpoint(pair.server(), small, CONFIG);
+            assertThat(sender.connection.send((byte) 0x20, new byte[1 << 20])).isTrue();
+            assertThat(sender.connection.send((byte) 0x20, new byte[(1 << 20) + 1])).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.errors.isEmpty());
+            assertThat(receiver.count(0x20)).isEqualTo(1);
+            assertThat(receiver.messages(0x20).get(0)).hasSize(1 << 20);
+            assertThat(receiver.errors).singleElement()
+                    .isInstanceOf(MessageTooLargeException.class)
+                    .extracting(Throwable::getMessage).asString()
+                    .contains("channel 0x20").contains("1048577").contains("limit of 1048576");
+            assertThat(receiver.connection.isRunning()).isFalse();
+            await().atMost(Duration.ofSeconds(5)).until(() -> !sender.connection.isRunning());
+        }
+    }
+
+    @Test
+    void sendAndTrySendReturnFalseForAnUnknownChannelOrAStoppedConnection() {
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint a = new Endpoint(pair.client(), CHANNELS, CONFIG);
+            assertThat(a.connection.send((byte) 0x7f, new byte[1])).isFalse();
+            assertThat(a.connection.trySend((byte) 0x7f, new byte[1])).isFalse();
+            a.connection.close();
+            assertThat(a.connection.send((byte) 0x20, new byte[1])).isFalse();
+            assertThat(a.connection.trySend((byte) 0x20, new byte[1])).isFalse();
+            assertThat(a.errors).isEmpty();
+        }
+    }
+
+    @Test
+    void trySendFailsOnAFullQueueAndSendTimesOutAgainstAPeerThatDoesNotRead() {
+        MConnectionConfig config = CONFIG.withSendTimeout(Duration.ofMillis(300));
+        try (Loopback small = new Loopback(32 * 1024); Loopback.Pair pair = small.connect()) {
+            Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
+            RawPeer.notReading(pair.server());
+            byte[] chunk = new byte[64 * 1024];
+            // the socket fills, then the writer stops taking messages, then the queue fills
+            await().atMost(Duration.ofSeconds(20)).until(() -> !a.connection.trySend((byte) 0x30, chunk));
+            assertThat(a.connection.status().channel(0x30).sendQueueSize()).isEqualTo(1);
+            long start = System.nanoTime();
+            assertThat(a.connection.send((byte) 0x30, chunk)).isFalse();
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            assertThat(waitedMs).isGreaterThanOrEqualTo(290);
+            assertThat(a.errors).isEmpty();
+            a.connection.close();
+        }
+    }
+
+    @Test
+    void pingsAreAnsweredWithPongs() {
+        try (Loopback.Pair pair = loopback.connect()) {
+            new Endpoint(pair.client(), CHANNELS, CONFIG);
+            RawPeer peer = RawPeer.reading(pair.server());
+            peer.writeHex("020a00");
+            await().atMost(Duration.ofSeconds(5)).until(() -> peer.received().length >= 3);
+            assertThat(peer.received()).containsExactly(0x02, 0x12, 0x00);
+        }
+    }
+
+    @Test
+    void pongTimeoutEndsTheConnectionWithAnErrorSayingSo() {
+        MConnectionConfig config = CONFIG.withKeepalive(Duration.ofMillis(200), Duration.ofMillis(100));
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
+            RawPeer peer = RawPeer.reading(pair.server()); // reads, never answers
+            await().atMost(Duration.ofSeconds(5)).until(() -> !a.errors.isEmpty());
+            assertThat(a.errors).singleElement().isInstanceOf(PongTimeoutException.class)
+                    .extracting(Throwable::getMessage).isEqualTo("pong not received within 100ms");
+            assertThat(peer.received()).startsWith(0x02, 0x0a, 0x00);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !peer.isOpen());
+        }
+    }
+
+    @Test
+    void keepaliveKeepsAHealthyConnectionUp() {
+        MConnectionConfig config = CONFIG.withKeepalive(Duration.ofMillis(100), Duration.ofMillis(50));
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
+            Endpoint b = new Endpoint(pair.server(), CHANNELS, config);
+            // several ping intervals pass while messages keep flowing
+            for (int i = 0; i < 10; i++) {
+                assertThat(a.connection.send((byte) 0x20, message(100, i))).isTrue();
+                int expected = i + 1;
+                await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ofMillis(50))
+                        .until(() -> b.count(0x20) == expected);
+            }
+            assertThat(a.errors).isEmpty();
+            assertThat(b.errors).isEmpty();
+        }
+    }
+}
