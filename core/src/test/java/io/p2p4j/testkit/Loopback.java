@@ -51,6 +51,14 @@ public final class Loopback implements AutoCloseable {
 
     /** Opens a connection over 127.0.0.1 and returns both ends once both are active. */
     public Pair connect() {
+        return connect(java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * Opens a connection whose client dials {@code route.apply(serverAddress)} instead of the
+     * server itself: a {@link FaultProxy} in between, for example.
+     */
+    public Pair connect(java.util.function.UnaryOperator<java.net.SocketAddress> route) {
         CompletableFuture<Channel> accepted = new CompletableFuture<>();
         ServerBootstrap server = new ServerBootstrap()
                 .group(group)
@@ -79,7 +87,7 @@ public final class Loopback implements AutoCloseable {
         }
         Channel listener = server.bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
         try {
-            Channel c = client.connect(listener.localAddress()).syncUninterruptibly().channel();
+            Channel c = client.connect(route.apply(listener.localAddress())).syncUninterruptibly().channel();
             Channel s = accepted.get(10, TimeUnit.SECONDS);
             return new Pair(c, s);
         } catch (Exception e) {

@@ -1,0 +1,329 @@
+package io.p2p4j.conn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.netty.buffer.Unpooled;
+import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
+import io.p2p4j.conn.MConnectionException.PacketTooLargeException;
+import io.p2p4j.conn.MConnectionException.PongTimeoutException;
+import io.p2p4j.conn.MConnectionException.UndecodablePacketException;
+import io.p2p4j.conn.MConnectionException.UnknownChannelException;
+import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testkit.RawPeer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The framing and MConnection scenarios of hostile-peers.md (1, 2, 3, 4, 8, 9, 10); 11 is
+ * {@link MConnectionDeliveryPropertyTest}. The hostile side is a raw socket writing bytes by
+ * hand; beside it a healthy connection on the same event loops must be unaffected.
+ */
+class MConnectionHostilePeerTest {
+    private static final HexFormat HEX = HexFormat.of();
+    private static final List<ChannelDescriptor> CHANNELS = List.of(
+            ChannelDescriptor.builder((byte) 0x01).build(),
+            ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(1 << 20).build(),
+            ChannelDescriptor.builder((byte) 0x21).priority(5).build());
+    private static final MConnectionConfig CONFIG = MConnectionConfig.defaults().unlimited();
+
+    private static Loopback loopback;
+
+    @BeforeAll
+    static void start() {
+        loopback = new Loopback();
+    }
+
+    @AfterAll
+    static void stop() {
+        loopback.close();
+    }
+
+    /** Sends raw bytes at a fresh MConnection and returns it once it has ended. */
+    private static Endpoint hostile(byte[]... writes) {
+        Loopback.Pair pair = loopback.connect();
+        Endpoint victim = new Endpoint(pair.server(), CHANNELS, CONFIG);
+        RawPeer peer = RawPeer.reading(pair.client());
+        for (byte[] write : writes) {
+            if (peer.isOpen()) {
+                pair.client().writeAndFlush(Unpooled.wrappedBuffer(write));
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !victim.errors.isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !peer.isOpen());
+        assertThat(victim.connection.isRunning()).isFalse();
+        return victim;
+    }
+
+    /** A healthy pair that must keep working while hostile peers are dropped around it. */
+    private static void assertHealthyConnectionUnaffected(Runnable hostileWork) {
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint a = new Endpoint(pair.client(), CHANNELS, CONFIG);
+            Endpoint b = new Endpoint(pair.server(), CHANNELS, CONFIG);
+            assertThat(a.connection.send((byte) 0x21, new byte[] {1})).isTrue();
+            hostileWork.run();
+            assertThat(a.connection.send((byte) 0x21, new byte[] {2})).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> b.count(0x21) == 2);
+            assertThat(a.errors).isEmpty();
+            assertThat(b.errors).isEmpty();
+        }
+    }
+
+    private static byte[] hex(String hex) {
+        return HEX.parseHex(hex);
+    }
+
+    @Test
+    void scenario01_oversizedOrMalformedLengthPrefix() {
+        assertHealthyConnectionUnaffected(() -> {
+            // (a) a prefix claiming 1,000,000 bytes
+            assertThat(hostile(hex("c0843d")).errors).singleElement().isInstanceOf(PacketTooLargeException.class)
+                    .extracting(Throwable::getMessage).isEqualTo("packet of 1000000 bytes over the maximum of 1034");
+            // (b) an 11-byte varint
+            assertThat(hostile(hex("ffffffffffffffffffff01")).errors).singleElement()
+                    .isInstanceOf(PacketTooLargeException.class)
+                    .extracting(Throwable::getMessage).asString().contains("malformed packet length prefix");
+        });
+        // (c) a valid packet whose prefix arrives one byte per TCP segment decodes normally
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint victim = new Endpoint(pair.server(), CHANNELS, CONFIG);
+            RawPeer peer = RawPeer.reading(pair.client());
+            byte[] data = new byte[200];
+            io.netty.buffer.ByteBuf buf = Unpooled.buffer();
+            PacketCodec.writePacketMsg(buf, 0x21, true, data, 0, data.length);
+            byte[] wire = io.netty.buffer.ByteBufUtil.getBytes(buf);
+            buf.release();
+            for (byte b : wire) {
+                peer.write(new byte[] {b});
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> victim.count(0x21) == 1);
+            assertThat(victim.messages(0x21).get(0)).isEqualTo(data);
+            assertThat(victim.errors).isEmpty();
+        }
+    }
+
+    @Test
+    void scenario02_undecodablePacket() {
+        assertHealthyConnectionUnaffected(() -> {
+            // a wrong wire type for packet_ping (varint instead of a message)
+            assertUnknownType(hostile(hex("020801")));
+            // an unknown Packet field
+            assertUnknownType(hostile(hex("022200")));
+            // an empty Packet with no variant
+            assertUnknownType(hostile(hex("00")));
+            // PacketMsg with a negative channel id (-1 as a 10-byte varint)
+            assertThat(hostile(hex("0f1a0d08ffffffffffffffffff011001")).errors).singleElement()
+                    .isInstanceOf(UnknownChannelException.class)
+                    .extracting(Throwable::getMessage).isEqualTo("channel id -1 out of range");
+            // PacketMsg with no channel id: channel 0x00, not registered here
+            assertThat(hostile(hex("041a021001")).errors).singleElement()
+                    .isInstanceOf(UnknownChannelException.class)
+                    .extracting(Throwable::getMessage).isEqualTo("unknown channel 0x00");
+            // random bytes within a valid length
+            byte[] garbage = new byte[40];
+            new Random(7).nextBytes(garbage);
+            garbage[0] = 39;
+            assertThat(hostile(garbage).errors).singleElement().isInstanceOf(MConnectionException.class);
+        });
+    }
+
+    private static void assertUnknownType(Endpoint victim) {
+        assertThat(victim.errors).singleElement().isInstanceOf(UndecodablePacketException.class)
+                .extracting(Throwable::getMessage).asString().contains("unknown packet type");
+        assertThat(victim.received.values()).allMatch(List::isEmpty);
+    }
+
+    @Test
+    void scenario03_unknownOrOutOfRangeChannelId() {
+        assertHealthyConnectionUnaffected(() -> {
+            assertThat(hostile(packet(0x7f)).errors).singleElement().isInstanceOf(UnknownChannelException.class)
+                    .extracting(Throwable::getMessage).isEqualTo("unknown channel 0x7f");
+            // each of these would truncate to a registered channel (257 -> 0x01, 1025 -> 0x01, ...)
+            for (long id : new long[] {257, 1025, -1, Integer.MAX_VALUE}) {
+                Endpoint victim = hostile(packet(id));
+                assertThat(victim.errors).singleElement().isInstanceOf(UnknownChannelException.class)
+                        .extracting(Throwable::getMessage).isEqualTo("channel id " + id + " out of range");
+                assertThat(victim.received.values()).allMatch(List::isEmpty);
+            }
+        });
+    }
+
+    /** A delimited Packet{PacketMsg{channel_id=id, eof=true, data=[1]}} with any int32 id. */
+    private static byte[] packet(long id) {
+        io.netty.buffer.ByteBuf inner = Unpooled.buffer();
+        inner.writeByte(0x08);
+        long v = id;
+        while ((v & ~0x7fL) != 0) {
+            inner.writeByte((int) ((v & 0x7f) | 0x80));
+            v >>>= 7;
+        }
+        inner.writeByte((int) v);
+        inner.writeBytes(hex("10011a0101"));
+        int innerLen = inner.readableBytes();
+        io.netty.buffer.ByteBuf out = Unpooled.buffer();
+        out.writeByte(2 + innerLen);
+        out.writeByte(0x1a);
+        out.writeByte(innerLen);
+        out.writeBytes(inner);
+        inner.release();
+        byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(out);
+        out.release();
+        return bytes;
+    }
+
+    @Test
+    void scenario04_messageOverTheChannelReceiveCapacity() {
+        List<ChannelDescriptor> senderChannels = List.of(
+                ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(4 << 20).build(),
+                ChannelDescriptor.builder((byte) 0x21).priority(5).build());
+        List<ChannelDescriptor> receiverChannels = List.of(
+                ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(1 << 20).build(),
+                ChannelDescriptor.builder((byte) 0x21).priority(5).build());
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint sender = new Endpoint(pair.client(), senderChannels, CONFIG);
+            Endpoint receiver = new Endpoint(pair.server(), receiverChannels, CONFIG);
+            Thread other = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 50; i++) {
+                    sender.connection.send((byte) 0x21, new byte[] {(byte) i});
+                }
+            });
+            byte[] exact = new byte[1 << 20];
+            new Random(1).nextBytes(exact);
+            assertThat(sender.connection.send((byte) 0x20, exact)).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.count(0x20) == 1);
+            int otherBefore = receiver.count(0x21);
+            assertThat(sender.connection.send((byte) 0x20, new byte[(1 << 20) + 1])).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.errors.isEmpty());
+            assertThat(receiver.messages(0x20)).singleElement().isEqualTo(exact);
+            assertThat(receiver.count(0x21)).isGreaterThanOrEqualTo(otherBefore);
+            assertThat(receiver.errors).singleElement().isInstanceOf(MessageTooLargeException.class)
+                    .extracting(Throwable::getMessage)
+                    .isEqualTo("message of at least 1048577 bytes over the channel 0x20 limit of 1048576 bytes");
+            other.interrupt();
+        }
+        assertThat(ChannelDescriptor.of((byte) 1, 1).recvMessageCapacity())
+                .isEqualTo(ChannelDescriptor.DEFAULT_RECV_MESSAGE_CAPACITY);
+    }
+
+    @Test
+    void scenario08_pongTimeout() {
+        assertThatThrownBy(() -> CONFIG.withKeepalive(Duration.ofMillis(100), Duration.ofMillis(100)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be shorter than pingInterval");
+        MConnectionConfig config = CONFIG.withKeepalive(Duration.ofMillis(200), Duration.ofMillis(100));
+        try (Loopback.Pair pair = loopback.connect()) {
+            long start = System.nanoTime();
+            Endpoint victim = new Endpoint(pair.server(), CHANNELS, config);
+            RawPeer peer = RawPeer.reading(pair.client()); // reads, never writes
+            await().atMost(Duration.ofSeconds(5)).until(() -> !victim.errors.isEmpty());
+            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+            assertThat(elapsedMs).isBetween(100L, 2_000L);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !peer.isOpen());
+            assertThat(victim.errors).singleElement().isInstanceOf(PongTimeoutException.class)
+                    .extracting(Throwable::getMessage).isEqualTo("pong not received within 100ms");
+            assertThat(pair.server().isOpen()).isFalse();
+        }
+    }
+
+    @Test
+    void scenario09_peerThatNeverReadsPushesBack() throws Exception {
+        MConnectionConfig config = CONFIG.withSendTimeout(Duration.ofMillis(500));
+        try (Loopback small = new Loopback(64 * 1024); Loopback.Pair stalled = small.connect();
+                Loopback.Pair healthy = small.connect()) {
+            Endpoint toStalled = new Endpoint(stalled.client(), CHANNELS, config);
+            RawPeer.notReading(stalled.server());
+            Endpoint toHealthy = new Endpoint(healthy.client(), CHANNELS, config);
+            Endpoint healthyPeer = new Endpoint(healthy.server(), CHANNELS, config);
+            byte[] mib = new byte[1 << 20];
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> !toStalled.connection.trySend((byte) 0x21, mib));
+            long start = System.nanoTime();
+            assertThat(toStalled.connection.send((byte) 0x21, mib)).isFalse();
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            assertThat(waitedMs).isBetween(400L, 1_500L);
+
+            // the healthy peer on the same event loops still gets everything
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                byte[] msg = new byte[64 * 1024];
+                new Random(i).nextBytes(msg);
+                sent.add(msg);
+                assertThat(toHealthy.connection.send((byte) 0x21, msg)).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> healthyPeer.count(0x21) == 20);
+            assertThat(healthyPeer.messages(0x21)).containsExactlyElementsOf(sent);
+
+            // memory held for the stalled peer: the queue plus Netty's bounded outbound buffer
+            ConnectionStatus status = toStalled.connection.status();
+            assertThat(status.channel(0x21).sendQueueSize()).isLessThanOrEqualTo(1);
+            long pending = stalled.client().unsafe().outboundBuffer() == null ? 0
+                    : stalled.client().unsafe().outboundBuffer().totalPendingWriteBytes();
+            long highWater = stalled.client().config().getWriteBufferHighWaterMark();
+            assertThat(pending).isLessThanOrEqualTo(highWater + MConnectionHandler.BATCH_BYTES);
+            assertThat(toStalled.errors).isEmpty();
+        }
+    }
+
+    @Test
+    void scenario10_peerSendingFasterThanTheReceiveRateLimit() throws Exception {
+        long limit = 512_000;
+        List<ChannelDescriptor> channels = List.of(ChannelDescriptor.builder((byte) 0x21).sendQueueCapacity(8).build());
+        try (Loopback small = new Loopback(32 * 1024); Loopback.Pair pair = small.connect()) {
+            Endpoint sender = new Endpoint(pair.client(), channels, CONFIG);
+            List<long[]> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+            MConnection receiver = MConnection.builder(pair.server()).channels(channels)
+                    .config(CONFIG.withRecvRate(limit))
+                    .onReceive((id, msg) -> arrivals.add(new long[] {System.nanoTime(), msg.length}))
+                    .start();
+            long start = System.nanoTime();
+            long end = start + Duration.ofMillis(3_200).toNanos();
+            Thread pusher = Thread.ofVirtual().start(() -> {
+                while (System.nanoTime() < end && sender.connection.send((byte) 0x21, new byte[8 * 1024])) {
+                    // push as fast as the connection takes it
+                }
+            });
+            assertThat(pusher.join(Duration.ofSeconds(30))).isTrue();
+            // bytes delivered per 1 s window after the first second
+            for (int window = 1; window <= 2; window++) {
+                long from = start + window * 1_000_000_000L;
+                long to = from + 1_000_000_000L;
+                long bytes = arrivals.stream().filter(a -> a[0] >= from && a[0] < to).mapToLong(a -> a[1]).sum();
+                assertThat(bytes).as("window %d", window).isLessThanOrEqualTo((long) (limit * 1.1))
+                        .isGreaterThan(limit / 2);
+            }
+            assertThat(sender.errors).isEmpty();
+            assertThat(receiver.isRunning()).isTrue();
+            receiver.close();
+        }
+    }
+
+    @Test
+    void scenario10_sendRateLimitHoldsTheSender() throws Exception {
+        long limit = 512_000;
+        List<ChannelDescriptor> channels = List.of(ChannelDescriptor.builder((byte) 0x21).sendQueueCapacity(8).build());
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint sender = new Endpoint(pair.client(), channels, CONFIG.withSendRate(limit));
+            Endpoint receiver = new Endpoint(pair.server(), channels, CONFIG);
+            long start = System.nanoTime();
+            long end = start + Duration.ofMillis(2_200).toNanos();
+            Thread pusher = Thread.ofVirtual().start(() -> {
+                while (System.nanoTime() < end && sender.connection.send((byte) 0x21, new byte[4 * 1024])) {
+                    // push as fast as the connection takes it
+                }
+            });
+            assertThat(pusher.join(Duration.ofSeconds(30))).isTrue();
+            long elapsed = System.nanoTime() - start;
+            long bytes = sender.connection.status().bytesSent();
+            // the bucket allows one burst of a tenth of a second on top of the rate
+            assertThat((double) bytes).isLessThanOrEqualTo(limit * (elapsed / 1e9) * 1.1 + limit / 10.0 + 8 * 4096);
+            assertThat(receiver.errors).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.p2p4j.testkit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A TCP relay on 127.0.0.1 that mangles the timing of a stream without changing its bytes:
+ * every write is cut into segments of 1 to {@code maxSegment} bytes, each flushed on its own,
+ * and a segment is now and then held back up to {@code maxDelayMillis}. Order is kept (TCP
+ * keeps it too), so what arrives is what was sent, in pieces.
+ */
+public final class FaultProxy implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final SocketAddress target;
+    private final int maxSegment;
+    private final int maxDelayMillis;
+    private final long seed;
+    private Channel listener;
+
+    public FaultProxy(EventLoopGroup group, SocketAddress target, int maxSegment, int maxDelayMillis, long seed) {
+        this.group = group;
+        this.target = target;
+        this.maxSegment = maxSegment;
+        this.maxDelayMillis = maxDelayMillis;
+        this.seed = seed;
+    }
+
+    /** Starts listening and returns the address to dial instead of the target. */
+    public SocketAddress start() {
+        listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel inbound) {
+                        // both sides on the inbound side's event loop: the relays are single-threaded
+                        new Bootstrap().group(inbound.eventLoop()).channel(NioSocketChannel.class)
+                                .handler(new Relay(inbound, new Random(seed)))
+                                .connect(target).addListener((io.netty.channel.ChannelFuture f) -> {
+                                    if (!f.isSuccess()) {
+                                        inbound.close();
+                                        return;
+                                    }
+                                    inbound.pipeline().addLast(new Relay(f.channel(), new Random(seed + 1)));
+                                    inbound.config().setAutoRead(true);
+                                });
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+        return listener.localAddress();
+    }
+
+    @Override
+    public void close() {
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+    }
+
+    /** Forwards what one side reads to the other side, in small, sometimes delayed segments. */
+    private final class Relay extends ChannelInboundHandlerAdapter {
+        private final Channel to;
+        private final Random random;
+        private long lastDeadlineNanos;
+        private int scheduled;
+
+        Relay(Channel to, Random random) {
+            this.to = to;
+            this.random = random;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            try {
+                while (buf.isReadable()) {
+                    int n = Math.min(buf.readableBytes(), 1 + random.nextInt(maxSegment));
+                    ByteBuf segment = buf.readRetainedSlice(n);
+                    long now = System.nanoTime();
+                    long deadline = Math.max(now, lastDeadlineNanos);
+                    if (maxDelayMillis > 0 && random.nextInt(64) == 0) {
+                        deadline += TimeUnit.MILLISECONDS.toNanos(random.nextInt(maxDelayMillis + 1));
+                    }
+                    lastDeadlineNanos = deadline;
+                    if (deadline <= now && scheduled == 0) {
+                        to.writeAndFlush(segment);
+                    } else {
+                        scheduled++; // later segments queue behind this one, so order is kept
+                        to.eventLoop().schedule(() -> {
+                            scheduled--;
+                            to.writeAndFlush(segment);
+                        }, deadline - now, TimeUnit.NANOSECONDS);
+                    }
+                }
+            } finally {
+                buf.release();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            long delay = Math.max(0, lastDeadlineNanos - System.nanoTime());
+            to.eventLoop().schedule(() -> to.close(), delay + 1_000_000, TimeUnit.NANOSECONDS);
+        }
+    }
+}
