@@ -182,4 +182,57 @@ class MConnectionLoopbackTest {
             assertThat(b.errors).isEmpty();
         }
     }
+
+    @Test
+    void underSaturationBytesPerChannelFollowThePriorities() throws Exception {
+        List<ChannelDescriptor> channels = List.of(
+                ChannelDescriptor.builder((byte) 0x40).priority(1).sendQueueCapacity(4).build(),
+                ChannelDescriptor.builder((byte) 0x41).priority(5).sendQueueCapacity(4).build(),
+                ChannelDescriptor.builder((byte) 0x42).priority(10).sendQueueCapacity(4).build());
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint a = new Endpoint(pair.client(), channels, CONFIG);
+            Endpoint b = new Endpoint(pair.server(), channels, CONFIG);
+            byte[] payload = new byte[64 * 1024];
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            List<Thread> senders = new ArrayList<>();
+            for (ChannelDescriptor channel : channels) {
+                senders.add(Thread.ofVirtual().start(() -> {
+                    while (running.get() && a.connection.send(channel.id(), payload)) {
+                        // keep the channel saturated
+                    }
+                }));
+            }
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> b.count(0x40) > 2);
+                long[] before = received(b, channels);
+                await().atMost(Duration.ofSeconds(30)).until(() -> b.count(0x40) > 60);
+                long[] after = received(b, channels);
+                long total = 0;
+                for (int i = 0; i < 3; i++) {
+                    total += after[i] - before[i];
+                }
+                for (int i = 0; i < 3; i++) {
+                    double ideal = channels.get(i).priority() / 16.0;
+                    double share = (double) (after[i] - before[i]) / total;
+                    assertThat(share).as("channel %s", channels.get(i).id()).isBetween(ideal * 0.9, ideal * 1.1);
+                }
+            } finally {
+                running.set(false);
+                a.connection.close();
+                b.connection.close();
+                for (Thread sender : senders) {
+                    sender.join(Duration.ofSeconds(15));
+                }
+            }
+        }
+    }
+
+    private static long[] received(Endpoint endpoint, List<ChannelDescriptor> channels) {
+        ConnectionStatus status = endpoint.connection.status();
+        long[] bytes = new long[channels.size()];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = status.channel(channels.get(i).unsignedId()).bytesReceived();
+        }
+        return bytes;
+    }
 }

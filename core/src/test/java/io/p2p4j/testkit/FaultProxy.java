@@ -69,12 +69,17 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** Forwards what one side reads to the other side, in small, sometimes delayed segments. */
+    /**
+     * Forwards what one side reads to the other side, in small segments; now and then one is
+     * held back, and every later one waits behind it in a FIFO, so order is kept.
+     */
     private final class Relay extends ChannelInboundHandlerAdapter {
         private final Channel to;
         private final Random random;
-        private long lastDeadlineNanos;
-        private int scheduled;
+        private final java.util.ArrayDeque<ByteBuf> held = new java.util.ArrayDeque<>();
+        private final java.util.ArrayDeque<Long> releaseAt = new java.util.ArrayDeque<>();
+        private boolean drainScheduled;
+        private boolean closing;
 
         Relay(Channel to, Random random) {
             this.to = to;
@@ -88,20 +93,14 @@ public final class FaultProxy implements AutoCloseable {
                 while (buf.isReadable()) {
                     int n = Math.min(buf.readableBytes(), 1 + random.nextInt(maxSegment));
                     ByteBuf segment = buf.readRetainedSlice(n);
-                    long now = System.nanoTime();
-                    long deadline = Math.max(now, lastDeadlineNanos);
-                    if (maxDelayMillis > 0 && random.nextInt(64) == 0) {
-                        deadline += TimeUnit.MILLISECONDS.toNanos(random.nextInt(maxDelayMillis + 1));
-                    }
-                    lastDeadlineNanos = deadline;
-                    if (deadline <= now && scheduled == 0) {
+                    long delay = maxDelayMillis > 0 && random.nextInt(64) == 0
+                            ? TimeUnit.MILLISECONDS.toNanos(random.nextInt(maxDelayMillis + 1)) : 0;
+                    if (held.isEmpty() && delay == 0) {
                         to.writeAndFlush(segment);
                     } else {
-                        scheduled++; // later segments queue behind this one, so order is kept
-                        to.eventLoop().schedule(() -> {
-                            scheduled--;
-                            to.writeAndFlush(segment);
-                        }, deadline - now, TimeUnit.NANOSECONDS);
+                        held.add(segment);
+                        releaseAt.add(System.nanoTime() + delay);
+                        scheduleDrain();
                     }
                 }
             } finally {
@@ -109,10 +108,35 @@ public final class FaultProxy implements AutoCloseable {
             }
         }
 
+        private void scheduleDrain() {
+            if (drainScheduled || held.isEmpty()) {
+                return;
+            }
+            drainScheduled = true;
+            long wait = Math.max(0, releaseAt.peek() - System.nanoTime());
+            to.eventLoop().schedule(this::drain, wait, TimeUnit.NANOSECONDS);
+        }
+
+        private void drain() {
+            drainScheduled = false;
+            long now = System.nanoTime();
+            while (!held.isEmpty() && releaseAt.peek() <= now) {
+                releaseAt.poll();
+                to.writeAndFlush(held.poll());
+            }
+            if (held.isEmpty() && closing) {
+                to.close();
+            }
+            scheduleDrain();
+        }
+
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            long delay = Math.max(0, lastDeadlineNanos - System.nanoTime());
-            to.eventLoop().schedule(() -> to.close(), delay + 1_000_000, TimeUnit.NANOSECONDS);
+            if (held.isEmpty()) {
+                to.close();
+            } else {
+                closing = true;
+            }
         }
     }
 }
