@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.p2p4j.ChannelDescriptor;
-import io.p2p4j.proto.Packet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -71,8 +70,8 @@ public class PacketPathBenchmark {
         decoded.clear();
         decoder.decode(embedded.pipeline().firstContext(), wire, decoded);
         for (Object o : decoded) {
-            Packet p = (Packet) o;
-            byte[] m = receiver.receivePacket(p.getPacketMsg().getData(), p.getPacketMsg().getEof(), 0);
+            InboundPacket.Msg p = (InboundPacket.Msg) o;
+            byte[] m = receiver.receivePacket(p.data(), p.eof(), 0);
             if (m != null) {
                 whole = m;
             }

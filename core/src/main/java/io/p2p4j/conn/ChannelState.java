@@ -3,7 +3,8 @@ package io.p2p4j.conn;
 import io.netty.buffer.ByteBuf;
 import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One channel of a connection: its send queue, the message being cut into packets, the
@@ -22,8 +23,8 @@ final class ChannelState {
     /** Bytes written recently, decayed by the scheduler; the numerator of the priority ratio. */
     long recentlySent;
 
-    // Receiving (event loop only). The buffer is allocated on the first multi-packet message.
-    private byte[] recvBuf;
+    // Receiving (event loop only): the pieces of a multi-packet message so far.
+    private List<byte[]> pieces;
     private int recvLen;
 
     // Counters: written on the event loop, read anywhere.
@@ -76,37 +77,51 @@ final class ChannelState {
     }
 
     /**
-     * Adds a packet's data to the message being reassembled. Returns the whole message when
-     * {@code eof} is set, else null.
+     * Adds a packet's data to the message being reassembled (taking the array). Returns the
+     * whole message when {@code eof} is set, else null. Pieces are kept as they came and joined
+     * once at the end, so memory follows the message, not a buffer that grew for an earlier one.
      *
      * @throws MessageTooLargeException if the message would exceed the channel's capacity
      */
-    byte[] receivePacket(com.google.protobuf.ByteString data, boolean eof, int packetBytes)
-            throws MessageTooLargeException {
-        int len = data.size();
-        long total = (long) recvLen + len;
+    byte[] receivePacket(byte[] data, boolean eof, int packetBytes) throws MessageTooLargeException {
+        long total = (long) recvLen + data.length;
         if (total > descriptor.recvMessageCapacity()) {
             throw new MessageTooLargeException("message of at least " + total + " bytes over the channel "
                     + ChannelDescriptor.format(id) + " limit of " + descriptor.recvMessageCapacity() + " bytes");
         }
         bytesReceived += packetBytes;
         byte[] message;
-        if (recvLen == 0 && eof) {
-            message = data.toByteArray(); // the common single-packet message: no reassembly buffer
+        if (pieces == null && eof) {
+            message = data; // the common single-packet message: no copy at all
         } else {
-            ensureRecvCapacity((int) total);
-            data.copyTo(recvBuf, recvLen);
+            if (pieces == null) {
+                pieces = new ArrayList<>();
+            }
+            if (data.length > 0) {
+                pieces.add(data);
+            }
             recvLen = (int) total;
             if (!eof) {
                 return null;
             }
-            message = Arrays.copyOf(recvBuf, recvLen);
+            message = join(pieces, recvLen);
+            pieces = null;
             recvLen = 0;
-            if (recvBuf.length > descriptor.recvBufferCapacity()) {
-                recvBuf = null; // do not keep a large buffer for an idle channel
-            }
         }
         messagesReceived++;
+        return message;
+    }
+
+    private static byte[] join(List<byte[]> pieces, int length) {
+        if (pieces.size() == 1 && pieces.get(0).length == length) {
+            return pieces.get(0);
+        }
+        byte[] message = new byte[length];
+        int offset = 0;
+        for (byte[] piece : pieces) {
+            System.arraycopy(piece, 0, message, offset, piece.length);
+            offset += piece.length;
+        }
         return message;
     }
 
@@ -118,18 +133,8 @@ final class ChannelState {
     /** Drops what is being sent or reassembled; the connection is over. */
     void release() {
         sending = null;
-        recvBuf = null;
+        pieces = null;
         recvLen = 0;
         queue.close();
-    }
-
-    private void ensureRecvCapacity(int needed) {
-        if (recvBuf == null) {
-            recvBuf = new byte[Math.max(needed, Math.min(descriptor.recvBufferCapacity(),
-                    descriptor.recvMessageCapacity()))];
-        } else if (recvBuf.length < needed) {
-            long grown = Math.max(needed, (long) recvBuf.length * 2);
-            recvBuf = Arrays.copyOf(recvBuf, (int) Math.min(grown, descriptor.recvMessageCapacity()));
-        }
     }
 }

@@ -13,8 +13,6 @@ import io.p2p4j.conn.MConnectionConfig.FlushPolicy;
 import io.p2p4j.conn.MConnectionException.ConnectionClosedException;
 import io.p2p4j.conn.MConnectionException.PongTimeoutException;
 import io.p2p4j.conn.MConnectionException.UnknownChannelException;
-import io.p2p4j.proto.Packet;
-import io.p2p4j.proto.PacketMsg;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +32,10 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     static final int BYTES_PER_TURN = 256 * 1024;
     /** Interval of the decay of recently-sent counts and of the rate statistics (CometBFT: 2 s). */
     static final long STATS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Under {@link FlushPolicy#WHEN_DRAINED}: a flush this recent means traffic is flowing. */
+    static final long BUSY_WINDOW_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    /** Under {@link FlushPolicy#WHEN_DRAINED}: how long a busy connection gathers a batch. */
+    static final long BUSY_FLUSH_DELAY_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private final MConnection connection;
     private final ChannelState[] byId;
@@ -49,6 +51,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private ReadGate readGate;
     private int unflushed;
+    private long lastFlushNanos = System.nanoTime() - BUSY_WINDOW_NANOS;
     private boolean rateRetryScheduled;
     private ScheduledFuture<?> flushTimer;
     private ScheduledFuture<?> pingTimer;
@@ -151,26 +154,25 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (!(msg instanceof Packet packet)) {
+        if (!(msg instanceof InboundPacket packet)) {
             ctx.fireChannelRead(msg);
             return;
         }
         if (!connection.isRunning()) {
             return; // nothing is delivered after the connection ended
         }
-        switch (packet.getSumCase()) {
-            case PACKET_PING -> sendPong();
-            case PACKET_PONG -> {
+        switch (packet) {
+            case InboundPacket.Msg m -> receiveMsg(m);
+            case InboundPacket.Ping p -> sendPong();
+            case InboundPacket.Pong p -> {
                 cancel(pongTimer);
                 pongTimer = null;
             }
-            case PACKET_MSG -> receiveMsg(packet.getPacketMsg());
-            default -> throw new IllegalStateException("decoder passed a packet with no type");
         }
     }
 
-    private void receiveMsg(PacketMsg msg) throws MConnectionException {
-        int id = msg.getChannelId();
+    private void receiveMsg(InboundPacket.Msg msg) throws MConnectionException {
+        int id = msg.channelId();
         if (id < 0 || id > 255) {
             throw new UnknownChannelException("channel id " + id + " out of range");
         }
@@ -178,8 +180,8 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         if (channel == null) {
             throw new UnknownChannelException("unknown channel " + ChannelDescriptor.format(id));
         }
-        int packetBytes = PacketCodec.delimitedSize(id, msg.getEof(), msg.getData().size());
-        byte[] message = channel.receivePacket(msg.getData(), msg.getEof(), packetBytes);
+        int packetBytes = PacketCodec.delimitedSize(id, msg.eof(), msg.data().length);
+        byte[] message = channel.receivePacket(msg.data(), msg.eof(), packetBytes);
         if (message != null) {
             try {
                 receiver.receive((byte) id, message);
@@ -302,7 +304,13 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (config.flushPolicy() == FlushPolicy.WHEN_DRAINED && !moreToCome) {
-            flushNow();
+            long now = System.nanoTime();
+            if (now - lastFlushNanos >= BUSY_WINDOW_NANOS) {
+                flushNow(); // the connection was quiet: deliver this at once
+            } else if (flushTimer == null) {
+                // traffic is flowing: give the senders a moment to add to this batch
+                flushTimer = eventLoop.schedule(this::onFlushTimer, BUSY_FLUSH_DELAY_NANOS, TimeUnit.NANOSECONDS);
+            }
         } else if (flushTimer == null) {
             flushTimer = eventLoop.schedule(this::onFlushTimer, config.flushThrottle().toNanos(),
                     TimeUnit.NANOSECONDS);
@@ -317,6 +325,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     private void flushNow() {
         if (unflushed > 0) {
             unflushed = 0;
+            lastFlushNanos = System.nanoTime();
             ctx.flush();
         }
         if (flushTimer != null) {

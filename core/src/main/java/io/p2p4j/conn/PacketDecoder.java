@@ -10,7 +10,8 @@ import io.p2p4j.proto.Packet;
 import java.util.List;
 
 /**
- * Splits the inbound byte stream into varint-delimited {@link Packet}s and decodes them.
+ * Splits the inbound byte stream into varint-delimited {@link Packet}s and decodes them into
+ * {@link InboundPacket}s.
  *
  * <p>The length prefix is checked against the maximum packet size before any of the packet is
  * buffered, so a peer cannot make us allocate more than one legal packet. A malformed prefix, an
@@ -78,22 +79,34 @@ final class PacketDecoder extends ByteToMessageDecoder {
                 return;
             }
             in.skipBytes(prefixBytes);
-            Packet packet = parse(in, len);
-            if (packet.getSumCase() == Packet.SumCase.SUM_NOT_SET) {
-                throw new UndecodablePacketException("unknown packet type (" + len + "-byte packet with no known field)",
-                        null);
+            int packetStart = in.readerIndex();
+            InboundPacket packet = PacketMsgReader.read(in, packetStart, len);
+            if (packet == null) {
+                packet = parseGeneric(in, len);
             }
+            in.readerIndex(packetStart + len);
             out.add(packet);
         }
     }
 
-    private static Packet parse(ByteBuf in, int len) throws UndecodablePacketException {
+    /**
+     * The general path, through the generated classes: pings, pongs, and PacketMsgs with unusual
+     * encodings (unknown fields, repeated fields) that the fast reader leaves alone.
+     */
+    private static InboundPacket parseGeneric(ByteBuf in, int len) throws UndecodablePacketException {
+        Packet packet;
         try {
-            Packet packet = Packet.parseFrom(in.nioBuffer(in.readerIndex(), len));
-            in.skipBytes(len);
-            return packet;
+            packet = Packet.parseFrom(in.nioBuffer(in.readerIndex(), len));
         } catch (InvalidProtocolBufferException e) {
             throw new UndecodablePacketException("undecodable packet of " + len + " bytes: " + e.getMessage(), e);
         }
+        return switch (packet.getSumCase()) {
+            case PACKET_PING -> InboundPacket.PING;
+            case PACKET_PONG -> InboundPacket.PONG;
+            case PACKET_MSG -> new InboundPacket.Msg(packet.getPacketMsg().getChannelId(),
+                    packet.getPacketMsg().getEof(), packet.getPacketMsg().getData().toByteArray());
+            case SUM_NOT_SET -> throw new UndecodablePacketException(
+                    "unknown packet type (" + len + "-byte packet with no known field)", null);
+        };
     }
 }
