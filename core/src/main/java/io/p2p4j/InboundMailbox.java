@@ -1,0 +1,171 @@
+package io.p2p4j;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One peer's inbound messages on their way to the reactors: the event loop puts them in, a
+ * virtual thread of the peer's own takes them out and calls the reactors, in order. Reactor code
+ * may therefore block (on {@code send}, say) without holding up any event loop or other peer.
+ *
+ * <p>Backpressure: when the bytes waiting pass the bound, {@code onFull} runs (the connection
+ * stops reading from the peer); once they fall to half the bound, {@code onDrained} runs (reading
+ * resumes). A message is never refused, so memory stays within the bound plus one message.
+ */
+final class InboundMailbox {
+
+    /** What the mailbox delivers to, on the mailbox's thread. */
+    @FunctionalInterface
+    interface Delivery {
+        void deliver(byte channelId, byte[] message) throws Exception;
+    }
+
+    private record Item(byte channelId, byte[] message) {}
+
+    private final String name;
+    private final long boundBytes;
+    private final Delivery delivery;
+    private final Runnable onFull;
+    private final Runnable onDrained;
+    private final java.util.function.Consumer<Throwable> onFailure;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final Condition idle = lock.newCondition();
+    private final ArrayDeque<Item> items = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean full;
+    private boolean closed;
+    private boolean delivering;
+    private Thread thread;
+
+    InboundMailbox(String name, long boundBytes, Delivery delivery, Runnable onFull, Runnable onDrained,
+            java.util.function.Consumer<Throwable> onFailure) {
+        this.name = name;
+        this.boundBytes = boundBytes;
+        this.delivery = delivery;
+        this.onFull = onFull;
+        this.onDrained = onDrained;
+        this.onFailure = onFailure;
+    }
+
+    /** Starts the delivering thread. */
+    void start() {
+        lock.lock();
+        try {
+            if (thread == null && !closed) {
+                thread = Thread.ofVirtual().name(name).start(this::run);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Adds a message; never blocks (called on the event loop). Ignored once closed. */
+    void put(byte channelId, byte[] message) {
+        boolean becameFull = false;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            items.add(new Item(channelId, message));
+            queuedBytes += message.length;
+            if (!full && queuedBytes > boundBytes) {
+                full = true;
+                becameFull = true;
+            }
+            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+        if (becameFull) {
+            onFull.run();
+        }
+    }
+
+    /** Bytes waiting to be delivered. */
+    long queuedBytes() {
+        lock.lock();
+        try {
+            return queuedBytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops delivering: waiting messages are dropped, no new delivery starts, and the call waits
+     * up to {@code timeout} for a delivery in progress to return (a reactor that blocks forever
+     * is interrupted and left behind). Returns true if no delivery was still running.
+     */
+    boolean close(Duration timeout) {
+        Thread current = Thread.currentThread();
+        lock.lock();
+        try {
+            closed = true;
+            items.clear();
+            queuedBytes = 0;
+            notEmpty.signalAll();
+            if (thread == current) {
+                return true; // closed from inside a delivery: it ends when the call returns
+            }
+            long remaining = timeout.toNanos();
+            while (delivering && remaining > 0) {
+                remaining = idle.awaitNanos(remaining);
+            }
+            if (delivering && thread != null) {
+                thread.interrupt();
+                return false;
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !delivering;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (true) {
+            Item item;
+            boolean drained = false;
+            lock.lock();
+            try {
+                while (items.isEmpty() && !closed) {
+                    notEmpty.awaitUninterruptibly();
+                }
+                if (closed) {
+                    return;
+                }
+                item = items.poll();
+                queuedBytes -= item.message().length;
+                if (full && queuedBytes <= boundBytes / 2) {
+                    full = false;
+                    drained = true;
+                }
+                delivering = true;
+            } finally {
+                lock.unlock();
+            }
+            if (drained) {
+                onDrained.run();
+            }
+            try {
+                delivery.deliver(item.channelId(), item.message());
+            } catch (Throwable t) {
+                onFailure.accept(t);
+            } finally {
+                lock.lock();
+                try {
+                    delivering = false;
+                    idle.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+}
