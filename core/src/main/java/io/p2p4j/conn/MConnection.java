@@ -43,6 +43,7 @@ public final class MConnection implements AutoCloseable {
     private final MConnectionHandler handler;
     private final Consumer<Throwable> onError;
     private final AtomicBoolean stopped = new AtomicBoolean();
+    private volatile boolean draining;
     private final long sendTimeoutNanos;
     private final long startNanos = System.nanoTime();
 
@@ -80,7 +81,7 @@ public final class MConnection implements AutoCloseable {
     public boolean send(byte channelId, byte[] message) {
         Objects.requireNonNull(message, "message");
         ChannelState state = byId[Byte.toUnsignedInt(channelId)];
-        if (state == null || stopped.get()) {
+        if (state == null || stopped.get() || draining) {
             return false;
         }
         if (!state.queue.offer(message, sendTimeoutNanos)) {
@@ -100,7 +101,7 @@ public final class MConnection implements AutoCloseable {
     public boolean trySend(byte channelId, byte[] message) {
         Objects.requireNonNull(message, "message");
         ChannelState state = byId[Byte.toUnsignedInt(channelId)];
-        if (state == null || stopped.get()) {
+        if (state == null || stopped.get() || draining) {
             return false;
         }
         if (!state.queue.tryOffer(message)) {
@@ -170,6 +171,25 @@ public final class MConnection implements AutoCloseable {
     @Override
     public void close() {
         stop(null);
+    }
+
+    /**
+     * Ends the connection after sending what is already queued, as CometBFT's seed mode does
+     * after answering a peer: new sends are refused at once, the queues are written out and
+     * flushed, then the connection closes without reporting an error. If that takes longer
+     * than {@code timeout}, the connection is closed anyway. Does not block.
+     */
+    public void flushAndClose(Duration timeout) {
+        if (stopped.get() || draining) {
+            return;
+        }
+        draining = true;
+        channel.eventLoop().execute(handler::closeWhenDrained);
+        channel.eventLoop().schedule(this::close, timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    boolean isDraining() {
+        return draining;
     }
 
     /** Ends the connection because of {@code cause}, reporting it once to the error handler. */

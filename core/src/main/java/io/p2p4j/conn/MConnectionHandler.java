@@ -279,7 +279,17 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         if (yielded) {
             wake(); // let other work on this event loop run, then continue
         }
+        if (connection.isDraining() && scheduler.next() == null) {
+            flushNow();
+            ctx.channel().eventLoop().execute(connection::close); // after the flush is handed on
+            return;
+        }
         flushByPolicy(yielded);
+    }
+
+    /** Starts writing out what is queued, after which the connection closes (see writePending). */
+    void closeWhenDrained() {
+        writePending();
     }
 
     private void retryAfterRateLimit() {

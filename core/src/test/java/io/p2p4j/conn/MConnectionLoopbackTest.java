@@ -235,4 +235,24 @@ class MConnectionLoopbackTest {
         }
         return bytes;
     }
+
+    @Test
+    void flushAndCloseDeliversWhatWasQueuedThenCloses() {
+        try (Loopback.Pair pair = loopback.connect()) {
+            Endpoint a = new Endpoint(pair.client(), CHANNELS, CONFIG);
+            Endpoint b = new Endpoint(pair.server(), CHANNELS, CONFIG);
+            for (int i = 0; i < 4; i++) {
+                assertThat(a.connection.trySend((byte) 0x21, message(100_000, i))).isTrue();
+            }
+            a.connection.flushAndClose(Duration.ofSeconds(10));
+            assertThat(a.connection.trySend((byte) 0x21, new byte[1])).isFalse();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !a.connection.isRunning());
+            await().atMost(Duration.ofSeconds(10)).until(() -> b.count(0x21) == 4);
+            for (int i = 0; i < 4; i++) {
+                assertThat(b.messages(0x21).get(i)).isEqualTo(message(100_000, i));
+            }
+            assertThat(a.errors).isEmpty();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !b.connection.isRunning());
+        }
+    }
 }

@@ -1,0 +1,187 @@
+package io.p2p4j;
+
+import io.p2p4j.conn.MConnectionConfig;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Settings of a {@link Switch}. {@link #defaults()} gives CometBFT v0.38's values (its
+ * {@code [p2p]} section and the limits its TCP transport really applies); each {@code with…}
+ * method returns a copy with one field changed.
+ *
+ * @param listenAddress         where to accept peers, {@code tcp://host:port} (default
+ *                              {@code tcp://0.0.0.0:26656}; port 0 picks a free port)
+ * @param externalAddress       the address advertised to peers, {@code host:port}; empty means
+ *                              the listen address (default empty)
+ * @param maxInboundPeers       inbound peers accepted, unconditional ones not counted (default 40)
+ * @param maxOutboundPeers      outbound peers the peer exchange aims for (default 10); explicit
+ *                              dials ignore it
+ * @param unconditionalPeerIds  node ids exempt from the peer limits (default none)
+ * @param privatePeerIds        node ids never gossiped (default none)
+ * @param allowDuplicateIp      accept several peers from one IP address (default false)
+ * @param dialTimeout           TCP connect limit (default 1 s, what CometBFT's transport uses)
+ * @param handshakeTimeout      limit for each handshake stage, SecretConnection then NodeInfo
+ *                              (default 3 s, CometBFT's per-stage deadline)
+ * @param filterTimeout         limit for each connection or peer filter (default 5 s)
+ * @param connection            settings of each peer's MConnection (rates, keepalive, flushing)
+ * @param mailboxBytes          bytes of received messages waiting for the reactors after which
+ *                              reading from that peer pauses (default 4 MiB)
+ * @param reconnect             how persistent peers are redialed
+ */
+public record P2pConfig(
+        String listenAddress,
+        String externalAddress,
+        int maxInboundPeers,
+        int maxOutboundPeers,
+        Set<String> unconditionalPeerIds,
+        Set<String> privatePeerIds,
+        boolean allowDuplicateIp,
+        Duration dialTimeout,
+        Duration handshakeTimeout,
+        Duration filterTimeout,
+        MConnectionConfig connection,
+        long mailboxBytes,
+        ReconnectPolicy reconnect) {
+
+    /** Validates the settings. @throws IllegalArgumentException naming what is wrong */
+    public P2pConfig {
+        Objects.requireNonNull(listenAddress, "listenAddress");
+        Objects.requireNonNull(externalAddress, "externalAddress");
+        unconditionalPeerIds = Set.copyOf(unconditionalPeerIds);
+        privatePeerIds = Set.copyOf(privatePeerIds);
+        Objects.requireNonNull(dialTimeout, "dialTimeout");
+        Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+        Objects.requireNonNull(filterTimeout, "filterTimeout");
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(reconnect, "reconnect");
+        if (maxInboundPeers < 0 || maxOutboundPeers < 0) {
+            throw new IllegalArgumentException("peer limits must not be negative");
+        }
+        if (mailboxBytes < 1) {
+            throw new IllegalArgumentException("mailboxBytes must be positive, got " + mailboxBytes);
+        }
+    }
+
+    /**
+     * How persistent peers are redialed after a disconnect or a failed dial. CometBFT tries
+     * {@code regularAttempts} times at {@code interval} plus up to {@code jitter}, then
+     * {@code backoffAttempts} times at {@code backoffBase}^i plus jitter, then gives up; p2p4j
+     * keeps trying after that, at the last (capped) interval.
+     */
+    public record ReconnectPolicy(Duration interval, Duration jitter, int regularAttempts,
+            Duration backoffBase, int backoffAttempts) {
+
+        public ReconnectPolicy {
+            Objects.requireNonNull(interval, "interval");
+            Objects.requireNonNull(jitter, "jitter");
+            Objects.requireNonNull(backoffBase, "backoffBase");
+            if (regularAttempts < 0 || backoffAttempts < 0) {
+                throw new IllegalArgumentException("attempt counts must not be negative");
+            }
+        }
+
+        /** CometBFT's: 20 tries 5 s apart, then 10 tries at 3^i s, each plus up to 3 s of jitter. */
+        public static ReconnectPolicy defaults() {
+            return new ReconnectPolicy(Duration.ofSeconds(5), Duration.ofSeconds(3), 20, Duration.ofSeconds(3), 10);
+        }
+
+        /**
+         * The delay before attempt {@code attempt} (0-based), jitter excluded: the regular interval
+         * first, then exponential, then the last exponential step for ever.
+         */
+        public Duration delayBefore(int attempt) {
+            if (attempt < regularAttempts) {
+                return interval;
+            }
+            int step = Math.min(attempt - regularAttempts + 1, Math.max(1, backoffAttempts));
+            double seconds = Math.pow(backoffBase.toMillis() / 1000.0, step);
+            return Duration.ofMillis((long) Math.min(seconds * 1000, Duration.ofDays(2).toMillis()));
+        }
+    }
+
+    /** CometBFT v0.38's defaults. */
+    public static P2pConfig defaults() {
+        return new P2pConfig("tcp://0.0.0.0:26656", "", 40, 10, Set.of(), Set.of(), false,
+                Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(5),
+                MConnectionConfig.defaults(), 4L << 20, ReconnectPolicy.defaults());
+    }
+
+    public P2pConfig withListen(String address) {
+        return new P2pConfig(address, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withExternalAddress(String address) {
+        return new P2pConfig(listenAddress, address, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withMaxInboundPeers(int max) {
+        return new P2pConfig(listenAddress, externalAddress, max, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withMaxOutboundPeers(int max) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, max, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withUnconditionalPeerIds(Set<String> ids) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, ids,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withPrivatePeerIds(Set<String> ids) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                ids, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withAllowDuplicateIp(boolean allow) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allow, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withDialTimeout(Duration timeout) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, timeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withHandshakeTimeout(Duration timeout) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, timeout, filterTimeout, connection,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withFilterTimeout(Duration timeout) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, timeout, connection,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withConnection(MConnectionConfig connectionConfig) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connectionConfig,
+                mailboxBytes, reconnect);
+    }
+
+    public P2pConfig withMailboxBytes(long bytes) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                bytes, reconnect);
+    }
+
+    public P2pConfig withReconnect(ReconnectPolicy policy) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, policy);
+    }
+}
