@@ -1,0 +1,80 @@
+package io.p2p4j.secret;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.p2p4j.crypto.FrameCipher;
+import java.util.List;
+import javax.crypto.AEADBadTagException;
+
+/**
+ * Inbound half of an established SecretConnection: reads the stream as 1,044-byte sealed frames,
+ * opens each with the next nonce, and passes on the data bytes (the frame's little-endian length
+ * says how many; the padding after them is ignored, as Go fills it with leftovers). The data of
+ * all frames opened from one read goes on as one buffer. A frame that does not authenticate or
+ * claims more than 1,024 bytes ends the connection, and nothing after it is passed on.
+ */
+final class FrameOpener extends ByteToMessageDecoder {
+    private final FrameCipher cipher;
+    private final byte[] sealed = new byte[FrameCipher.SEALED_SIZE];
+    private final byte[] plain = new byte[FrameCipher.PLAIN_SIZE];
+    private boolean failed;
+
+    FrameOpener(FrameCipher cipher) {
+        this.cipher = cipher;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws SecretConnectionException {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        int frames = in.readableBytes() / FrameCipher.SEALED_SIZE;
+        if (frames == 0) {
+            return;
+        }
+        ByteBuf data = ctx.alloc().heapBuffer(frames * FrameCipher.DATA_MAX);
+        try {
+            for (int i = 0; i < frames; i++) {
+                in.readBytes(sealed);
+                SecretConnectionException error = null;
+                try {
+                    cipher.open(sealed, 0, plain, 0);
+                } catch (AEADBadTagException e) {
+                    error = new SecretConnectionException("frame authentication failed", e);
+                } catch (FrameCipher.NonceOverflowException e) {
+                    error = new SecretConnectionException("nonce overflow: the receive counter is exhausted", e);
+                }
+                long length = (plain[0] & 0xffL) | (plain[1] & 0xffL) << 8 | (plain[2] & 0xffL) << 16
+                        | (plain[3] & 0xffL) << 24;
+                if (error == null && length > FrameCipher.DATA_MAX) {
+                    error = new SecretConnectionException("frame length " + length + " > " + FrameCipher.DATA_MAX);
+                }
+                if (error != null) {
+                    // what the good frames before this one carried still goes on; nothing after it
+                    if (data.isReadable()) {
+                        out.add(data);
+                        data = null;
+                    }
+                    throw fail(in, error);
+                }
+                data.writeBytes(plain, 4, (int) length);
+            }
+            if (data.isReadable()) {
+                out.add(data);
+                data = null;
+            }
+        } finally {
+            if (data != null) {
+                data.release();
+            }
+        }
+    }
+
+    private SecretConnectionException fail(ByteBuf in, SecretConnectionException e) {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+        return e;
+    }
+}

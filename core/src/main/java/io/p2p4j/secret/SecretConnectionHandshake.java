@@ -1,0 +1,354 @@
+package io.p2p4j.secret;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.p2p4j.crypto.Ed25519Keys;
+import io.p2p4j.crypto.Ed25519Signer;
+import io.p2p4j.crypto.FrameCipher;
+import io.p2p4j.crypto.X25519Keys;
+import io.p2p4j.proto.AuthSigMessage;
+import io.p2p4j.proto.PublicKey;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.AEADBadTagException;
+
+/**
+ * The SecretConnection handshake, as CometBFT v0.38 does it, as a Netty handler. Add it to an
+ * active channel; it then:
+ * <ol>
+ * <li>sends its ephemeral X25519 key (35 bytes: a delimited {@code BytesValue}) and reads the
+ *     peer's, accepting exactly that shape;</li>
+ * <li>computes the shared secret (refusing a low-order key before anything is signed), orders
+ *     the two ephemeral keys, derives the challenge from a Merlin transcript and the two frame
+ *     keys by HKDF-SHA256;</li>
+ * <li>sends, in the first sealed frame, its long-term key and signature over the challenge, and
+ *     reads and verifies the peer's (Ed25519 only, of full order, a 64-byte signature that
+ *     verifies), refusing a length prefix over {@link #MAX_AUTH_MESSAGE} bytes without
+ *     buffering it;</li>
+ * <li>replaces itself with a {@link FrameSealer} and a {@link FrameOpener}, passing on any bytes
+ *     that followed, and completes {@link #result()} (also fired as a user event) with the peer's
+ *     authenticated key.</li>
+ * </ol>
+ * Everything must finish within the timeout (CometBFT allows 3 s). Any failure fails the result
+ * with a {@link SecretConnectionException} and closes the channel. Writes before completion fail.
+ */
+public final class SecretConnectionHandshake extends ChannelDuplexHandler {
+    /** The largest AuthSigMessage accepted: an ed25519 one is 102 bytes. */
+    public static final int MAX_AUTH_MESSAGE = 128;
+    private static final int EPHEMERAL_MESSAGE = 35;
+    private static final byte[] EPHEMERAL_PREFIX = {0x22, 0x0a, 0x20};
+    static final String TRANSCRIPT_LABEL = "TENDERMINT_SECRET_CONNECTION_TRANSCRIPT_HASH";
+    static final String HKDF_INFO = "TENDERMINT_SECRET_CONNECTION_KEY_AND_CHALLENGE_GEN";
+
+    private final Ed25519Signer identity;
+    private final Duration timeout;
+    private final byte[] ephemeralPrivate;
+    private final byte[] ephemeralPublic;
+    private final CompletableFuture<SecretConnectionInfo> result = new CompletableFuture<>();
+    private ByteBuf inbound;
+    private ByteBuf authPlain;
+    private ScheduledFuture<?> timer;
+    private boolean started;
+    private HandshakeKeys keys;
+    private FrameCipher sendCipher;
+    private FrameCipher recvCipher;
+    private byte[] plainScratch;
+    private byte[] sealedScratch;
+
+    /** A handshake with a fresh ephemeral key. */
+    public SecretConnectionHandshake(Ed25519Signer identity, Duration timeout) {
+        this(identity, timeout, X25519Keys.generatePrivate());
+    }
+
+    /** A handshake with a given ephemeral private scalar: for reproducing test vectors only. */
+    SecretConnectionHandshake(Ed25519Signer identity, Duration timeout, byte[] ephemeralPrivate) {
+        this.identity = identity;
+        this.timeout = timeout;
+        this.ephemeralPrivate = ephemeralPrivate.clone();
+        this.ephemeralPublic = X25519Keys.publicKey(this.ephemeralPrivate);
+    }
+
+    /** Completes with the peer's authenticated key, or fails with the reason. */
+    public CompletableFuture<SecretConnectionInfo> result() {
+        return result;
+    }
+
+    /**
+     * Adds a handshake at the end of an active channel's pipeline (on its event loop) and returns
+     * its result.
+     */
+    public static CompletableFuture<SecretConnectionInfo> secure(io.netty.channel.Channel channel,
+            Ed25519Signer identity, Duration timeout) {
+        SecretConnectionHandshake handshake = new SecretConnectionHandshake(identity, timeout);
+        channel.eventLoop().execute(() -> channel.pipeline().addLast("secret-handshake", handshake));
+        return handshake.result();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        inbound = ctx.alloc().heapBuffer(EPHEMERAL_MESSAGE + FrameCipher.SEALED_SIZE);
+        if (ctx.channel().isActive()) {
+            start(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        start(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+        if (started) {
+            return;
+        }
+        started = true;
+        timer = ctx.executor().schedule(() -> fail(ctx, new SecretConnectionException(
+                "handshake did not complete within " + timeout.toMillis() + " ms")), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        ByteBuf message = ctx.alloc().buffer(EPHEMERAL_MESSAGE);
+        message.writeBytes(EPHEMERAL_PREFIX).writeBytes(ephemeralPublic);
+        ctx.writeAndFlush(message).addListener(f -> {
+            if (!f.isSuccess()) {
+                fail(ctx, new SecretConnectionException("sending the ephemeral key failed: " + f.cause().getMessage(), f.cause()));
+            }
+        });
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        io.netty.util.ReferenceCountUtil.release(msg);
+        promise.setFailure(new IllegalStateException("the SecretConnection handshake has not completed"));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf buf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            if (result.isDone()) {
+                return;
+            }
+            inbound.writeBytes(buf);
+        } finally {
+            buf.release();
+        }
+        try {
+            if (keys == null && inbound.readableBytes() >= EPHEMERAL_MESSAGE) {
+                exchangeKeys(ctx);
+            }
+            if (keys != null) {
+                readAuth(ctx);
+            }
+        } catch (SecretConnectionException e) {
+            fail(ctx, e);
+        }
+    }
+
+    private void exchangeKeys(ChannelHandlerContext ctx) throws SecretConnectionException {
+        byte[] message = new byte[EPHEMERAL_MESSAGE];
+        inbound.readBytes(message);
+        for (int i = 0; i < EPHEMERAL_PREFIX.length; i++) {
+            if (message[i] != EPHEMERAL_PREFIX[i]) {
+                throw new SecretConnectionException("malformed ephemeral key message: expected 220a20 then 32 bytes, got "
+                        + HexFormat.of().formatHex(message, 0, 3) + "...");
+            }
+        }
+        byte[] remoteEphemeral = java.util.Arrays.copyOfRange(message, 3, EPHEMERAL_MESSAGE);
+        try {
+            keys = HandshakeKeys.derive(ephemeralPrivate, ephemeralPublic, remoteEphemeral);
+        } catch (X25519Keys.LowOrderPointException e) {
+            throw new SecretConnectionException("low-order point: the peer's ephemeral key "
+                    + HexFormat.of().formatHex(remoteEphemeral) + " gives an all-zero shared secret", e);
+        }
+        sendCipher = FrameCipher.sealing(keys.sendKey());
+        recvCipher = FrameCipher.opening(keys.recvKey());
+        plainScratch = new byte[FrameCipher.PLAIN_SIZE];
+        sealedScratch = new byte[FrameCipher.SEALED_SIZE];
+        authPlain = ctx.alloc().heapBuffer(MAX_AUTH_MESSAGE + 2);
+
+        AuthSigMessage auth = AuthSigMessage.newBuilder()
+                .setPubKey(PublicKey.newBuilder().setEd25519(ByteString.copyFrom(identity.publicKey())))
+                .setSig(ByteString.copyFrom(identity.sign(keys.challenge())))
+                .build();
+        byte[] encoded = auth.toByteArray();
+        byte[] delimited = new byte[CodedOutputStream.computeUInt32SizeNoTag(encoded.length) + encoded.length];
+        delimited[0] = (byte) encoded.length; // under 128 bytes: a one-byte prefix
+        System.arraycopy(encoded, 0, delimited, 1, encoded.length);
+        ByteBuf frame = ctx.alloc().heapBuffer(FrameCipher.SEALED_SIZE);
+        java.util.Arrays.fill(plainScratch, (byte) 0);
+        plainScratch[0] = (byte) delimited.length;
+        System.arraycopy(delimited, 0, plainScratch, 4, delimited.length);
+        try {
+            sendCipher.seal(plainScratch, 0, sealedScratch, 0);
+        } catch (FrameCipher.NonceOverflowException e) {
+            frame.release();
+            throw new SecretConnectionException("nonce overflow", e);
+        }
+        frame.writeBytes(sealedScratch);
+        ctx.writeAndFlush(frame).addListener(f -> {
+            if (!f.isSuccess()) {
+                fail(ctx, new SecretConnectionException("sending the auth signature failed: " + f.cause().getMessage(), f.cause()));
+            }
+        });
+    }
+
+    private void readAuth(ChannelHandlerContext ctx) throws SecretConnectionException {
+        while (!result.isDone() && inbound.readableBytes() >= FrameCipher.SEALED_SIZE) {
+            inbound.readBytes(sealedScratch);
+            try {
+                recvCipher.open(sealedScratch, 0, plainScratch, 0);
+            } catch (AEADBadTagException e) {
+                throw new SecretConnectionException("frame authentication failed (auth signature frame)", e);
+            } catch (FrameCipher.NonceOverflowException e) {
+                throw new SecretConnectionException("nonce overflow", e);
+            }
+            long length = (plainScratch[0] & 0xffL) | (plainScratch[1] & 0xffL) << 8 | (plainScratch[2] & 0xffL) << 16
+                    | (plainScratch[3] & 0xffL) << 24;
+            if (length > FrameCipher.DATA_MAX) {
+                throw new SecretConnectionException("frame length " + length + " > " + FrameCipher.DATA_MAX);
+            }
+            if (authPlain.readableBytes() + length > MAX_AUTH_MESSAGE + 5 + FrameCipher.DATA_MAX) {
+                throw new SecretConnectionException("auth signature message too long");
+            }
+            authPlain.ensureWritable((int) length);
+            authPlain.writeBytes(plainScratch, 4, (int) length);
+            AuthSigMessage auth = tryParseAuth();
+            if (auth != null) {
+                verify(ctx, auth);
+            }
+        }
+    }
+
+    /** Parses the delimited AuthSigMessage once all of it has arrived; null until then. */
+    private AuthSigMessage tryParseAuth() throws SecretConnectionException {
+        int start = authPlain.readerIndex();
+        long length = 0;
+        int i = 0;
+        while (true) {
+            if (i >= authPlain.readableBytes()) {
+                return null;
+            }
+            int b = authPlain.getUnsignedByte(start + i++);
+            length |= (long) (b & 0x7f) << (7 * (i - 1));
+            if ((b & 0x80) == 0) {
+                break;
+            }
+            if (i >= 5) {
+                throw new SecretConnectionException("auth signature message length prefix is malformed");
+            }
+        }
+        if (length > MAX_AUTH_MESSAGE) {
+            throw new SecretConnectionException("auth signature message of " + length + " bytes over the maximum of "
+                    + MAX_AUTH_MESSAGE);
+        }
+        if (authPlain.readableBytes() < i + length) {
+            return null;
+        }
+        authPlain.skipBytes(i);
+        try {
+            return AuthSigMessage.parseFrom(authPlain.nioBuffer(authPlain.readerIndex(), (int) length));
+        } catch (InvalidProtocolBufferException e) {
+            throw new SecretConnectionException("undecodable auth signature message: " + e.getMessage(), e);
+        } finally {
+            authPlain.skipBytes((int) length);
+        }
+    }
+
+    private void verify(ChannelHandlerContext ctx, AuthSigMessage auth) throws SecretConnectionException {
+        if (!auth.hasPubKey() || auth.getPubKey().getSumCase() == PublicKey.SumCase.SUM_NOT_SET) {
+            throw new SecretConnectionException("auth signature message has no public key");
+        }
+        if (auth.getPubKey().getSumCase() != PublicKey.SumCase.ED25519) {
+            throw new SecretConnectionException("expected an ed25519 public key, got " + auth.getPubKey().getSumCase());
+        }
+        byte[] remoteKey = auth.getPubKey().getEd25519().toByteArray();
+        if (remoteKey.length != 32) {
+            throw new SecretConnectionException("ed25519 public key of " + remoteKey.length + " bytes, expected 32");
+        }
+        if (!Ed25519Keys.isAcceptableIdentity(remoteKey)) {
+            throw new SecretConnectionException("public key " + HexFormat.of().formatHex(remoteKey)
+                    + " is not a valid full-order ed25519 key");
+        }
+        byte[] signature = auth.getSig().toByteArray();
+        if (signature.length != 64) {
+            throw new SecretConnectionException("signature of " + signature.length + " bytes, expected 64");
+        }
+        if (!Ed25519Keys.verify(remoteKey, keys.challenge(), signature)) {
+            throw new SecretConnectionException("signature does not verify for key " + HexFormat.of().formatHex(remoteKey));
+        }
+        complete(ctx, remoteKey);
+    }
+
+    private void complete(ChannelHandlerContext ctx, byte[] remoteKey) {
+        cancelTimer();
+        ChannelPipeline pipeline = ctx.pipeline();
+        FrameOpener opener = new FrameOpener(recvCipher);
+        pipeline.addAfter(ctx.name(), "secret-opener", opener);
+        pipeline.addAfter(ctx.name(), "secret-sealer", new FrameSealer(sendCipher));
+        ByteBuf leftoverPlain = authPlain.isReadable() ? authPlain.retainedSlice() : null;
+        ByteBuf leftoverFrames = inbound.isReadable() ? inbound.retainedSlice() : null;
+        SecretConnectionInfo info = new SecretConnectionInfo(remoteKey);
+        result.complete(info);
+        pipeline.remove(this);
+        io.netty.channel.ChannelHandlerContext openerCtx = pipeline.context(opener);
+        if (leftoverPlain != null) {
+            openerCtx.fireChannelRead(leftoverPlain); // data that shared the auth frame (Go never sends any)
+        }
+        if (leftoverFrames != null) {
+            pipeline.context("secret-sealer").fireChannelRead(leftoverFrames); // sealed frames that came early
+        }
+        openerCtx.fireUserEventTriggered(info);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelTimer();
+        if (inbound != null) {
+            inbound.release();
+            inbound = null;
+        }
+        if (authPlain != null) {
+            authPlain.release();
+            authPlain = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail(ctx, new SecretConnectionException("connection closed during the handshake"));
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(ctx, new SecretConnectionException("handshake failed: " + cause.getMessage(), cause));
+    }
+
+    private void fail(ChannelHandlerContext ctx, SecretConnectionException e) {
+        cancelTimer();
+        if (result.completeExceptionally(e)) {
+            ctx.close();
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+}
