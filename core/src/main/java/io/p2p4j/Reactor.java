@@ -1,0 +1,38 @@
+package io.p2p4j;
+
+import java.util.List;
+
+/**
+ * A protocol running over the switch: it owns one or more channels, hears about peers coming and
+ * going, and receives the messages peers send on its channels. Sending is done on the
+ * {@link Peer}.
+ *
+ * <p><b>Threading.</b> Calls for one peer come in order on that peer's own virtual thread
+ * ({@code receive}) or on the switch's thread that adds or removes the peer; never on a Netty
+ * event loop. A reactor may block (for example in {@link Peer#send}); while it does, messages
+ * from that peer wait, and once enough of them wait, reading from that peer pauses. Calls for
+ * different peers can come at the same time, so shared state must be thread-safe.
+ *
+ * <p><b>Lifecycle.</b> For every peer: {@link #initPeer} (before its connection starts), then
+ * {@link #addPeer}, then {@link #removePeer}, each at most once; {@code removePeer} is never
+ * called for a peer that was not initialized, and no message of the peer is delivered after it.
+ * An exception from {@code addPeer} or {@code receive} stops that peer with the exception as the
+ * reason.
+ */
+public interface Reactor {
+
+    /** The channels this reactor owns; two reactors claiming one id is a configuration error. */
+    List<ChannelDescriptor> channels();
+
+    /** Called before the peer's connection starts; set up per-peer state here. */
+    default void initPeer(Peer peer) { }
+
+    /** Called once the peer is running and in the switch's peer set. */
+    default void addPeer(Peer peer) { }
+
+    /** Called once when the peer is gone, with the reason (null when stopped without error). */
+    default void removePeer(Peer peer, Throwable reason) { }
+
+    /** Called with each whole message the peer sent on one of this reactor's channels. */
+    void receive(byte channelId, Peer peer, byte[] message) throws Exception;
+}

@@ -1,0 +1,754 @@
+package io.p2p4j;
+
+import io.p2p4j.conn.MConnection;
+import io.p2p4j.transport.ConnectionFilter;
+import io.p2p4j.transport.HandshakeException;
+import io.p2p4j.transport.HandshakeException.Reason;
+import io.p2p4j.transport.Transport;
+import io.p2p4j.transport.UpgradedConnection;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The heart of a node: accepts and dials peers, takes each through the handshakes, hands every
+ * message a peer sends to the reactor that owns its channel, and keeps the rules: peer limits,
+ * filters, no second connection to one peer, no connection to ourselves, persistent peers
+ * redialed with backoff.
+ *
+ * <pre>{@code
+ * Switch sw = Switch.builder(key, P2pConfig.defaults().withListen("tcp://0.0.0.0:26656"))
+ *         .network("my-chain")
+ *         .reactor("chat", new ChatReactor())
+ *         .build();
+ * sw.start();
+ * sw.dialPeers(List.of(NetAddress.parse("f0e1...@10.0.0.2:26656")));
+ * }</pre>
+ *
+ * <p>Thread-safe. Reactor code never runs on the network threads (see {@link Reactor}).
+ * {@link #close()} stops dialing, ends every peer, stops the reactors, releases the port and
+ * the threads.
+ */
+public final class Switch implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Switch.class);
+    /** How long stopping a peer waits for a reactor still handling one of its messages. */
+    static final Duration DELIVERY_GRACE = Duration.ofSeconds(2);
+    /** A reactor busy this long with one message is reported in the log. */
+    static final Duration SLOW_DELIVERY = Duration.ofSeconds(5);
+
+    private final NodeKey key;
+    private final P2pConfig config;
+    private final String network;
+    private final String moniker;
+    private final String version;
+    private final Map<String, Reactor> reactors;
+    private final Reactor[] reactorByChannel = new Reactor[256];
+    private final List<ChannelDescriptor> channels;
+    private final List<PeerFilter> peerFilters;
+    private final Transport transport;
+    private final PeerSetView peers = new PeerSetView();
+    /** Every peer being set up or running, by id (the peer set holds only running ones). */
+    private final Map<NodeId, SwitchPeer> all = new ConcurrentHashMap<>();
+    private final Set<NodeId> dialing = ConcurrentHashMap.newKeySet();
+    private final Map<NodeId, NetAddress> persistentPeers = new ConcurrentHashMap<>();
+    private final Set<NodeId> reconnecting = ConcurrentHashMap.newKeySet();
+    private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock admission = new ReentrantLock();
+    private final ScheduledExecutorService timers;
+    private volatile NodeInfo nodeInfo;
+    private volatile NetAddress listenAddress;
+    private volatile boolean running;
+    private volatile boolean closed;
+
+    private Switch(Builder b) {
+        this.key = b.key;
+        this.config = b.config;
+        this.network = b.network;
+        this.moniker = b.moniker;
+        this.version = b.version;
+        this.reactors = Map.copyOf(b.reactors);
+        List<ChannelDescriptor> all = new ArrayList<>();
+        for (Map.Entry<String, Reactor> entry : b.reactors.entrySet()) {
+            for (ChannelDescriptor channel : entry.getValue().channels()) {
+                int id = channel.unsignedId();
+                if (reactorByChannel[id] != null) {
+                    throw new IllegalArgumentException("channel " + ChannelDescriptor.format(id) + " claimed by two reactors, "
+                            + nameOf(b.reactors, reactorByChannel[id]) + " and " + entry.getKey());
+                }
+                reactorByChannel[id] = entry.getValue();
+                all.add(channel);
+            }
+        }
+        this.channels = List.copyOf(all);
+        this.peerFilters = List.copyOf(b.peerFilters);
+        List<ConnectionFilter> connectionFilters = new ArrayList<>();
+        if (!config.allowDuplicateIp()) {
+            connectionFilters.add(this::refuseDuplicateIp);
+        }
+        connectionFilters.addAll(b.connectionFilters);
+        this.nodeInfo = ourNodeInfo(config.externalAddress().isEmpty() ? config.listenAddress()
+                : "tcp://" + config.externalAddress());
+        this.transport = new Transport(b.transportKind, key, () -> nodeInfo,
+                new Transport.Timeouts(config.dialTimeout(), config.handshakeTimeout(), config.filterTimeout()),
+                connectionFilters);
+        this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+                .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());
+        for (Reactor reactor : reactors.values()) {
+            if (reactor instanceof BaseReactor base) {
+                base.attach(this);
+            }
+        }
+    }
+
+    /** A builder for a switch with this node key and settings. */
+    public static Builder builder(NodeKey key, P2pConfig config) {
+        return new Builder(key, config);
+    }
+
+    // ---- lifecycle ------------------------------------------------------------------------
+
+    /**
+     * Starts the reactors and begins accepting peers on the listen address (if it is not empty).
+     *
+     * @throws IllegalStateException if the switch was started or closed before, or the listen
+     *         address cannot be bound (the message says which address and why)
+     */
+    public void start() {
+        if (running || closed) {
+            throw new IllegalStateException("a switch can be started once");
+        }
+        running = true;
+        for (Reactor reactor : reactors.values()) {
+            if (reactor instanceof BaseReactor base) {
+                base.onStart();
+            }
+        }
+        if (!config.listenAddress().isBlank()) {
+            URI uri = listenUri(config.listenAddress());
+            try {
+                InetSocketAddress bound = transport.listen(uri.getHost(), uri.getPort(), this::onInbound);
+                String host = uri.getHost();
+                if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+                    host = "127.0.0.1";
+                }
+                listenAddress = new NetAddress(key.id(), host, bound.getPort());
+                ourAddresses.add(host + ":" + bound.getPort());
+                if (config.externalAddress().isEmpty()) {
+                    nodeInfo = ourNodeInfo("tcp://" + uri.getHost() + ":" + bound.getPort());
+                }
+            } catch (Exception e) {
+                running = false;
+                throw new IllegalStateException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
+            }
+        }
+        timers.scheduleAtFixedRate(this::reportSlowReactors, 1, 1, TimeUnit.SECONDS);
+        log.info("switch {} started, listening on {}", key.id(), listenAddress);
+    }
+
+    /**
+     * Stops dialing and accepting, ends every peer (each reactor hears {@code removePeer}), stops
+     * the reactors, and releases the port, the threads and the buffers. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        running = false;
+        transport.stopListening();
+        timers.shutdownNow();
+        for (SwitchPeer peer : List.copyOf(all.values())) {
+            stopPeer(peer, null);
+        }
+        for (Reactor reactor : reactors.values()) {
+            if (reactor instanceof BaseReactor base) {
+                try {
+                    base.onStop();
+                } catch (RuntimeException e) {
+                    log.warn("reactor {} failed to stop", reactor, e);
+                }
+            }
+        }
+        transport.close();
+        log.info("switch {} closed", key.id());
+    }
+
+    // ---- what the switch is -------------------------------------------------------------------
+
+    /** The connected peers. */
+    public PeerSet peers() {
+        return peers;
+    }
+
+    /** Our NodeInfo, as sent to peers (with the real listen port once started). */
+    public NodeInfo nodeInfo() {
+        return nodeInfo;
+    }
+
+    /** Our node id. */
+    public NodeId id() {
+        return key.id();
+    }
+
+    /**
+     * The address peers can dial, with the real port once listening (null before); an
+     * unspecified listen host (0.0.0.0) is given as 127.0.0.1.
+     */
+    public NetAddress listenAddress() {
+        return listenAddress;
+    }
+
+    /** How many outbound, inbound and dialing peers there are now. */
+    public PeerCounts numPeers() {
+        int outbound = 0;
+        int inbound = 0;
+        for (SwitchPeer peer : peers.snapshot()) {
+            if (peer.isOutbound()) {
+                outbound++;
+            } else {
+                inbound++;
+            }
+        }
+        return new PeerCounts(outbound, inbound, dialing.size());
+    }
+
+    /** True while the id is being dialed. */
+    public boolean isDialing(NodeId id) {
+        return dialing.contains(id);
+    }
+
+    /** The settings of this switch. */
+    public P2pConfig config() {
+        return config;
+    }
+
+    /** The reactor registered under this name, or null. */
+    public Reactor reactor(String name) {
+        return reactors.get(name);
+    }
+
+    // ---- dialing ----------------------------------------------------------------------------
+
+    /**
+     * Dials a peer. The future completes with the peer once it is running and every reactor has
+     * been told, or fails with a {@link HandshakeException} saying why (already connected or
+     * being dialed, ourselves, refused by a filter, failed authentication, incompatible...).
+     */
+    public CompletableFuture<Peer> dial(NetAddress address) {
+        Objects.requireNonNull(address, "address");
+        if (!running) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the switch is not running"));
+        }
+        if (address.id().equals(key.id()) || ourAddresses.contains(address.host() + ":" + address.port())) {
+            return CompletableFuture.failedFuture(new HandshakeException(Reason.SELF, "refusing to dial ourselves at " + address));
+        }
+        if (all.containsKey(address.id())) {
+            return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already connected to " + address.id()));
+        }
+        if (!dialing.add(address.id())) {
+            return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already dialing " + address.id()));
+        }
+        CompletableFuture<Peer> result = new CompletableFuture<>();
+        transport.dial(address).whenComplete((connection, error) -> Thread.ofVirtual().start(() -> {
+            try {
+                if (error != null) {
+                    throw unwrap(error);
+                }
+                result.complete(admit(connection, address));
+            } catch (Throwable e) {
+                onDialFailure(address, e);
+                result.completeExceptionally(e);
+            } finally {
+                dialing.remove(address.id());
+            }
+        }));
+        return result;
+    }
+
+    /** Dials each address in the background; failures are logged (and persistent peers redialed). */
+    public void dialPeers(Collection<NetAddress> addresses) {
+        for (NetAddress address : addresses) {
+            dial(address).exceptionally(e -> {
+                log.debug("dialing {} failed: {}", address, e.getMessage());
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Makes these peers persistent and dials them: whenever one is not connected (it went away,
+     * or a dial failed) it is redialed with the backoff of {@link P2pConfig#reconnect()}, for as
+     * long as the switch runs. Ourselves are skipped.
+     */
+    public void addPersistentPeers(Collection<NetAddress> addresses) {
+        for (NetAddress address : addresses) {
+            if (address.id().equals(key.id())) {
+                continue;
+            }
+            persistentPeers.put(address.id(), address);
+        }
+        if (running) {
+            dialPeers(addresses.stream().filter(a -> !a.id().equals(key.id())).toList());
+        }
+    }
+
+    private void onDialFailure(NetAddress address, Throwable error) {
+        if (error instanceof HandshakeException h) {
+            if (h.reason() == Reason.SELF) {
+                ourAddresses.add(address.host() + ":" + address.port());
+                persistentPeers.remove(address.id());
+                log.info("{} is ourselves: not dialing it again", address);
+                return;
+            }
+            if (h.reason() == Reason.DUPLICATE) {
+                return;
+            }
+        }
+        log.debug("dial {} failed: {}", address, error.getMessage());
+        if (persistentPeers.containsKey(address.id())) {
+            reconnect(address);
+        }
+    }
+
+    /** Redials a persistent peer until it is connected; one loop per peer. */
+    private void reconnect(NetAddress address) {
+        if (closed || !reconnecting.add(address.id())) {
+            return;
+        }
+        scheduleReconnect(address, 0);
+    }
+
+    private void scheduleReconnect(NetAddress address, int attempt) {
+        if (closed) {
+            reconnecting.remove(address.id());
+            return;
+        }
+        P2pConfig.ReconnectPolicy policy = config.reconnect();
+        long delay = policy.delayBefore(attempt).toMillis();
+        long jitter = policy.jitter().toMillis();
+        if (jitter > 0) {
+            delay += ThreadLocalRandom.current().nextLong(jitter);
+        }
+        try {
+            timers.schedule(() -> reconnectAttempt(address, attempt), delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            reconnecting.remove(address.id()); // closing
+        }
+    }
+
+    private void reconnectAttempt(NetAddress address, int attempt) {
+        if (closed || !persistentPeers.containsKey(address.id()) || all.containsKey(address.id())) {
+            reconnecting.remove(address.id());
+            return;
+        }
+        log.debug("redialing persistent peer {} (attempt {})", address, attempt + 1);
+        dial(address).whenComplete((peer, error) -> {
+            if (error == null) {
+                reconnecting.remove(address.id());
+                return;
+            }
+            Throwable cause = unwrap(error);
+            if (cause instanceof HandshakeException h && (h.reason() == Reason.SELF
+                    || (h.reason() == Reason.DUPLICATE && all.containsKey(address.id())))) {
+                reconnecting.remove(address.id());
+                return;
+            }
+            scheduleReconnect(address, attempt + 1);
+        });
+    }
+
+    // ---- admitting peers --------------------------------------------------------------------
+
+    private void onInbound(CompletableFuture<UpgradedConnection> upgrade) {
+        upgrade.whenComplete((connection, error) -> {
+            if (error != null) {
+                log.debug("inbound connection refused: {}", unwrap(error).getMessage());
+                return;
+            }
+            Thread.ofVirtual().start(() -> {
+                try {
+                    admit(connection, null);
+                } catch (Exception e) {
+                    log.info("inbound peer {} refused: {}", connection.id(), e.getMessage());
+                }
+            });
+        });
+    }
+
+    /**
+     * Turns an upgraded connection into a running peer: limits, duplicates and filters first,
+     * then initPeer on every reactor, the MConnection, the peer set, addPeer on every reactor.
+     * Runs on a virtual thread.
+     */
+    private SwitchPeer admit(UpgradedConnection connection, NetAddress dialed) throws Exception {
+        NodeId id = connection.id();
+        try {
+            runPeerFilters(connection);
+        } catch (Exception e) {
+            connection.channel().close();
+            throw e;
+        }
+        boolean persistent = persistentPeers.containsKey(id)
+                || (!connection.outbound() && persistentPeers.containsKey(id));
+        NetAddress remote = dialed != null ? dialed
+                : new NetAddress(id, connection.remote().getAddress().getHostAddress(), connection.remote().getPort());
+        SwitchPeer peer = new SwitchPeer(connection, remote, persistent, reactorByChannel);
+        SwitchPeer replaced = null;
+        admission.lock();
+        try {
+            if (!running) {
+                connection.channel().close();
+                throw new HandshakeException(Reason.CLOSED, "the switch is closing");
+            }
+            if (!connection.outbound() && !persistent && !config.unconditionalPeerIds().contains(id.hex())
+                    && countInbound() >= config.maxInboundPeers()) {
+                connection.channel().close();
+                throw new HandshakeException(Reason.LIMIT, "inbound peer limit of " + config.maxInboundPeers()
+                        + " reached, refusing " + id);
+            }
+            SwitchPeer existing = all.get(id);
+            if (existing != null) {
+                if (keepsNewConnection(existing, connection)) {
+                    replaced = existing;
+                } else {
+                    connection.channel().close();
+                    throw new HandshakeException(Reason.DUPLICATE, "already connected to " + id);
+                }
+            }
+            all.put(id, peer);
+        } finally {
+            admission.unlock();
+        }
+        if (replaced != null) {
+            log.debug("simultaneous connections with {}: keeping the one dialed by the lower id", id);
+            stopPeer(replaced, null);
+        }
+        startPeer(peer);
+        return peer;
+    }
+
+    /**
+     * Two connections to one peer (both dialed at once): both sides keep the connection dialed
+     * by the node with the lower id, so they agree without talking about it.
+     */
+    private boolean keepsNewConnection(SwitchPeer existing, UpgradedConnection fresh) {
+        if (existing.isOutbound() == fresh.outbound()) {
+            return false;
+        }
+        NodeId lower = key.id().hex().compareTo(fresh.id().hex()) < 0 ? key.id() : fresh.id();
+        NodeId freshDialer = fresh.outbound() ? key.id() : fresh.id();
+        return freshDialer.equals(lower);
+    }
+
+    private int countInbound() {
+        int inbound = 0;
+        for (SwitchPeer peer : all.values()) {
+            if (!peer.isOutbound() && !config.unconditionalPeerIds().contains(peer.id().hex())) {
+                inbound++;
+            }
+        }
+        return inbound;
+    }
+
+    private void startPeer(SwitchPeer peer) throws Exception {
+        peer.lifecycle.lock();
+        try {
+            for (Reactor reactor : reactors.values()) {
+                if (peer.isStoppingFlag()) {
+                    return;
+                }
+                peer.initialized.add(reactor);
+                reactor.initPeer(peer);
+            }
+            InboundMailbox mailbox = new InboundMailbox("peer-" + peer.id().hex().substring(0, 12),
+                    config.mailboxBytes(), (ch, msg) -> deliver(peer, ch, msg),
+                    () -> peer.mconnection.pauseReading(), () -> peer.mconnection.resumeReading(),
+                    e -> stopPeerForError(peer, e));
+            peer.mailbox = mailbox;
+            UpgradedConnection connection = peer.connection();
+            MConnection mconnection = MConnection.builder(connection.channel())
+                    .channels(channels)
+                    .config(config.connection())
+                    .onReceive(mailbox::put)
+                    .onError(e -> Thread.ofVirtual().start(() -> stopPeerForError(peer, e)))
+                    .start();
+            peer.mconnection = mconnection;
+            connection.channel().eventLoop().execute(connection::handOff);
+            if (peer.isStoppingFlag()) {
+                return;
+            }
+            peers.add(peer);
+            for (Reactor reactor : reactors.values()) {
+                reactor.addPeer(peer);
+            }
+            mailbox.start();
+            log.info("added peer {} ({}, {})", peer.id(), peer.isOutbound() ? "outbound" : "inbound",
+                    peer.remoteAddress());
+        } catch (Exception e) {
+            stopPeerForError(peer, e);
+            throw e;
+        } finally {
+            peer.lifecycle.unlock();
+        }
+    }
+
+    private void deliver(SwitchPeer peer, byte channelId, byte[] message) throws Exception {
+        Reactor reactor = reactorByChannel[Byte.toUnsignedInt(channelId)];
+        if (reactor == null || !peer.isRunning()) {
+            return;
+        }
+        peer.busyReactor = reactor;
+        peer.busySinceNanos = System.nanoTime();
+        peer.busyReported = false;
+        try {
+            reactor.receive(channelId, peer, message);
+        } finally {
+            peer.busyReactor = null;
+        }
+    }
+
+    private void runPeerFilters(UpgradedConnection connection) throws Exception {
+        for (PeerFilter filter : peerFilters) {
+            CompletableFuture<Void> check = CompletableFuture.runAsync(() -> {
+                try {
+                    filter.check(connection.id(), connection.nodeInfo());
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, Executors.newVirtualThreadPerTaskExecutor());
+            try {
+                check.get(config.filterTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                check.cancel(true);
+                throw new HandshakeException(Reason.FILTERED, "peer " + connection.id() + " refused: filter timeout after "
+                        + config.filterTimeout().toMillis() + " ms");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new HandshakeException(Reason.FILTERED, "peer " + connection.id() + " refused by a filter: "
+                        + e.getCause().getMessage(), e.getCause());
+            }
+        }
+    }
+
+    private void refuseDuplicateIp(InetSocketAddress remote) throws HandshakeException {
+        for (SwitchPeer peer : all.values()) {
+            InetSocketAddress other = peer.connection().remote();
+            if (other.getAddress() != null && other.getAddress().equals(remote.getAddress())) {
+                throw new HandshakeException(Reason.FILTERED, "duplicate IP " + remote.getAddress().getHostAddress()
+                        + " (peer " + peer.id() + " has it)");
+            }
+        }
+    }
+
+    // ---- stopping peers -----------------------------------------------------------------------
+
+    /**
+     * Stops a peer because of {@code reason}: closes its connection, tells every reactor
+     * {@code removePeer(peer, reason)} once, logs the reason, and redials it later if it is
+     * persistent. Safe to call from any thread, reactors included, and more than once.
+     */
+    public void stopPeerForError(Peer peer, Throwable reason) {
+        if (peer instanceof SwitchPeer p && stopPeer(p, reason) && p.isPersistent() && !closed) {
+            reconnect(persistentPeers.getOrDefault(p.id(), p.remoteAddress()));
+        }
+    }
+
+    /** Stops a peer without error and without redialing it. */
+    public void stopPeerGracefully(Peer peer) {
+        if (peer instanceof SwitchPeer p) {
+            stopPeer(p, null);
+        }
+    }
+
+    /** Returns true if this call stopped the peer (false if it was already stopping). */
+    private boolean stopPeer(SwitchPeer peer, Throwable reason) {
+        if (!peer.markStopping()) {
+            return false;
+        }
+        MConnection mconnection = peer.mconnection;
+        if (mconnection != null) {
+            mconnection.close();
+        } else {
+            peer.connection().channel().close();
+        }
+        peer.broadcastLane.close();
+        peers.remove(peer);
+        InboundMailbox mailbox = peer.mailbox;
+        if (mailbox != null && !mailbox.close(DELIVERY_GRACE)) {
+            log.warn("peer {}: reactor {} still busy with a message after {} ms; abandoned", peer.id(),
+                    peer.busyReactor, DELIVERY_GRACE.toMillis());
+        }
+        peer.lifecycle.lock();
+        try {
+            for (Reactor reactor : peer.initialized) {
+                try {
+                    reactor.removePeer(peer, reason);
+                } catch (RuntimeException e) {
+                    log.warn("reactor {} failed in removePeer for {}", reactor, peer.id(), e);
+                }
+            }
+            peer.initialized.clear();
+        } finally {
+            peer.lifecycle.unlock();
+            all.remove(peer.id(), peer);
+        }
+        if (reason == null) {
+            log.info("removed peer {}", peer.id());
+        } else {
+            log.info("removed peer {}: {}", peer.id(), reason.getMessage() == null ? reason : reason.getMessage());
+        }
+        return true;
+    }
+
+    // ---- broadcasting -------------------------------------------------------------------------
+
+    /**
+     * Sends a message to every peer that advertised the channel. Each peer gets it in order,
+     * through a short queue of its own, so a slow peer never holds up the others. The call waits
+     * only while a peer's queue is full, at most the send timeout in all; a peer whose queue stayed
+     * full that long is stalled, and further broadcasts skip it until it catches up (the message is
+     * dropped for it, as CometBFT's broadcast does after its send timeout).
+     */
+    public void broadcast(byte channelId, byte[] message) {
+        long deadline = System.nanoTime() + config.connection().sendTimeout().toNanos();
+        for (SwitchPeer peer : peers.snapshot()) {
+            if (!peer.broadcastLane.offer(channelId, message, deadline)) {
+                log.debug("broadcast on {} skipped stalled peer {}", ChannelDescriptor.format(channelId), peer.id());
+            }
+        }
+    }
+
+    // ---- internals ----------------------------------------------------------------------------
+
+    private void reportSlowReactors() {
+        long now = System.nanoTime();
+        for (SwitchPeer peer : peers.snapshot()) {
+            Reactor busy = peer.busyReactor;
+            if (busy != null && !peer.busyReported && now - peer.busySinceNanos > SLOW_DELIVERY.toNanos()) {
+                peer.busyReported = true;
+                log.warn("reactor {} has been handling a message from peer {} for more than {} s; reading from "
+                        + "that peer pauses while its messages wait", nameOf(reactors, busy), peer.id(),
+                        SLOW_DELIVERY.toSeconds());
+            }
+        }
+    }
+
+    private NodeInfo ourNodeInfo(String listenAddr) {
+        byte[] ids = new byte[channels.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = channels.get(i).id();
+        }
+        return NodeInfo.of(key.id(), listenAddr, network, version, ids, moniker);
+    }
+
+    private static URI listenUri(String address) {
+        String withScheme = address.contains("://") ? address : "tcp://" + address;
+        URI uri = URI.create(withScheme);
+        if (uri.getHost() == null || uri.getPort() < 0) {
+            throw new IllegalArgumentException("listen address must be tcp://host:port, got " + address);
+        }
+        return uri;
+    }
+
+    private static String nameOf(Map<String, Reactor> reactors, Reactor reactor) {
+        return reactors.entrySet().stream().filter(e -> e.getValue() == reactor).map(Map.Entry::getKey)
+                .findFirst().orElse(reactor.getClass().getSimpleName());
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof java.util.concurrent.CompletionException
+                || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    /** Builds a {@link Switch}. Not thread-safe. */
+    public static final class Builder {
+        private final NodeKey key;
+        private final P2pConfig config;
+        private String network = "p2p4j";
+        private String moniker = "p2p4j";
+        private String version = NodeInfo.DEFAULT_VERSION;
+        private Transport.Kind transportKind = Transport.Kind.TCP;
+        private final Map<String, Reactor> reactors = new LinkedHashMap<>();
+        private final List<ConnectionFilter> connectionFilters = new ArrayList<>();
+        private final List<PeerFilter> peerFilters = new ArrayList<>();
+
+        private Builder(NodeKey key, P2pConfig config) {
+            this.key = Objects.requireNonNull(key, "key");
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The network (chain id) this node is on; peers must be on the same (default "p2p4j"). */
+        public Builder network(String chainId) {
+            this.network = Objects.requireNonNull(chainId, "chainId");
+            return this;
+        }
+
+        /** A human-readable name for this node (default "p2p4j"). */
+        public Builder moniker(String moniker) {
+            this.moniker = Objects.requireNonNull(moniker, "moniker");
+            return this;
+        }
+
+        /** The software version sent in NodeInfo. */
+        public Builder version(String version) {
+            this.version = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        /** Adds a reactor under a name; its channels are registered in order. */
+        public Builder reactor(String name, Reactor reactor) {
+            if (reactors.putIfAbsent(Objects.requireNonNull(name, "name"), Objects.requireNonNull(reactor, "reactor")) != null) {
+                throw new IllegalArgumentException("a reactor named " + name + " is already registered");
+            }
+            return this;
+        }
+
+        /** Adds a connection filter, run before the handshake of every connection. */
+        public Builder connectionFilter(ConnectionFilter filter) {
+            connectionFilters.add(Objects.requireNonNull(filter, "filter"));
+            return this;
+        }
+
+        /** Adds a peer filter, run after the handshake of every connection. */
+        public Builder peerFilter(PeerFilter filter) {
+            peerFilters.add(Objects.requireNonNull(filter, "filter"));
+            return this;
+        }
+
+        /** Real TCP sockets (the default) or in-process channels for tests. */
+        public Builder transport(Transport.Kind kind) {
+            this.transportKind = Objects.requireNonNull(kind, "kind");
+            return this;
+        }
+
+        /**
+         * Builds the switch.
+         *
+         * @throws IllegalArgumentException if two reactors claim one channel, or none has any
+         */
+        public Switch build() {
+            return new Switch(this);
+        }
+    }
+}

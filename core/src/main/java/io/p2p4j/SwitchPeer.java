@@ -1,0 +1,135 @@
+package io.p2p4j;
+
+import io.p2p4j.conn.MConnection;
+import io.p2p4j.transport.UpgradedConnection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The switch's {@link Peer}: an upgraded connection, its MConnection, its inbound mailbox and
+ * the bookkeeping of its lifecycle (which reactors were told about it, whether it is stopping).
+ */
+final class SwitchPeer implements Peer {
+    private final UpgradedConnection connection;
+    private final NetAddress remoteAddress;
+    private final boolean persistent;
+    private final boolean[] theirChannels = new boolean[256];
+    private final Reactor[] reactorByChannel;
+    private final Map<String, Object> data = new ConcurrentHashMap<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    /** Held while reactors are told about the peer being added or removed, so the calls never cross. */
+    final ReentrantLock lifecycle = new ReentrantLock();
+    /** Reactors whose initPeer was called, in order; removePeer goes to these only. */
+    final List<Reactor> initialized = new ArrayList<>();
+    final BroadcastLane broadcastLane;
+    volatile MConnection mconnection;
+    volatile InboundMailbox mailbox;
+    /** The reactor handling a message of this peer right now, and since when (for diagnostics). */
+    volatile Reactor busyReactor;
+    volatile long busySinceNanos;
+    volatile boolean busyReported;
+
+    SwitchPeer(UpgradedConnection connection, NetAddress remoteAddress, boolean persistent, Reactor[] reactorByChannel) {
+        this.connection = connection;
+        this.remoteAddress = remoteAddress;
+        this.persistent = persistent;
+        this.reactorByChannel = reactorByChannel;
+        for (byte id : connection.nodeInfo().channels()) {
+            theirChannels[Byte.toUnsignedInt(id)] = true;
+        }
+        this.broadcastLane = new BroadcastLane(this);
+    }
+
+    UpgradedConnection connection() {
+        return connection;
+    }
+
+    boolean isStoppingFlag() {
+        return stopping.get();
+    }
+
+    /** Marks the peer as stopping; true only for the first caller. */
+    boolean markStopping() {
+        return stopping.compareAndSet(false, true);
+    }
+
+    @Override
+    public NodeId id() {
+        return connection.id();
+    }
+
+    @Override
+    public NodeInfo nodeInfo() {
+        return connection.nodeInfo();
+    }
+
+    @Override
+    public NetAddress remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public boolean isOutbound() {
+        return connection.outbound();
+    }
+
+    @Override
+    public boolean isPersistent() {
+        return persistent;
+    }
+
+    @Override
+    public boolean isRunning() {
+        MConnection c = mconnection;
+        return !stopping.get() && c != null && c.isRunning();
+    }
+
+    @Override
+    public boolean send(byte channelId, byte[] message) {
+        MConnection c = mconnection;
+        return canSendOn(channelId) && c != null && c.send(channelId, message);
+    }
+
+    @Override
+    public boolean trySend(byte channelId, byte[] message) {
+        MConnection c = mconnection;
+        return canSendOn(channelId) && c != null && c.trySend(channelId, message);
+    }
+
+    private boolean canSendOn(byte channelId) {
+        int id = Byte.toUnsignedInt(channelId);
+        // as CometBFT: only on channels the peer advertised and a reactor of ours owns
+        return !stopping.get() && theirChannels[id] && reactorByChannel[id] != null;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T get(String key) {
+        return (T) data.get(key);
+    }
+
+    @Override
+    public void set(String key, Object value) {
+        if (value == null) {
+            data.remove(key);
+        } else {
+            data.put(key, value);
+        }
+    }
+
+    @Override
+    public PeerStatus status() {
+        MConnection c = mconnection;
+        InboundMailbox m = mailbox;
+        return new PeerStatus(c == null ? null : c.status(), m == null ? 0 : m.queuedBytes());
+    }
+
+    @Override
+    public String toString() {
+        return "Peer{" + id() + (isOutbound() ? " outbound " : " inbound ") + remoteAddress + "}";
+    }
+}

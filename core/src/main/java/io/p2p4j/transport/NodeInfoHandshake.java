@@ -1,0 +1,149 @@
+package io.p2p4j.transport;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.p2p4j.NodeInfo;
+import io.p2p4j.proto.DefaultNodeInfo;
+import io.p2p4j.transport.HandshakeException.Reason;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The NodeInfo exchange, right after the SecretConnection handshake: writes our NodeInfo as one
+ * varint-delimited {@code DefaultNodeInfo} and reads the peer's, refusing a length prefix over
+ * {@link NodeInfo#MAX_SIZE} before buffering anything of it. The result completes
+ * {@link #result()}; the handler then stops reading and stays in the pipeline, holding any bytes
+ * that came after the NodeInfo, until {@link #handOff} removes it once the next stage is in
+ * place (those bytes then flow on to it).
+ */
+final class NodeInfoHandshake extends ByteToMessageDecoder {
+    private final NodeInfo ours;
+    private final Duration timeout;
+    private final CompletableFuture<NodeInfo> result = new CompletableFuture<>();
+    private ScheduledFuture<?> timer;
+    private boolean done;
+
+    NodeInfoHandshake(NodeInfo ours, Duration timeout) {
+        this.ours = ours;
+        this.timeout = timeout;
+    }
+
+    CompletableFuture<NodeInfo> result() {
+        return result;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        timer = ctx.executor().schedule(() -> fail(ctx, new HandshakeException(Reason.TIMEOUT,
+                "NodeInfo exchange did not finish within " + timeout.toMillis() + " ms")),
+                timeout.toNanos(), TimeUnit.NANOSECONDS);
+        byte[] encoded = ours.toProto().toByteArray();
+        ByteBuf out = Unpooled.buffer(encoded.length + 5);
+        int size = CodedOutputStream.computeUInt32SizeNoTag(encoded.length);
+        byte[] prefix = new byte[size];
+        try {
+            CodedOutputStream.newInstance(prefix).writeUInt32NoTag(encoded.length);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        out.writeBytes(prefix).writeBytes(encoded);
+        ctx.writeAndFlush(out).addListener(f -> {
+            if (!f.isSuccess()) {
+                fail(ctx, new HandshakeException(Reason.CLOSED, "sending our NodeInfo failed", f.cause()));
+            }
+        });
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (done) {
+            return; // keep what follows for the next stage
+        }
+        int start = in.readerIndex();
+        long length = 0;
+        int shift = 0;
+        int i = 0;
+        while (true) {
+            if (i >= in.readableBytes()) {
+                return;
+            }
+            int b = in.getUnsignedByte(start + i++);
+            length |= (long) (b & 0x7f) << shift;
+            shift += 7;
+            if (length > NodeInfo.MAX_SIZE || i > 5) {
+                fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "NodeInfo of " + (i > 5 ? "more than " : "")
+                        + length + " bytes over the maximum of " + NodeInfo.MAX_SIZE));
+                in.skipBytes(in.readableBytes());
+                return;
+            }
+            if ((b & 0x80) == 0) {
+                break;
+            }
+        }
+        if (in.readableBytes() < i + length) {
+            return;
+        }
+        in.skipBytes(i);
+        DefaultNodeInfo proto;
+        try {
+            proto = DefaultNodeInfo.parseFrom(in.nioBuffer(in.readerIndex(), (int) length));
+        } catch (InvalidProtocolBufferException e) {
+            fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "undecodable NodeInfo: " + e.getMessage(), e));
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        in.skipBytes((int) length);
+        done = true;
+        cancelTimer();
+        ctx.channel().config().setAutoRead(false);
+        try {
+            result.complete(NodeInfo.fromProto(proto));
+        } catch (RuntimeException e) {
+            fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "invalid NodeInfo: " + e.getMessage(), e));
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        fail(ctx, new HandshakeException(Reason.CLOSED, "connection closed during the NodeInfo exchange"));
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(ctx, cause instanceof HandshakeException h ? h
+                : new HandshakeException(Reason.CLOSED, "NodeInfo exchange failed: " + cause.getMessage(), cause));
+    }
+
+    private void fail(ChannelHandlerContext ctx, HandshakeException e) {
+        done = true;
+        cancelTimer();
+        if (result.completeExceptionally(e)) {
+            ctx.close();
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    /** Removes this handler; bytes it held after the NodeInfo go to the handler after it. */
+    static void handOff(io.netty.channel.Channel channel) {
+        NodeInfoHandshake handshake = channel.pipeline().get(NodeInfoHandshake.class);
+        if (handshake != null) {
+            channel.pipeline().remove(handshake);
+        }
+    }
+}

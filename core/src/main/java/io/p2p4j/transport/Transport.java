@@ -1,0 +1,283 @@
+package io.p2p4j.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalChannel;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.local.LocalServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.p2p4j.NetAddress;
+import io.p2p4j.NodeId;
+import io.p2p4j.NodeInfo;
+import io.p2p4j.crypto.Ed25519Signer;
+import io.p2p4j.transport.HandshakeException.Reason;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Listens for and dials peers, and takes each new connection through the upgrade pipeline:
+ * connection filters, then the SecretConnection handshake, then (dialer only) the check that
+ * the authenticated key is the dialed id, then the NodeInfo exchange and its checks (valid, id
+ * matching the key, not ourselves, compatible). What comes out is an {@link UpgradedConnection}
+ * ready for an MConnection; any failure closes the socket and fails the future with a
+ * {@link HandshakeException} saying which stage refused it and why.
+ *
+ * <p>Two kinds: {@link Kind#TCP} over real sockets, and {@link Kind#IN_MEMORY} over Netty's
+ * local channels (addresses {@code 127.0.0.1:<n>} mapped to in-process names), for fast tests
+ * of everything above the socket. Thread-safe.
+ */
+public final class Transport implements AutoCloseable {
+
+    /** Real sockets or in-process channels. */
+    public enum Kind { TCP, IN_MEMORY }
+
+    /** Time limits of the transport. */
+    public record Timeouts(Duration dial, Duration handshake, Duration filter) {
+        public Timeouts {
+            Objects.requireNonNull(dial, "dial");
+            Objects.requireNonNull(handshake, "handshake");
+            Objects.requireNonNull(filter, "filter");
+        }
+    }
+
+    private static final AtomicInteger IN_MEMORY_PORTS = new AtomicInteger(40_000);
+
+    private final Kind kind;
+    private final Ed25519Signer key;
+    private final NodeId ourId;
+    private final Supplier<NodeInfo> ourInfo;
+    private final Timeouts timeouts;
+    private final List<ConnectionFilter> filters;
+    private final SecureUpgrade secureUpgrade;
+    private final EventLoopGroup group;
+    private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile Channel listener;
+
+    public Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Timeouts timeouts,
+            List<ConnectionFilter> filters) {
+        this(kind, key, ourInfo, timeouts, filters, SecureUpgrade.SECRET_CONNECTION);
+    }
+
+    Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Timeouts timeouts,
+            List<ConnectionFilter> filters, SecureUpgrade secureUpgrade) {
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.key = Objects.requireNonNull(key, "key");
+        this.ourId = NodeId.fromPublicKey(key.publicKey());
+        this.ourInfo = Objects.requireNonNull(ourInfo, "ourInfo");
+        this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+        this.filters = List.copyOf(filters);
+        this.secureUpgrade = secureUpgrade;
+        this.group = kind == Kind.TCP
+                ? new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory())
+                : new MultiThreadIoEventLoopGroup(0, LocalIoHandler.newFactory());
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /**
+     * Starts accepting connections on {@code host:port} (port 0 picks one) and returns the
+     * bound address. Each accepted connection is upgraded; {@code onInbound} receives the
+     * future of every one (it runs on an event loop: hand off, do not block).
+     */
+    public InetSocketAddress listen(String host, int port, Consumer<CompletableFuture<UpgradedConnection>> onInbound)
+            throws InterruptedException {
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        onInbound.accept(upgrade(ch, null));
+                    }
+                });
+        if (kind == Kind.TCP) {
+            bootstrap.channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.SO_REUSEADDR, true);
+            Channel bound = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
+            listener = bound;
+            return (InetSocketAddress) bound.localAddress();
+        }
+        int memoryPort = port == 0 ? IN_MEMORY_PORTS.incrementAndGet() : port;
+        bootstrap.channel(LocalServerChannel.class);
+        listener = bootstrap.bind(localAddress(memoryPort)).sync().channel();
+        return new InetSocketAddress("127.0.0.1", memoryPort);
+    }
+
+    /** Dials the address and upgrades the connection; the id of the address must authenticate. */
+    public CompletableFuture<UpgradedConnection> dial(NetAddress address) {
+        CompletableFuture<UpgradedConnection> result = new CompletableFuture<>();
+        Bootstrap bootstrap = new Bootstrap().group(group)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeouts.dial().toMillis())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) { }
+                });
+        SocketAddress target;
+        if (kind == Kind.TCP) {
+            bootstrap.channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
+            target = InetSocketAddress.createUnresolved(address.host(), address.port());
+            target = new InetSocketAddress(address.host(), address.port());
+        } else {
+            bootstrap.channel(LocalChannel.class);
+            target = localAddress(address.port());
+        }
+        ChannelFuture connect = bootstrap.connect(target);
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                result.completeExceptionally(new HandshakeException(Reason.CLOSED,
+                        "dialing " + address + " failed: " + f.cause().getMessage(), f.cause()));
+                return;
+            }
+            upgrade(connect.channel(), address.id()).whenComplete((c, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(c);
+                }
+            });
+        });
+        return result;
+    }
+
+    private CompletableFuture<UpgradedConnection> upgrade(Channel channel, NodeId dialedId) {
+        boolean outbound = dialedId != null;
+        InetSocketAddress remote = remoteOf(channel);
+        CompletableFuture<UpgradedConnection> result = runFilters(remote)
+                .thenCompose(ok -> secureUpgrade.secure(channel, key, timeouts.handshake()))
+                .thenCompose(remoteKey -> {
+                    NodeId authenticated = NodeId.fromPublicKey(remoteKey);
+                    if (outbound && !authenticated.equals(dialedId)) {
+                        throw new java.util.concurrent.CompletionException(new HandshakeException(Reason.WRONG_ID,
+                                "dialed " + dialedId + " but peer authenticated as " + authenticated));
+                    }
+                    NodeInfoHandshake exchange = new NodeInfoHandshake(ourInfo.get(), timeouts.handshake());
+                    channel.eventLoop().execute(() -> channel.pipeline().addLast("nodeinfo", exchange));
+                    return exchange.result().thenApply(info -> check(authenticated, info, outbound, channel, remote));
+                });
+        return result.handle((connection, error) -> {
+            if (error != null) {
+                channel.close();
+                throw new java.util.concurrent.CompletionException(asHandshakeException(error));
+            }
+            return connection;
+        });
+    }
+
+    private UpgradedConnection check(NodeId authenticated, NodeInfo info, boolean outbound, Channel channel,
+            InetSocketAddress remote) {
+        try {
+            info.validate();
+        } catch (RuntimeException e) {
+            throw new java.util.concurrent.CompletionException(
+                    new HandshakeException(Reason.INVALID_NODE_INFO, "invalid NodeInfo from " + authenticated + ": "
+                            + e.getMessage(), e));
+        }
+        if (!info.id().equals(authenticated)) {
+            throw new java.util.concurrent.CompletionException(new HandshakeException(Reason.INVALID_NODE_INFO,
+                    "NodeInfo id " + info.id() + " is not the authenticated id " + authenticated));
+        }
+        if (info.id().equals(ourId)) {
+            throw new java.util.concurrent.CompletionException(new HandshakeException(Reason.SELF,
+                    "connected to ourselves (" + ourId + ") at " + remote));
+        }
+        try {
+            ourInfo.get().checkCompatibleWith(info);
+        } catch (RuntimeException e) {
+            throw new java.util.concurrent.CompletionException(new HandshakeException(Reason.INCOMPATIBLE,
+                    "peer " + info.id() + " is incompatible: " + e.getMessage(), e));
+        }
+        return new UpgradedConnection(channel, authenticated, info, outbound, remote);
+    }
+
+    private CompletableFuture<Void> runFilters(InetSocketAddress remote) {
+        if (filters.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(filters.stream()
+                .map(filter -> CompletableFuture.runAsync(() -> {
+                    try {
+                        filter.check(remote);
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(new HandshakeException(Reason.FILTERED,
+                                "connection from " + remote + " refused by a filter: " + e.getMessage(), e));
+                    }
+                }, filterThreads))
+                .toArray(CompletableFuture[]::new));
+        return all.orTimeout(timeouts.filter().toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+            if (cause instanceof TimeoutException) {
+                return CompletableFuture.failedFuture(new HandshakeException(Reason.FILTERED,
+                        "connection from " + remote + " refused: filter timeout after "
+                                + timeouts.filter().toMillis() + " ms"));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    private static HandshakeException asHandshakeException(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof java.util.concurrent.CompletionException
+                || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof HandshakeException h) {
+            return h;
+        }
+        if (e instanceof TimeoutException) {
+            return new HandshakeException(Reason.TIMEOUT, "handshake timed out", e);
+        }
+        return new HandshakeException(Reason.AUTHENTICATION, "handshake failed: " + e.getMessage(), e);
+    }
+
+    private InetSocketAddress remoteOf(Channel channel) {
+        SocketAddress address = channel.remoteAddress();
+        if (address instanceof InetSocketAddress inet) {
+            return inet;
+        }
+        return new InetSocketAddress("127.0.0.1", 0);
+    }
+
+    private static LocalAddress localAddress(int port) {
+        return new LocalAddress("p2p4j-memory-" + port);
+    }
+
+    /** Stops listening; dialed and accepted channels are closed by their owners. */
+    public void stopListening() {
+        Channel current = listener;
+        if (current != null) {
+            current.close().syncUninterruptibly();
+            listener = null;
+        }
+    }
+
+    /** Stops listening and shuts the event loops down, waiting for them. */
+    @Override
+    public void close() {
+        stopListening();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        filterThreads.shutdownNow();
+    }
+}
