@@ -62,6 +62,7 @@ public final class Switch implements AutoCloseable {
     private final Reactor[] reactorByChannel = new Reactor[256];
     private final List<ChannelDescriptor> channels;
     private final List<PeerFilter> peerFilters;
+    private final List<SwitchListener> listeners;
     private final Transport transport;
     private final PeerSetView peers = new PeerSetView();
     /** Every peer being set up or running, by id (the peer set holds only running ones). */
@@ -98,6 +99,7 @@ public final class Switch implements AutoCloseable {
         }
         this.channels = List.copyOf(all);
         this.peerFilters = List.copyOf(b.peerFilters);
+        this.listeners = List.copyOf(b.listeners);
         List<ConnectionFilter> connectionFilters = new ArrayList<>();
         if (!config.allowDuplicateIp()) {
             connectionFilters.add(this::refuseDuplicateIp);
@@ -311,6 +313,7 @@ public final class Switch implements AutoCloseable {
     }
 
     private void onDialFailure(NetAddress address, Throwable error) {
+        notifyRefused(java.net.InetSocketAddress.createUnresolved(address.host(), address.port()), true, error);
         if (error instanceof HandshakeException h) {
             if (h.reason() == Reason.SELF) {
                 ourAddresses.add(address.host() + ":" + address.port());
@@ -380,7 +383,10 @@ public final class Switch implements AutoCloseable {
     private void onInbound(CompletableFuture<UpgradedConnection> upgrade) {
         upgrade.whenComplete((connection, error) -> {
             if (error != null) {
-                log.debug("inbound connection refused: {}", unwrap(error).getMessage());
+                Throwable cause = unwrap(error);
+                log.info("inbound connection refused: {}", cause.getMessage());
+                notifyRefused(cause instanceof io.p2p4j.transport.HandshakeException h && h.remote() != null
+                        ? h.remote() : null, false, cause);
                 return;
             }
             Thread.ofVirtual().start(() -> {
@@ -388,6 +394,7 @@ public final class Switch implements AutoCloseable {
                     admit(connection, null);
                 } catch (Exception e) {
                     log.info("inbound peer {} refused: {}", connection.id(), e.getMessage());
+                    notifyRefused(connection.remote(), false, e);
                 }
             });
         });
@@ -502,6 +509,9 @@ public final class Switch implements AutoCloseable {
             mailbox.start();
             log.info("added peer {} ({}, {})", peer.id(), peer.isOutbound() ? "outbound" : "inbound",
                     peer.remoteAddress());
+            for (SwitchListener listener : listeners) {
+                safely(() -> listener.peerAdded(peer));
+            }
         } catch (Exception e) {
             stopPeerForError(peer, e);
             throw e;
@@ -614,6 +624,9 @@ public final class Switch implements AutoCloseable {
         } else {
             log.info("removed peer {}: {}", peer.id(), reason.getMessage() == null ? reason : reason.getMessage());
         }
+        for (SwitchListener listener : listeners) {
+            safely(() -> listener.peerRemoved(peer, reason));
+        }
         return true;
     }
 
@@ -636,6 +649,20 @@ public final class Switch implements AutoCloseable {
     }
 
     // ---- internals ----------------------------------------------------------------------------
+
+    private void notifyRefused(java.net.SocketAddress remote, boolean outbound, Throwable reason) {
+        for (SwitchListener listener : listeners) {
+            safely(() -> listener.connectionRefused(remote, outbound, reason));
+        }
+    }
+
+    private static void safely(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("a switch listener failed", e);
+        }
+    }
 
     private void reportSlowReactors() {
         long now = System.nanoTime();
@@ -692,6 +719,7 @@ public final class Switch implements AutoCloseable {
         private final Map<String, Reactor> reactors = new LinkedHashMap<>();
         private final List<ConnectionFilter> connectionFilters = new ArrayList<>();
         private final List<PeerFilter> peerFilters = new ArrayList<>();
+        private final List<SwitchListener> listeners = new ArrayList<>();
 
         private Builder(NodeKey key, P2pConfig config) {
             this.key = Objects.requireNonNull(key, "key");
@@ -733,6 +761,12 @@ public final class Switch implements AutoCloseable {
         /** Adds a peer filter, run after the handshake of every connection. */
         public Builder peerFilter(PeerFilter filter) {
             peerFilters.add(Objects.requireNonNull(filter, "filter"));
+            return this;
+        }
+
+        /** Adds a listener for peers joining and leaving and connections refused. */
+        public Builder listener(SwitchListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

@@ -94,6 +94,10 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (!ctx.channel().isOpen()) {
+            connection.fail(new ConnectionClosedException("connection closed by the peer before it started", null));
+            return;
+        }
         if (ctx.channel().isActive()) {
             startTimers();
         }

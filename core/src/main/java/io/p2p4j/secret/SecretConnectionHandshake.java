@@ -35,9 +35,10 @@ import javax.crypto.AEADBadTagException;
  *     reads and verifies the peer's (Ed25519 only, of full order, a 64-byte signature that
  *     verifies), refusing a length prefix over {@link #MAX_AUTH_MESSAGE} bytes without
  *     buffering it;</li>
- * <li>replaces itself with a {@link FrameSealer} and a {@link FrameOpener}, passing on any bytes
- *     that followed, and completes {@link #result()} (also fired as a user event) with the peer's
- *     authenticated key.</li>
+ * <li>replaces itself with a {@link FrameSealer} and a {@link FrameOpener}, completes
+ *     {@link #result()} with the peer's authenticated key, passes on any bytes that followed the
+ *     auth frame, and fires the result as a user event. The next stage should already be in the
+ *     pipeline behind this handler, so that those bytes reach it.</li>
  * </ol>
  * Everything must finish within the timeout (CometBFT allows 3 s). Any failure fails the result
  * with a {@link SecretConnectionException} and closes the channel. Writes before completion fail.
@@ -302,16 +303,24 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
         ByteBuf leftoverPlain = authPlain.isReadable() ? authPlain.retainedSlice() : null;
         ByteBuf leftoverFrames = inbound.isReadable() ? inbound.retainedSlice() : null;
         SecretConnectionInfo info = new SecretConnectionInfo(remoteKey);
-        result.complete(info);
         pipeline.remove(this);
-        io.netty.channel.ChannelHandlerContext openerCtx = pipeline.context(opener);
+        result.complete(info);
+        ChannelHandlerContext openerCtx = pipeline.context(opener);
         if (leftoverPlain != null) {
             openerCtx.fireChannelRead(leftoverPlain); // data that shared the auth frame (Go never sends any)
         }
         if (leftoverFrames != null) {
-            pipeline.context("secret-sealer").fireChannelRead(leftoverFrames); // sealed frames that came early
+            pipeline.context("secret-sealer").fireChannelRead(leftoverFrames); // early frames, into the opener
         }
         openerCtx.fireUserEventTriggered(info);
+    }
+
+    private static void release(ByteBuf... buffers) {
+        for (ByteBuf b : buffers) {
+            if (b != null) {
+                b.release();
+            }
+        }
     }
 
     @Override

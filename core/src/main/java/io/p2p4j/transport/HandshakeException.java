@@ -34,6 +34,7 @@ public final class HandshakeException extends IOException {
     }
 
     private final Reason reason;
+    private volatile java.net.SocketAddress remote;
 
     public HandshakeException(Reason reason, String message) {
         super(message);
@@ -43,6 +44,18 @@ public final class HandshakeException extends IOException {
     public HandshakeException(Reason reason, String message, Throwable cause) {
         super(message, cause);
         this.reason = reason;
+    }
+
+    /** The remote end of the refused connection, when known. */
+    public java.net.SocketAddress remote() {
+        return remote;
+    }
+
+    HandshakeException withRemote(java.net.SocketAddress address) {
+        if (remote == null) {
+            remote = address;
+        }
+        return this;
     }
 
     /** The stage or rule that refused the connection. */

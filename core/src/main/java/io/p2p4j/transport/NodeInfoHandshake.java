@@ -1,6 +1,5 @@
 package io.p2p4j.transport;
 
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -16,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The NodeInfo exchange, right after the SecretConnection handshake: writes our NodeInfo as one
+ * The NodeInfo exchange, right after the SecretConnection handshake. It sits in the pipeline
+ * behind the handshake from the start, so no byte the peer sends early is lost; it only gathers
+ * bytes until {@link #begin} (called once the key is checked). Then it writes our NodeInfo as one
  * varint-delimited {@code DefaultNodeInfo} and reads the peer's, refusing a length prefix over
  * {@link NodeInfo#MAX_SIZE} before buffering anything of it. The result completes
  * {@link #result()}; the handler then stops reading and stays in the pipeline, holding any bytes
@@ -28,6 +29,8 @@ final class NodeInfoHandshake extends ByteToMessageDecoder {
     private final Duration timeout;
     private final CompletableFuture<NodeInfo> result = new CompletableFuture<>();
     private ScheduledFuture<?> timer;
+    private ChannelHandlerContext ctx;
+    private boolean begun;
     private boolean done;
 
     NodeInfoHandshake(NodeInfo ours, Duration timeout) {
@@ -41,19 +44,27 @@ final class NodeInfoHandshake extends ByteToMessageDecoder {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Starts the exchange: sends our NodeInfo and reads the peer's. Event loop only. */
+    void begin() {
+        if (begun || ctx == null || ctx.isRemoved()) {
+            return;
+        }
+        begun = true;
         timer = ctx.executor().schedule(() -> fail(ctx, new HandshakeException(Reason.TIMEOUT,
                 "NodeInfo exchange did not finish within " + timeout.toMillis() + " ms")),
                 timeout.toNanos(), TimeUnit.NANOSECONDS);
         byte[] encoded = ours.toProto().toByteArray();
-        ByteBuf out = Unpooled.buffer(encoded.length + 5);
-        int size = CodedOutputStream.computeUInt32SizeNoTag(encoded.length);
-        byte[] prefix = new byte[size];
-        try {
-            CodedOutputStream.newInstance(prefix).writeUInt32NoTag(encoded.length);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
+        ByteBuf out = ctx.alloc().buffer(encoded.length + 5);
+        int value = encoded.length;
+        while ((value & ~0x7f) != 0) {
+            out.writeByte((value & 0x7f) | 0x80);
+            value >>>= 7;
         }
-        out.writeBytes(prefix).writeBytes(encoded);
+        out.writeByte(value);
+        out.writeBytes(encoded);
         ctx.writeAndFlush(out).addListener(f -> {
             if (!f.isSuccess()) {
                 fail(ctx, new HandshakeException(Reason.CLOSED, "sending our NodeInfo failed", f.cause()));
@@ -61,12 +72,17 @@ final class NodeInfoHandshake extends ByteToMessageDecoder {
         });
         ctx.channel().config().setAutoRead(true);
         ctx.read();
+        try {
+            channelRead(ctx, Unpooled.EMPTY_BUFFER); // decode what came before we began
+        } catch (Exception e) {
+            fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "NodeInfo exchange failed: " + e.getMessage(), e));
+        }
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (done) {
-            return; // keep what follows for the next stage
+        if (done || !begun) {
+            return; // keep the bytes: for the exchange once it begins, or for the next stage after it
         }
         int start = in.readerIndex();
         long length = 0;

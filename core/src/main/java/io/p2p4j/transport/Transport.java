@@ -165,22 +165,22 @@ public final class Transport implements AutoCloseable {
     private CompletableFuture<UpgradedConnection> upgrade(Channel channel, NodeId dialedId) {
         boolean outbound = dialedId != null;
         InetSocketAddress remote = remoteOf(channel);
+        NodeInfoHandshake exchange = new NodeInfoHandshake(ourInfo.get(), timeouts.handshake());
         CompletableFuture<UpgradedConnection> result = runFilters(remote)
-                .thenCompose(ok -> secureUpgrade.secure(channel, key, timeouts.handshake()))
+                .thenCompose(ok -> secureUpgrade.secure(channel, key, timeouts.handshake(), exchange))
                 .thenCompose(remoteKey -> {
                     NodeId authenticated = NodeId.fromPublicKey(remoteKey);
                     if (outbound && !authenticated.equals(dialedId)) {
                         throw new java.util.concurrent.CompletionException(new HandshakeException(Reason.WRONG_ID,
                                 "dialed " + dialedId + " but peer authenticated as " + authenticated));
                     }
-                    NodeInfoHandshake exchange = new NodeInfoHandshake(ourInfo.get(), timeouts.handshake());
-                    channel.eventLoop().execute(() -> channel.pipeline().addLast("nodeinfo", exchange));
+                    channel.eventLoop().execute(exchange::begin);
                     return exchange.result().thenApply(info -> check(authenticated, info, outbound, channel, remote));
                 });
         return result.handle((connection, error) -> {
             if (error != null) {
                 channel.close();
-                throw new java.util.concurrent.CompletionException(asHandshakeException(error));
+                throw new java.util.concurrent.CompletionException(asHandshakeException(error).withRemote(remote));
             }
             return connection;
         });
