@@ -57,7 +57,7 @@ final class FrameOpener extends ByteToMessageDecoder {
                         out.add(data);
                         data = null;
                     }
-                    throw fail(in, error);
+                    throw fail(ctx, in, error);
                 }
                 data.writeBytes(plain, 4, (int) length);
             }
@@ -72,9 +72,11 @@ final class FrameOpener extends ByteToMessageDecoder {
         }
     }
 
-    private SecretConnectionException fail(ByteBuf in, SecretConnectionException e) {
+    /** Reads nothing more and closes the connection; the error still travels up the pipeline. */
+    private SecretConnectionException fail(ChannelHandlerContext ctx, ByteBuf in, SecretConnectionException e) {
         failed = true;
         in.skipBytes(in.readableBytes());
+        ctx.close(); // channelInactive follows in a later task, after the error has been seen
         return e;
     }
 }
