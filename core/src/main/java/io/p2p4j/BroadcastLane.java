@@ -29,6 +29,30 @@ final class BroadcastLane {
         this.peer = peer;
     }
 
+    /** What {@link #offerNow} did. */
+    enum Outcome { ACCEPTED, FULL, DROPPED }
+
+    /** Queues the message if there is room now; a full lane that is stalled drops it at once. */
+    Outcome offerNow(byte channelId, byte[] message) {
+        lock.lock();
+        try {
+            if (closed) {
+                return Outcome.DROPPED;
+            }
+            if (thread == null) {
+                thread = Thread.ofVirtual().name("broadcast-" + peer.id()).start(this::run);
+            }
+            if (items.size() >= CAPACITY) {
+                return stalled ? Outcome.DROPPED : Outcome.FULL;
+            }
+            items.add(new Item(channelId, message));
+            changed.signalAll();
+            return Outcome.ACCEPTED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Queues a message for the peer, waiting until {@code deadlineNanos} for room. */
     boolean offer(byte channelId, byte[] message, long deadlineNanos) {
         lock.lock();

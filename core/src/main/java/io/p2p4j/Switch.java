@@ -84,7 +84,7 @@ public final class Switch implements AutoCloseable {
         this.network = b.network;
         this.moniker = b.moniker;
         this.version = b.version;
-        this.reactors = Map.copyOf(b.reactors);
+        this.reactors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.reactors)); // keeps order
         List<ChannelDescriptor> all = new ArrayList<>();
         for (Map.Entry<String, Reactor> entry : b.reactors.entrySet()) {
             for (ChannelDescriptor channel : entry.getValue().channels()) {
@@ -499,7 +499,10 @@ public final class Switch implements AutoCloseable {
                     .start();
             peer.mconnection = mconnection;
             connection.channel().eventLoop().execute(connection::handOff);
-            if (peer.isStoppingFlag()) {
+            if (peer.isStoppingFlag() || !connection.channel().isActive()) {
+                if (!peer.isStoppingFlag()) {
+                    throw new HandshakeException(Reason.CLOSED, "peer " + peer.id() + " closed the connection while it was set up");
+                }
                 return;
             }
             peers.add(peer);
@@ -641,9 +644,29 @@ public final class Switch implements AutoCloseable {
      */
     public void broadcast(byte channelId, byte[] message) {
         long deadline = System.nanoTime() + config.connection().sendTimeout().toNanos();
+        List<SwitchPeer> full = new ArrayList<>();
         for (SwitchPeer peer : peers.snapshot()) {
-            if (!peer.broadcastLane.offer(channelId, message, deadline)) {
-                log.debug("broadcast on {} skipped stalled peer {}", ChannelDescriptor.format(channelId), peer.id());
+            switch (peer.broadcastLane.offerNow(channelId, message)) {
+                case ACCEPTED -> { }
+                case FULL -> full.add(peer);
+                case DROPPED -> log.debug("broadcast on {} skipped stalled peer {}", ChannelDescriptor.format(channelId), peer.id());
+            }
+        }
+        if (full.size() == 1) {
+            full.get(0).broadcastLane.offer(channelId, message, deadline);
+        } else if (!full.isEmpty()) {
+            // wait for every full lane at once, so one stalled peer does not eat the others' time
+            List<Thread> waiters = new ArrayList<>(full.size());
+            for (SwitchPeer peer : full) {
+                waiters.add(Thread.ofVirtual().start(() -> peer.broadcastLane.offer(channelId, message, deadline)));
+            }
+            for (Thread waiter : waiters) {
+                try {
+                    waiter.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
@@ -675,6 +698,23 @@ public final class Switch implements AutoCloseable {
                         SLOW_DELIVERY.toSeconds());
             }
         }
+    }
+
+    /**
+     * Reactors busy with a message right now, one line each naming the reactor, the peer and for
+     * how long (for diagnostics; the log reports any busy for more than 5 s).
+     */
+    public List<String> busyReactors() {
+        long now = System.nanoTime();
+        List<String> lines = new ArrayList<>();
+        for (SwitchPeer peer : peers.snapshot()) {
+            Reactor busy = peer.busyReactor;
+            if (busy != null) {
+                lines.add("reactor " + nameOf(reactors, busy) + " busy with a message from peer " + peer.id() + " for "
+                        + (now - peer.busySinceNanos) / 1_000_000 + " ms");
+            }
+        }
+        return lines;
     }
 
     private NodeInfo ourNodeInfo(String listenAddr) {

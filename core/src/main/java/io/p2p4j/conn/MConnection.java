@@ -156,7 +156,11 @@ public final class MConnection implements AutoCloseable {
 
     /** Stops reading from the peer until {@link #resumeReading()}; for a consumer that is behind. */
     public void pauseReading() {
-        channel.eventLoop().execute(handler::pauseForConsumer);
+        if (channel.eventLoop().inEventLoop()) {
+            handler.pauseForConsumer(); // at once: the rest of the current read is all that still comes
+        } else {
+            channel.eventLoop().execute(handler::pauseForConsumer);
+        }
     }
 
     /** Resumes reading after {@link #pauseReading()}. */

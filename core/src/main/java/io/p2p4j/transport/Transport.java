@@ -170,6 +170,10 @@ public final class Transport implements AutoCloseable {
                 .thenCompose(ok -> secureUpgrade.secure(channel, key, timeouts.handshake(), exchange))
                 .thenCompose(remoteKey -> {
                     NodeId authenticated = NodeId.fromPublicKey(remoteKey);
+                    if (authenticated.equals(ourId)) {
+                        throw new java.util.concurrent.CompletionException(new HandshakeException(Reason.SELF,
+                                "connected to ourselves (" + ourId + ") at " + remote));
+                    }
                     if (outbound && !authenticated.equals(dialedId)) {
                         throw new java.util.concurrent.CompletionException(new HandshakeException(Reason.WRONG_ID,
                                 "dialed " + dialedId + " but peer authenticated as " + authenticated));

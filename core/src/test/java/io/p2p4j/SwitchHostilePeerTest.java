@@ -1,0 +1,449 @@
+package io.p2p4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.p2p4j.conn.MConnectionConfig;
+import io.p2p4j.testing.ConnectedSwitches;
+import io.p2p4j.testkit.HostilePeer;
+import io.p2p4j.transport.HandshakeException;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The NodeInfo, transport, switch and reactor scenarios of hostile-peers.md (22, 23, 25, 29, 30, 33, 34, 35). */
+class SwitchHostilePeerTest {
+    static final byte CHAT = 0x42;
+    private static EventLoopGroup group;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @BeforeAll
+    static void startGroup() {
+        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    }
+
+    @AfterAll
+    static void stopGroup() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+    }
+
+    record Node(Switch sw, RecordingReactor reactor, List<Throwable> refused, List<String> added) {}
+
+    Node node(P2pConfig config, UnaryOperator<Switch.Builder> customize, Reactor... extra) {
+        RecordingReactor reactor = new RecordingReactor(ChannelDescriptor.builder(CHAT).sendQueueCapacity(4).build());
+        List<Throwable> refused = new CopyOnWriteArrayList<>();
+        List<String> added = new CopyOnWriteArrayList<>();
+        Switch.Builder builder = Switch.builder(NodeKey.generate(), config).network("test-chain").reactor("chat", reactor)
+                .listener(new SwitchListener() {
+                    @Override
+                    public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
+                        refused.add(reason);
+                    }
+
+                    @Override
+                    public void peerAdded(Peer peer) {
+                        added.add(peer.id().hex());
+                    }
+                });
+        for (int i = 0; i < extra.length; i++) {
+            builder.reactor("extra" + i, extra[i]);
+        }
+        Switch sw = customize.apply(builder).build();
+        toClose.add(sw);
+        sw.start();
+        return new Node(sw, reactor, refused, added);
+    }
+
+    Node node() {
+        return node(ConnectedSwitches.testConfig(), b -> b);
+    }
+
+    static NodeInfo validInfo(NodeKey key) {
+        return NodeInfo.of(key.id(), "tcp://127.0.0.1:26656", "test-chain", "1.0", new byte[] {CHAT}, "hostile");
+    }
+
+    static NodeInfo with(NodeInfo n, String field, Object value) {
+        return switch (field) {
+            case "channels" -> new NodeInfo(n.protocolVersion(), n.id(), n.listenAddr(), n.network(), n.version(),
+                    (byte[]) value, n.moniker(), n.txIndex(), n.rpcAddress());
+            case "moniker" -> new NodeInfo(n.protocolVersion(), n.id(), n.listenAddr(), n.network(), n.version(),
+                    n.channels(), (String) value, n.txIndex(), n.rpcAddress());
+            case "txIndex" -> new NodeInfo(n.protocolVersion(), n.id(), n.listenAddr(), n.network(), n.version(),
+                    n.channels(), n.moniker(), (String) value, n.rpcAddress());
+            case "rpc" -> new NodeInfo(n.protocolVersion(), n.id(), n.listenAddr(), n.network(), n.version(),
+                    n.channels(), n.moniker(), n.txIndex(), (String) value);
+            case "listen" -> new NodeInfo(n.protocolVersion(), n.id(), (String) value, n.network(), n.version(),
+                    n.channels(), n.moniker(), n.txIndex(), n.rpcAddress());
+            case "network" -> new NodeInfo(n.protocolVersion(), n.id(), n.listenAddr(), (String) value, n.version(),
+                    n.channels(), n.moniker(), n.txIndex(), n.rpcAddress());
+            case "block" -> new NodeInfo(new NodeInfo.ProtocolVersion(8, (Long) value, 0), n.id(), n.listenAddr(),
+                    n.network(), n.version(), n.channels(), n.moniker(), n.txIndex(), n.rpcAddress());
+            case "id" -> new NodeInfo(n.protocolVersion(), (NodeId) value, n.listenAddr(), n.network(), n.version(),
+                    n.channels(), n.moniker(), n.txIndex(), n.rpcAddress());
+            default -> throw new IllegalArgumentException(field);
+        };
+    }
+
+    @Test
+    void scenario22_hostileNodeInfoIsRejectedWithItsReason() throws Exception {
+        Node hub = node();
+        byte[] seventeen = new byte[17];
+        for (int i = 0; i < 17; i++) {
+            seventeen[i] = (byte) (0x42 + i);
+        }
+        Object[][] cases = {
+                {"channels", seventeen, "17 channels, more than the maximum of 16"},
+                {"channels", new byte[] {CHAT, CHAT}, "listed twice"},
+                {"moniker", "", "moniker"},
+                {"moniker", "caf\u00e9", "moniker"},
+                {"txIndex", "maybe", "tx_index \"maybe\""},
+                {"rpc", "tcp://1.2.3.4:1\t", "rpc_address"},
+                {"listen", "not an address", "invalid listen address"},
+                {"network", "other-chain", "network mismatch"},
+                {"block", 12L, "block protocol mismatch"},
+                {"channels", new byte[] {0x10}, "no common channel"},
+                {"id", NodeKey.generate().id(), "is not the authenticated id"},
+        };
+        for (Object[] c : cases) {
+            NodeKey key = NodeKey.generate();
+            int before = hub.refused().size();
+            try (HostilePeer peer = HostilePeer.connect(group, hub.sw().listenAddress(), key, true)) {
+                peer.sendNodeInfo(with(validInfo(key), (String) c[0], c[1]));
+                await().atMost(Duration.ofSeconds(10)).until(() -> hub.refused().size() > before);
+                assertThat(hub.refused().get(before)).as("case %s", c[2]).isInstanceOf(HandshakeException.class)
+                        .hasMessageContaining((String) c[2]);
+                await().atMost(Duration.ofSeconds(5)).until(() -> !peer.isOpen());
+            }
+        }
+        // the oversize prefix is refused from the prefix alone: nothing of the claimed size is read
+        NodeKey key = NodeKey.generate();
+        int before = hub.refused().size();
+        try (HostilePeer peer = HostilePeer.connect(group, hub.sw().listenAddress(), key, true)) {
+            peer.send(new byte[] {(byte) 0x81, 0x50}); // 10241
+            await().atMost(Duration.ofSeconds(10)).until(() -> hub.refused().size() > before);
+            assertThat(hub.refused().get(before)).hasMessageContaining("NodeInfo of 10241 bytes over the maximum of 10240");
+        }
+        // exactly 10,240 bytes, otherwise valid, is accepted
+        NodeKey bigKey = NodeKey.generate();
+        NodeInfo big = validInfo(bigKey);
+        int monikerLength = big.moniker().length();
+        while (big.toProto().getSerializedSize() < 10240) {
+            big = with(big, "moniker", "m".repeat(++monikerLength));
+        }
+        assertThat(big.toProto().getSerializedSize()).isEqualTo(10240);
+        try (HostilePeer peer = HostilePeer.connect(group, hub.sw().listenAddress(), bigKey, true)) {
+            peer.sendNodeInfo(big);
+            await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().has(bigKey.id()));
+        }
+        assertThat(hub.added()).containsExactly(bigKey.id().hex());
+    }
+
+    @Test
+    void scenario23_selfDialIsRefusedAndNotRetried() throws Exception {
+        P2pConfig config = ConnectedSwitches.testConfig().withReconnect(new P2pConfig.ReconnectPolicy(
+                Duration.ofMillis(100), Duration.ofMillis(10), 3, Duration.ofMillis(200), 2));
+        Node a = node(config.withListen("tcp://0.0.0.0:0"), b -> b);
+        NetAddress self = a.sw().listenAddress();
+        // through 127.0.0.1, through the 127.0.0.2 alias, and with an id that is not ours
+        List<NetAddress> attempts = List.of(self, new NetAddress(self.id(), "127.0.0.2", self.port()),
+                new NetAddress(NodeKey.generate().id(), "127.0.0.2", self.port()));
+        for (NetAddress address : attempts) {
+            Throwable error = a.sw().dial(address).handle((p, e) -> e).get(10, TimeUnit.SECONDS);
+            assertThat(error).as(address.toString()).isInstanceOf(HandshakeException.class);
+            assertThat(((HandshakeException) error).reason()).isEqualTo(HandshakeException.Reason.SELF);
+        }
+        // as a persistent peer: refused, and no reconnect loop follows
+        NetAddress persistentSelf = new NetAddress(NodeKey.generate().id(), "127.0.0.2", self.port());
+        a.sw().addPersistentPeers(List.of(persistentSelf));
+        int settled = a.refused().size();
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(2))
+                .until(() -> a.refused().size() <= settled + 1 && !a.sw().isDialing(persistentSelf.id()));
+        assertThat(a.sw().peers().size()).isZero();
+    }
+
+    @Test
+    void scenario25_connectionAndPeerFiltersThatHangOrThrow() throws Exception {
+        P2pConfig config = ConnectedSwitches.testConfig().withFilterTimeout(Duration.ofMillis(200));
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger mode = new AtomicInteger();
+        Node hub = node(config, b -> b
+                .connectionFilter(remote -> {
+                    if (mode.get() == 1) {
+                        never.await(); // hangs
+                    }
+                    if (mode.get() == 2) {
+                        throw new IllegalStateException("connection filter says no");
+                    }
+                })
+                .peerFilter((id, info) -> {
+                    if (mode.get() == 3) {
+                        never.await();
+                    }
+                    if (mode.get() == 4) {
+                        throw new IllegalStateException("peer filter says no");
+                    }
+                }));
+        String[] expected = {null, "filter timeout", "connection filter says no", "filter timeout", "peer filter says no"};
+        for (int m = 1; m <= 4; m++) {
+            mode.set(m);
+            Node dialer = node();
+            int before = hub.refused().size();
+            dialer.sw().dial(hub.sw().listenAddress()).handle((p, e) -> null).get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> hub.refused().size() > before);
+            Throwable reason = hub.refused().get(before);
+            assertThat(reason).as("mode %d", m).hasMessageContaining(expected[m]);
+            if (m == 2 || m == 4) {
+                assertThat(reason.getCause()).hasMessageContaining("says no");
+            }
+            assertThat(hub.sw().peers().size()).isZero();
+        }
+        // the accept loop still serves others
+        mode.set(0);
+        Node ok = node();
+        ok.sw().dial(hub.sw().listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().size() == 1);
+        long start = System.nanoTime();
+        hub.sw().close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void scenario29_lifecycleOrderWhenAddPeerThrowsOrThePeerFailsDuringSetup() throws Exception {
+        RecordingReactor throwsInAdd = new RecordingReactor(ChannelDescriptor.of((byte) 0x50, 1)) {
+            @Override
+            public void addPeer(Peer peer) {
+                super.addPeer(peer);
+                throw new IllegalStateException("addPeer refuses");
+            }
+        };
+        Node hub = node(ConnectedSwitches.testConfig(), b -> b, throwsInAdd);
+        Node dialer = node();
+        dialer.sw().dial(hub.sw().listenAddress()).handle((p, e) -> null).get(10, TimeUnit.SECONDS);
+        NodeId id = dialer.sw().id();
+        await().atMost(Duration.ofSeconds(10)).until(() -> throwsInAdd.lifecycle(id).contains("remove"));
+        assertThat(throwsInAdd.lifecycle(id)).containsExactly("init", "add", "remove");
+        assertThat(hub.reactor().lifecycle(id)).containsExactly("init", "add", "remove");
+        assertThat(hub.sw().peers().has(id)).isFalse();
+        assertThat(throwsInAdd.removeReasons.get(id)).hasMessage("addPeer refuses");
+
+        // a peer whose connection fails between initPeer and addPeer
+        CountDownLatch inInit = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        RecordingReactor slowInit = new RecordingReactor(ChannelDescriptor.of((byte) 0x51, 1)) {
+            @Override
+            public void initPeer(Peer peer) {
+                super.initPeer(peer);
+                inInit.countDown();
+                try {
+                    closed.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Node hub2 = node(ConnectedSwitches.testConfig(), b -> b, slowInit);
+        NodeKey key = NodeKey.generate();
+        HostilePeer peer = HostilePeer.connect(group, hub2.sw().listenAddress(), key, true);
+        peer.sendNodeInfo(validInfo(key));
+        assertThat(inInit.await(10, TimeUnit.SECONDS)).isTrue();
+        peer.close();
+        closed.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> slowInit.lifecycle(key.id()).contains("remove"));
+        // the close may or may not be seen before addPeer; either way the order holds, each call once
+        assertThat(slowInit.lifecycle(key.id())).isIn(List.of("init", "remove"), List.of("init", "add", "remove"));
+        assertThat(hub2.reactor().lifecycle(key.id())).isIn(List.of("init", "remove"), List.of("init", "add", "remove"));
+        assertThat(hub2.sw().peers().has(key.id())).isFalse();
+    }
+
+    @Test
+    void scenario30_aReactorThatBlocksForeverIsContained() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger entered = new AtomicInteger();
+        NodeKey blockedKey = NodeKey.generate();
+        RecordingReactor blocking = new RecordingReactor(ChannelDescriptor.builder((byte) 0x52).sendQueueCapacity(8).build()) {
+            @Override
+            public void receive(byte channelId, Peer peer, byte[] message) throws Exception {
+                if (peer.id().equals(blockedKey.id())) {
+                    entered.incrementAndGet();
+                    never.await();
+                }
+                super.receive(channelId, peer, message);
+            }
+        };
+        P2pConfig config = ConnectedSwitches.testConfig().withMailboxBytes(256 * 1024);
+        Node hub = node(config, b -> b, blocking);
+        Switch p = Switch.builder(blockedKey, ConnectedSwitches.testConfig()).network("test-chain")
+                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1)))
+                .reactor("extra0", new RecordingReactor(ChannelDescriptor.builder((byte) 0x52).sendQueueCapacity(8).build()))
+                .build();
+        p.start();
+        Node q = node(ConnectedSwitches.testConfig(), b -> b,
+                new RecordingReactor(ChannelDescriptor.builder((byte) 0x52).sendQueueCapacity(8).build()));
+        p.dial(hub.sw().listenAddress()).get(10, TimeUnit.SECONDS);
+        q.sw().dial(hub.sw().listenAddress()).get(10, TimeUnit.SECONDS);
+        Peer fromP = p.peers().list().get(0);
+        Thread flood = Thread.ofVirtual().start(() -> {
+            for (int i = 0; i < 400 && fromP.isRunning(); i++) {
+                fromP.send((byte) 0x52, new byte[16 * 1024]);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> entered.get() == 1);
+        Peer pAtHub = hub.sw().peers().get(blockedKey.id()).orElseThrow();
+        // P's mailbox stops near its bound and reading from P pauses
+        await().atMost(Duration.ofSeconds(20)).until(() -> pAtHub.status().mailboxBytes() > 256 * 1024);
+        long held = pAtHub.status().mailboxBytes();
+        // the bound, plus what the read in progress when it was reached still carried (one read buffer)
+        assertThat(held).isLessThanOrEqualTo(256 * 1024 + 64 * 1024 + 16 * 1024);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> pAtHub.status().mailboxBytes() == held);
+        // Q is served meanwhile
+        Peer fromQ = q.sw().peers().list().get(0);
+        for (int i = 0; i < 50; i++) {
+            assertThat(fromQ.send(CHAT, new byte[] {(byte) i})).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.reactor().from(q.sw().id()).size() == 50);
+        // the diagnostic names the blocked reactor and peer
+        assertThat(hub.sw().busyReactors()).anySatisfy(line -> assertThat(line)
+                .contains("reactor extra0").contains(blockedKey.id().hex()));
+        long start = System.nanoTime();
+        hub.sw().close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        p.close();
+        flood.join(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void scenario33_stoppingAPeerWhileSendsAreBlocked() throws Exception {
+        Node hub = node(ConnectedSwitches.testConfig().withConnection(
+                MConnectionConfig.defaults().unlimited().withSendTimeout(Duration.ofSeconds(30))), b -> b);
+        NodeKey key = NodeKey.generate();
+        HostilePeer stalled = HostilePeer.connect(group, hub.sw().listenAddress(), key, true);
+        toClose.add(stalled);
+        stalled.sendNodeInfo(validInfo(key));
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().has(key.id()));
+        stalled.stopReading();
+        Peer peer = hub.sw().peers().get(key.id()).orElseThrow();
+        // fill everything between us and the stalled reader
+        await().atMost(Duration.ofSeconds(20)).until(() -> !peer.trySend(CHAT, new byte[64 * 1024]));
+        int senders = 1000;
+        CountDownLatch returned = new CountDownLatch(senders);
+        AtomicInteger falses = new AtomicInteger();
+        List<Throwable> thrown = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < senders; i++) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    if (!peer.send(CHAT, new byte[1024])) {
+                        falses.incrementAndGet();
+                    }
+                } catch (Throwable t) {
+                    thrown.add(t);
+                } finally {
+                    returned.countDown();
+                }
+            });
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> returned.getCount() <= senders);
+        long start = System.nanoTime();
+        hub.sw().stopPeerForError(peer, new IllegalStateException("stopped by the test"));
+        assertThat(returned.await(5, TimeUnit.SECONDS)).isTrue();
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(tookMs).isLessThan(2_000);
+        assertThat(thrown).isEmpty();
+        assertThat(falses.get()).isGreaterThan(senders - 10);
+        assertThat(peer.trySend(CHAT, new byte[1])).isFalse();
+        assertThat(hub.reactor().lifecycle(key.id())).containsExactly("init", "add", "remove");
+    }
+
+    @Test
+    void scenario34_broadcastWithAStalledPeer() throws Exception {
+        P2pConfig config = ConnectedSwitches.testConfig().withConnection(
+                MConnectionConfig.defaults().unlimited().withSendTimeout(Duration.ofSeconds(1)));
+        Node hub = node(config, b -> b);
+        List<Node> healthy = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            Node n = node();
+            n.sw().dial(hub.sw().listenAddress()).get(10, TimeUnit.SECONDS);
+            healthy.add(n);
+        }
+        NodeKey key = NodeKey.generate();
+        HostilePeer stalled = HostilePeer.connect(group, hub.sw().listenAddress(), key, true);
+        toClose.add(stalled);
+        stalled.sendNodeInfo(validInfo(key));
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().size() == 10);
+        stalled.stopReading();
+        int count = 1000;
+        long worstCallMs = 0;
+        for (int i = 0; i < count; i++) {
+            byte[] msg = new byte[64 * 1024];
+            java.nio.ByteBuffer.wrap(msg).putInt(i);
+            long start = System.nanoTime();
+            hub.sw().broadcast(CHAT, msg);
+            worstCallMs = Math.max(worstCallMs, (System.nanoTime() - start) / 1_000_000);
+        }
+        assertThat(worstCallMs).isLessThanOrEqualTo(1_500);
+        for (Node n : healthy) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> n.reactor().from(hub.sw().id()).size() == count);
+            List<byte[]> got = n.reactor().from(hub.sw().id());
+            for (int i = 0; i < count; i++) {
+                assertThat(java.nio.ByteBuffer.wrap(got.get(i)).getInt()).isEqualTo(i);
+            }
+        }
+        assertThat(hub.sw().peers().has(key.id())).isTrue();
+    }
+
+    @Test
+    void scenario35_persistentPeersReconnectInBothDirectionsAndBypassTheInboundLimit() throws Exception {
+        P2pConfig fast = ConnectedSwitches.testConfig().withReconnect(new P2pConfig.ReconnectPolicy(
+                Duration.ofMillis(200), Duration.ofMillis(100), 5, Duration.ofMillis(1500), 3));
+        NodeKey keyA = NodeKey.generate();
+        NodeKey keyB = NodeKey.generate();
+        Switch a = Switch.builder(keyA, fast.withMaxInboundPeers(0)).network("test-chain")
+                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
+        toClose.add(a);
+        a.start();
+        Switch b = Switch.builder(keyB, fast).network("test-chain")
+                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
+        b.start();
+        NetAddress addressB = b.listenAddress();
+        a.addPersistentPeers(List.of(addressB));
+        b.addPersistentPeers(List.of(a.listenAddress()));
+        Switch first = b;
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.peers().has(keyB.id()) && first.peers().has(keyA.id()));
+        for (int round = 0; round < 2; round++) {
+            b.close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !a.peers().has(keyB.id()));
+            b = Switch.builder(keyB, fast.withListen("tcp://127.0.0.1:" + addressB.port())).network("test-chain")
+                    .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
+            b.start();
+            if (round == 1) {
+                b.addPersistentPeers(List.of(a.listenAddress())); // B dials in: inbound at A, whose limit is 0
+            }
+            Switch current = b;
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.peers().has(keyB.id()) && current.peers().has(keyA.id()));
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3))
+                    .until(() -> a.peers().size() == 1 && current.peers().size() == 1);
+        }
+        b.close();
+    }
+}
