@@ -52,6 +52,8 @@ public final class Switch implements AutoCloseable {
     static final Duration DELIVERY_GRACE = Duration.ofSeconds(2);
     /** A reactor busy this long with one message is reported in the log. */
     static final Duration SLOW_DELIVERY = Duration.ofSeconds(5);
+    /** How long a peer stopped gracefully may take to send what was queued for it. */
+    static final Duration GRACEFUL_FLUSH = Duration.ofSeconds(2);
 
     private final NodeKey key;
     private final P2pConfig config;
@@ -583,7 +585,10 @@ public final class Switch implements AutoCloseable {
         }
     }
 
-    /** Stops a peer without error and without redialing it. */
+    /**
+     * Stops a peer without error and without redialing it; what was already queued for it is still
+     * sent (for up to 2 s) before its connection closes.
+     */
     public void stopPeerGracefully(Peer peer) {
         if (peer instanceof SwitchPeer p) {
             stopPeer(p, null);
@@ -596,7 +601,9 @@ public final class Switch implements AutoCloseable {
             return false;
         }
         MConnection mconnection = peer.mconnection;
-        if (mconnection != null) {
+        if (mconnection != null && reason == null && !closed) {
+            mconnection.flushAndClose(GRACEFUL_FLUSH); // what was queued (a last PEX answer, say) still goes out
+        } else if (mconnection != null) {
             mconnection.close();
         } else {
             peer.connection().channel().close();

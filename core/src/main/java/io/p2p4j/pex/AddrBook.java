@@ -1,0 +1,723 @@
+package io.p2p4j.pex;
+
+import io.p2p4j.NetAddress;
+import io.p2p4j.NodeId;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The address book: where a node keeps the peers it heard of, hardened as Bitcoin's address
+ * manager is and laid out as CometBFT's. Addresses start in "new" buckets (256 of 64 entries, up
+ * to 4 buckets each) and move to an "old" bucket (64 of 64, exactly one) once a connection to
+ * them worked. Which bucket an address lands in depends on a keyed hash of its network group and
+ * of its source's group, so one source cannot fill the book: the addresses a single source group
+ * tells us about land in at most 32 of the 256 new buckets.
+ *
+ * <p>The book lives in CometBFT's {@code addrbook.json} layout. {@link #open} loads it (a corrupt
+ * or oversized file is set aside as {@code addrbook.json.corrupt-<time>}, never overwritten, and
+ * the book starts empty); {@link #save} writes it atomically; {@link #startPeriodicSave} saves it
+ * every so often and {@link #close} saves it a last time. Thread-safe; no method holds the lock
+ * during file I/O.
+ */
+public final class AddrBook implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AddrBook.class);
+    static final int NEW_BUCKETS = 256;
+    static final int OLD_BUCKETS = 64;
+    static final int BUCKET_SIZE = 64;
+    static final int MAX_NEW_BUCKETS_PER_ADDRESS = 4;
+    static final int NEW_BUCKETS_PER_GROUP = 32;
+    static final int OLD_BUCKETS_PER_GROUP = 4;
+    /** Below this many addresses the book asks peers for more (CometBFT's needAddressThreshold). */
+    public static final int NEED_ADDRESS_THRESHOLD = 1000;
+    /** Most addresses {@link #getSelection()} returns. */
+    public static final int MAX_SELECTION = 250;
+
+    private final Path file;
+    private final boolean strict;
+    private final Clock clock;
+    private final Random random = new SecureRandom();
+    private final byte[] processKey = new byte[32];
+    private final String key;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final List<Map<NodeId, KnownAddress>> newBuckets = new ArrayList<>(NEW_BUCKETS);
+    private final List<Map<NodeId, KnownAddress>> oldBuckets = new ArrayList<>(OLD_BUCKETS);
+    private final Map<NodeId, KnownAddress> lookup = new HashMap<>();
+    private final Map<NodeId, KnownAddress> banned = new HashMap<>();
+    private final Set<String> ourAddresses = new HashSet<>();
+    private final Set<NodeId> privateIds = new HashSet<>();
+    private int nNew;
+    private int nOld;
+    private ScheduledExecutorService saver;
+    /** Test hook: runs after the temporary file is written, before it replaces the book. */
+    Runnable afterTemporaryWrite = () -> { };
+
+    private AddrBook(Path file, boolean strict, Clock clock, String key) {
+        this.file = file;
+        this.strict = strict;
+        this.clock = clock;
+        this.key = key;
+        random.nextBytes(processKey);
+        for (int i = 0; i < NEW_BUCKETS; i++) {
+            newBuckets.add(new LinkedHashMap<>());
+        }
+        for (int i = 0; i < OLD_BUCKETS; i++) {
+            oldBuckets.add(new LinkedHashMap<>());
+        }
+    }
+
+    /**
+     * Opens the book kept in {@code file} (created on the first save if absent).
+     *
+     * @param strictRoutability refuse private, loopback and other non-routable addresses (on by
+     *                          default in CometBFT; off for local networks and tests)
+     */
+    public static AddrBook open(Path file, boolean strictRoutability) {
+        return open(file, strictRoutability, Clock.systemUTC());
+    }
+
+    /** As {@link #open(Path, boolean)}, with a clock (for tests). */
+    public static AddrBook open(Path file, boolean strictRoutability, Clock clock) {
+        AddrBookFile.Loaded loaded = AddrBookFile.load(file, clock.instant());
+        String key = loaded == null ? newKey() : loaded.key();
+        AddrBook book = new AddrBook(file, strictRoutability, clock, key);
+        if (loaded != null) {
+            book.restore(loaded.entries());
+        }
+        return book;
+    }
+
+    private static String newKey() {
+        byte[] bytes = new byte[12];
+        new SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
+    private void restore(List<KnownAddress> entries) {
+        Instant now = clock.instant();
+        for (KnownAddress ka : entries) {
+            if (lookup.containsKey(ka.addr.id()) || banned.containsKey(ka.addr.id())) {
+                log.warn("address book {}: dropping a second entry for {}", file, ka.addr.id());
+                continue;
+            }
+            if (ka.buckets.isEmpty()) {
+                if (ka.isBanned(now)) {
+                    banned.put(ka.addr.id(), ka);
+                }
+                continue;
+            }
+            List<Map<NodeId, KnownAddress>> side = ka.isOld() ? oldBuckets : newBuckets;
+            List<Integer> placed = new ArrayList<>();
+            for (int bucket : ka.buckets) {
+                if (side.get(bucket).size() < BUCKET_SIZE) {
+                    side.get(bucket).put(ka.addr.id(), ka);
+                    placed.add(bucket);
+                }
+            }
+            if (placed.isEmpty()) {
+                continue;
+            }
+            ka.buckets.clear();
+            ka.buckets.addAll(placed);
+            lookup.put(ka.addr.id(), ka);
+            if (ka.isOld()) {
+                nOld++;
+            } else {
+                nNew++;
+            }
+        }
+    }
+
+    // ---- adding and marking ---------------------------------------------------------------------
+
+    /**
+     * Adds an address heard from {@code source}. Refused (false) when the address is not a valid
+     * IP address with a port, not routable in strict mode, banned, private, or ours; an address
+     * already known stays where it is (a new one may gain one more bucket).
+     *
+     * @return true if the address is in the book afterwards
+     */
+    public boolean addAddress(NetAddress addr, NetAddress source) {
+        String refusal = refusal(addr, source);
+        if (refusal != null) {
+            log.debug("address book: not adding {} from {}: {}", addr, source, refusal);
+            return false;
+        }
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            KnownAddress banEntry = banned.get(addr.id());
+            if (banEntry != null && banEntry.isBanned(now)) {
+                return false;
+            }
+            KnownAddress ka = lookup.get(addr.id());
+            if (ka != null) {
+                if (ka.isOld() || ka.buckets.size() >= MAX_NEW_BUCKETS_PER_ADDRESS) {
+                    return true;
+                }
+                if (random.nextInt(2 * ka.buckets.size()) != 0) {
+                    return true; // the more buckets it is in, the less likely it gains another
+                }
+            } else {
+                ka = new KnownAddress(addr, source);
+            }
+            addToNewBucket(ka, newBucketIndex(addr, source), now);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private String refusal(NetAddress addr, NetAddress source) {
+        if (addr == null || source == null) {
+            return "missing address";
+        }
+        if (!addr.isValid() || addr.port() == 0) {
+            return "not a valid IP address and port";
+        }
+        if (strict && !addr.isRoutable()) {
+            return "not routable";
+        }
+        lock.lock();
+        try {
+            if (privateIds.contains(addr.id()) || privateIds.contains(source.id())) {
+                return "private";
+            }
+            if (ourAddresses.contains(addr.hostPort()) || ourAddresses.contains(addr.id().hex())) {
+                return "our own address";
+            }
+        } finally {
+            lock.unlock();
+        }
+        return null;
+    }
+
+    private void addToNewBucket(KnownAddress ka, int bucket, Instant now) {
+        Map<NodeId, KnownAddress> b = newBuckets.get(bucket);
+        if (b.containsKey(ka.addr.id())) {
+            return;
+        }
+        if (b.size() >= BUCKET_SIZE) {
+            expireNew(bucket, now);
+        }
+        b.put(ka.addr.id(), ka);
+        ka.buckets.add(bucket);
+        if (ka.buckets.size() == 1) {
+            ka.bucketType = KnownAddress.NEW;
+            lookup.put(ka.addr.id(), ka);
+            nNew++;
+        }
+    }
+
+    /** Makes room in a full new bucket: a bad entry if there is one, else the least recently tried. */
+    private void expireNew(int bucket, Instant now) {
+        Map<NodeId, KnownAddress> b = newBuckets.get(bucket);
+        KnownAddress victim = null;
+        for (KnownAddress ka : b.values()) {
+            if (ka.isBad(now)) {
+                victim = ka;
+                break;
+            }
+            if (victim == null || ka.lastAttempt.isBefore(victim.lastAttempt)) {
+                victim = ka;
+            }
+        }
+        if (victim != null) {
+            removeFromBucket(victim, bucket);
+        }
+    }
+
+    private void removeFromBucket(KnownAddress ka, int bucket) {
+        newBuckets.get(bucket).remove(ka.addr.id());
+        ka.buckets.remove(Integer.valueOf(bucket));
+        if (ka.buckets.isEmpty()) {
+            lookup.remove(ka.addr.id());
+            nNew--;
+        }
+    }
+
+    /** A connection to this peer worked: it moves to (or stays in) an old bucket. */
+    public void markGood(NodeId id) {
+        lock.lock();
+        try {
+            KnownAddress ka = lookup.get(id);
+            if (ka == null) {
+                return;
+            }
+            Instant now = clock.instant();
+            ka.attempts = 0;
+            ka.lastAttempt = now;
+            ka.lastSuccess = now;
+            if (!ka.isOld()) {
+                moveToOld(ka, now);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void moveToOld(KnownAddress ka, Instant now) {
+        for (int bucket : List.copyOf(ka.buckets)) {
+            newBuckets.get(bucket).remove(ka.addr.id());
+        }
+        ka.buckets.clear();
+        nNew--;
+        int bucket = oldBucketIndex(ka.addr);
+        Map<NodeId, KnownAddress> b = oldBuckets.get(bucket);
+        if (b.size() >= BUCKET_SIZE) {
+            // the least recently tried old entry goes back to a new bucket (what CometBFT means to do)
+            KnownAddress oldest = null;
+            for (KnownAddress candidate : b.values()) {
+                if (oldest == null || candidate.lastAttempt.isBefore(oldest.lastAttempt)) {
+                    oldest = candidate;
+                }
+            }
+            b.remove(oldest.addr.id());
+            oldest.buckets.clear();
+            nOld--;
+            lookup.remove(oldest.addr.id());
+            oldest.bucketType = KnownAddress.NEW;
+            addToNewBucket(oldest, newBucketIndex(oldest.addr, oldest.src), now);
+        }
+        b.put(ka.addr.id(), ka);
+        ka.buckets.add(bucket);
+        ka.bucketType = KnownAddress.OLD;
+        lookup.put(ka.addr.id(), ka);
+        nOld++;
+    }
+
+    /** A dial to this address is being made (or failed): counts the attempt. */
+    public void markAttempt(NetAddress addr) {
+        lock.lock();
+        try {
+            KnownAddress ka = lookup.get(addr.id());
+            if (ka != null) {
+                ka.attempts++;
+                ka.lastAttempt = clock.instant();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Bans the peer for {@code banTime} (a ban is never shortened): it leaves the buckets, is
+     * refused by {@link #addAddress} and never picked or gossiped until the ban expires.
+     */
+    public void markBad(NetAddress addr, Duration banTime) {
+        lock.lock();
+        try {
+            Instant until = clock.instant().plus(banTime);
+            KnownAddress ka = lookup.get(addr.id());
+            if (ka != null) {
+                removeEverywhere(ka);
+            } else {
+                ka = banned.getOrDefault(addr.id(), new KnownAddress(addr, addr));
+            }
+            if (until.isAfter(ka.bannedUntil)) {
+                ka.bannedUntil = until;
+            }
+            banned.put(addr.id(), ka);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True if the peer is banned now. */
+    public boolean isBanned(NodeId id) {
+        lock.lock();
+        try {
+            KnownAddress ka = banned.get(id);
+            return ka != null && ka.isBanned(clock.instant());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Puts peers whose ban has expired back into a new bucket. */
+    public void reinstateBadPeers() {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            for (KnownAddress ka : List.copyOf(banned.values())) {
+                if (!ka.isBanned(now)) {
+                    banned.remove(ka.addr.id());
+                    ka.buckets.clear();
+                    ka.bucketType = KnownAddress.NEW;
+                    if (refusal(ka.addr, ka.src) == null) {
+                        addToNewBucket(ka, newBucketIndex(ka.addr, ka.src), now);
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Forgets an address. */
+    public void removeAddress(NetAddress addr) {
+        lock.lock();
+        try {
+            KnownAddress ka = lookup.get(addr.id());
+            if (ka != null) {
+                removeEverywhere(ka);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void removeEverywhere(KnownAddress ka) {
+        List<Map<NodeId, KnownAddress>> side = ka.isOld() ? oldBuckets : newBuckets;
+        for (int bucket : ka.buckets) {
+            side.get(bucket).remove(ka.addr.id());
+        }
+        ka.buckets.clear();
+        lookup.remove(ka.addr.id());
+        if (ka.isOld()) {
+            nOld--;
+        } else {
+            nNew--;
+        }
+    }
+
+    /** Remembers an address (and id) as ours: never added, never dialed. */
+    public void addOurAddress(NetAddress addr) {
+        lock.lock();
+        try {
+            ourAddresses.add(addr.hostPort());
+            ourAddresses.add(addr.id().hex());
+            KnownAddress ka = lookup.get(addr.id());
+            if (ka != null) {
+                removeEverywhere(ka);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True if the address is one of ours. */
+    public boolean isOurAddress(NetAddress addr) {
+        lock.lock();
+        try {
+            return ourAddresses.contains(addr.hostPort()) || ourAddresses.contains(addr.id().hex());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ids that are never stored (so never gossiped), as address or as source. */
+    public void addPrivateIds(Set<NodeId> ids) {
+        lock.lock();
+        try {
+            privateIds.addAll(ids);
+            for (NodeId id : ids) {
+                KnownAddress ka = lookup.get(id);
+                if (ka != null) {
+                    removeEverywhere(ka);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- picking ------------------------------------------------------------------------------
+
+    /**
+     * Picks an address to dial: from the new or the old buckets, favouring new ones by
+     * {@code biasTowardsNewPercent} (0 to 100) weighted by the square roots of their counts, as
+     * CometBFT does; then a random non-empty bucket and a random entry. Null if the chosen side
+     * is empty.
+     */
+    public NetAddress pickAddress(int biasTowardsNewPercent) {
+        lock.lock();
+        try {
+            if (lookup.isEmpty()) {
+                return null;
+            }
+            int bias = Math.max(0, Math.min(100, biasTowardsNewPercent));
+            double oldCorrelation = Math.sqrt(nOld) * (100 - bias);
+            double newCorrelation = Math.sqrt(nNew) * bias;
+            boolean pickOld = (oldCorrelation + newCorrelation) * random.nextDouble() < oldCorrelation;
+            if (oldCorrelation + newCorrelation == 0) {
+                pickOld = nOld > 0;
+            }
+            List<Map<NodeId, KnownAddress>> side = pickOld ? oldBuckets : newBuckets;
+            if ((pickOld ? nOld : nNew) == 0) {
+                return null;
+            }
+            List<Map<NodeId, KnownAddress>> nonEmpty = side.stream().filter(b -> !b.isEmpty()).toList();
+            Map<NodeId, KnownAddress> bucket = nonEmpty.get(random.nextInt(nonEmpty.size()));
+            List<KnownAddress> entries = List.copyOf(bucket.values());
+            return entries.get(random.nextInt(entries.size())).addr;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many addresses {@link #getSelection()} gives for a book of this size (CometBFT's rule). */
+    static int selectionSize(int size) {
+        return Math.min(MAX_SELECTION, Math.max(Math.min(32, size), size * 23 / 100));
+    }
+
+    /** About 23 % of the book, at least min(32, size), at most 250 addresses, chosen at random. */
+    public List<NetAddress> getSelection() {
+        lock.lock();
+        try {
+            List<KnownAddress> all = new ArrayList<>(lookup.values());
+            Collections.shuffle(all, random);
+            return all.subList(0, selectionSize(all.size())).stream().map(ka -> ka.addr).toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A selection of the same size in which at least {@code biasTowardsNewPercent} % (and at least
+     * what the old buckets cannot fill) are new addresses, as a seed answers inbound peers.
+     */
+    public List<NetAddress> getSelectionWithBias(int biasTowardsNewPercent) {
+        lock.lock();
+        try {
+            int num = selectionSize(lookup.size());
+            int bias = Math.max(0, Math.min(100, biasTowardsNewPercent));
+            int requiredNew = Math.max((int) Math.round(bias / 100.0 * num), num - nOld);
+            List<KnownAddress> news = new ArrayList<>();
+            List<KnownAddress> olds = new ArrayList<>();
+            for (KnownAddress ka : lookup.values()) {
+                (ka.isOld() ? olds : news).add(ka);
+            }
+            Collections.shuffle(news, random);
+            Collections.shuffle(olds, random);
+            List<NetAddress> out = new ArrayList<>();
+            for (int i = 0; i < Math.min(requiredNew, news.size()); i++) {
+                out.add(news.get(i).addr);
+            }
+            for (int i = 0; i < olds.size() && out.size() < num; i++) {
+                out.add(olds.get(i).addr);
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- state --------------------------------------------------------------------------------
+
+    /** Addresses known (banned ones excluded). */
+    public int size() {
+        lock.lock();
+        try {
+            return lookup.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True below {@link #NEED_ADDRESS_THRESHOLD} addresses. */
+    public boolean needMoreAddresses() {
+        return size() < NEED_ADDRESS_THRESHOLD;
+    }
+
+    /** True if the id is in the book. */
+    public boolean hasAddress(NodeId id) {
+        lock.lock();
+        try {
+            return lookup.containsKey(id);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Addresses in new and in old buckets. */
+    public int[] counts() {
+        lock.lock();
+        try {
+            return new int[] {nNew, nOld};
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The file the book lives in. */
+    public Path file() {
+        return file;
+    }
+
+    /** A consistent copy of every entry (banned ones included), for saving and for tests. */
+    List<KnownAddress> snapshot() {
+        lock.lock();
+        try {
+            List<KnownAddress> copy = new ArrayList<>();
+            for (KnownAddress ka : lookup.values()) {
+                copy.add(copyOf(ka));
+            }
+            Instant now = clock.instant();
+            for (KnownAddress ka : banned.values()) {
+                if (ka.isBanned(now)) {
+                    copy.add(copyOf(ka));
+                }
+            }
+            return copy;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Checks the bucket invariants; returns the problems found (empty when all hold). For tests. */
+    List<String> checkInvariants() {
+        lock.lock();
+        try {
+            List<String> problems = new ArrayList<>();
+            int news = 0;
+            int olds = 0;
+            for (KnownAddress ka : lookup.values()) {
+                if (ka.isOld()) {
+                    olds++;
+                    if (ka.buckets.size() != 1) {
+                        problems.add(ka.addr + " is old in " + ka.buckets.size() + " buckets");
+                    }
+                } else {
+                    news++;
+                    if (ka.buckets.isEmpty() || ka.buckets.size() > MAX_NEW_BUCKETS_PER_ADDRESS) {
+                        problems.add(ka.addr + " is new in " + ka.buckets.size() + " buckets");
+                    }
+                }
+                List<Map<NodeId, KnownAddress>> side = ka.isOld() ? oldBuckets : newBuckets;
+                for (int b : ka.buckets) {
+                    if (side.get(b).get(ka.addr.id()) != ka) {
+                        problems.add(ka.addr + " missing from bucket " + b);
+                    }
+                }
+            }
+            if (news != nNew || olds != nOld) {
+                problems.add("counts " + nNew + "/" + nOld + " but entries " + news + "/" + olds);
+            }
+            for (List<Map<NodeId, KnownAddress>> side : List.of(newBuckets, oldBuckets)) {
+                for (Map<NodeId, KnownAddress> b : side) {
+                    if (b.size() > BUCKET_SIZE) {
+                        problems.add("a bucket holds " + b.size());
+                    }
+                }
+            }
+            return problems;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static KnownAddress copyOf(KnownAddress ka) {
+        KnownAddress c = new KnownAddress(ka.addr, ka.src);
+        c.buckets.addAll(ka.buckets);
+        c.bucketType = ka.bucketType;
+        c.attempts = ka.attempts;
+        c.lastAttempt = ka.lastAttempt;
+        c.lastSuccess = ka.lastSuccess;
+        c.bannedUntil = ka.bannedUntil;
+        return c;
+    }
+
+    // ---- persistence ----------------------------------------------------------------------------
+
+    /** Writes the book to its file atomically (temporary file, fsync, rename). */
+    public void save() throws IOException {
+        AddrBookFile.save(file, key, snapshot(), afterTemporaryWrite);
+    }
+
+    /** Saves every {@code period} on a daemon thread until {@link #close()}. */
+    public void startPeriodicSave(Duration period) {
+        lock.lock();
+        try {
+            if (saver != null) {
+                return;
+            }
+            saver = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("p2p4j-addrbook").factory());
+            saver.scheduleAtFixedRate(() -> {
+                try {
+                    save();
+                } catch (Exception e) {
+                    log.warn("saving the address book {} failed: {}", file, e.getMessage());
+                }
+            }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops the periodic save and saves a last time. */
+    @Override
+    public void close() throws IOException {
+        ScheduledExecutorService current;
+        lock.lock();
+        try {
+            current = saver;
+            saver = null;
+        } finally {
+            lock.unlock();
+        }
+        if (current != null) {
+            current.shutdownNow();
+        }
+        save();
+    }
+
+    // ---- bucket placement -------------------------------------------------------------------------
+
+    int newBucketIndex(NetAddress addr, NetAddress src) {
+        String srcGroup = AddressGroups.group(src, strict);
+        long h1 = hash(key, AddressGroups.group(addr, strict), srcGroup);
+        long i = Long.remainderUnsigned(h1, NEW_BUCKETS_PER_GROUP);
+        long h2 = hash(key, srcGroup, Long.toString(i));
+        return (int) Long.remainderUnsigned(h2, NEW_BUCKETS);
+    }
+
+    int oldBucketIndex(NetAddress addr) {
+        long h1 = hash(key, addr.toString());
+        long i = Long.remainderUnsigned(h1, OLD_BUCKETS_PER_GROUP);
+        long h2 = hash(key, AddressGroups.group(addr, strict), Long.toString(i));
+        return (int) Long.remainderUnsigned(h2, OLD_BUCKETS);
+    }
+
+    /** A 64-bit keyed hash (SHA-256 over the per-process key and the parts) of length-prefixed parts. */
+    private long hash(String... parts) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(processKey);
+            for (String part : parts) {
+                byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+                digest.update((byte) bytes.length);
+                digest.update(bytes);
+            }
+            byte[] out = digest.digest();
+            long h = 0;
+            for (int i = 0; i < 8; i++) {
+                h = (h << 8) | (out[i] & 0xff);
+            }
+            return h;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,373 @@
+package io.p2p4j.pex;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.p2p4j.BaseReactor;
+import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.NetAddress;
+import io.p2p4j.NodeId;
+import io.p2p4j.Peer;
+import io.p2p4j.PeerCounts;
+import io.p2p4j.proto.NetAddressProto;
+import io.p2p4j.proto.PexAddrs;
+import io.p2p4j.proto.PexMessage;
+import io.p2p4j.proto.PexRequest;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Peer exchange on channel 0x00, CometBFT v0.38's protocol: peers ask each other for addresses
+ * ({@code PexRequest}) and answer with a selection of their book ({@code PexAddrs}). Every
+ * ensure-peers period it dials addresses from the book until the node has its outbound peers,
+ * asks a peer for more when the book is small, and falls back to the seeds when it is empty. In
+ * seed mode it crawls the network instead, and disconnects peers once it has served them.
+ *
+ * <p>Misbehaviour stops the peer and bans its address for the ban time: a second request sooner
+ * than a third of the period, addresses that were not asked for, or more than 250 of them.
+ * Addresses that are invalid, private, banned, ours or (strict book) not routable are skipped one
+ * by one; they are no reason to drop a peer.
+ */
+public final class PexReactor extends BaseReactor {
+    private static final Logger log = LoggerFactory.getLogger(PexReactor.class);
+    /** The PEX channel. */
+    public static final byte CHANNEL = 0x00;
+    static final int MAX_ADDRESSES = AddrBook.MAX_SELECTION;
+
+    private final AddrBook book;
+    private final PexConfig config;
+    private final Map<NodeId, Boolean> requested = new ConcurrentHashMap<>();
+    private final Map<NodeId, long[]> lastRequests = new ConcurrentHashMap<>();
+    private final Map<String, long[]> dialFailures = new ConcurrentHashMap<>();
+    private final Map<String, Long> crawled = new ConcurrentHashMap<>();
+    private final Set<NodeId> served = ConcurrentHashMap.newKeySet();
+    private final Map<NodeId, Long> connectedSince = new ConcurrentHashMap<>();
+    private volatile ScheduledExecutorService timer;
+
+    public PexReactor(AddrBook book, PexConfig config) {
+        this.book = book;
+        this.config = config;
+    }
+
+    /** The address book this reactor fills. */
+    public AddrBook book() {
+        return book;
+    }
+
+    @Override
+    public List<ChannelDescriptor> channels() {
+        return List.of(ChannelDescriptor.builder(CHANNEL).priority(1).sendQueueCapacity(10)
+                .recvMessageCapacity(64_000).build());
+    }
+
+    @Override
+    protected void onStart() {
+        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("p2p4j-pex").factory());
+        long period = config.seedMode() ? config.crawlPeriod().toMillis() : config.ensurePeersPeriod().toMillis();
+        timer.scheduleWithFixedDelay(this::safely, 0, period, TimeUnit.MILLISECONDS);
+        book.startPeriodicSave(config.bookSavePeriod());
+    }
+
+    @Override
+    protected void onStop() {
+        ScheduledExecutorService current = timer;
+        if (current != null) {
+            current.shutdownNow();
+        }
+        try {
+            book.close();
+        } catch (IOException e) {
+            log.warn("saving the address book failed: {}", e.getMessage());
+        }
+    }
+
+    private void safely() {
+        try {
+            if (config.seedMode()) {
+                crawl();
+            } else {
+                ensurePeers(true);
+            }
+        } catch (RuntimeException e) {
+            log.warn("peer exchange round failed", e);
+        }
+    }
+
+    // ---- peers coming and going ------------------------------------------------------------------
+
+    @Override
+    public void addPeer(Peer peer) {
+        connectedSince.put(peer.id(), System.nanoTime());
+        if (peer.isOutbound()) {
+            book.markGood(peer.id());
+            if (book.needMoreAddresses() && !config.seedMode()) {
+                requestAddresses(peer);
+            }
+        } else {
+            try {
+                NetAddress self = peer.nodeInfo().netAddress();
+                if (self.isValid()) {
+                    book.addAddress(self, self);
+                }
+            } catch (RuntimeException e) {
+                log.debug("peer {} gave no usable listen address: {}", peer.id(), e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void removePeer(Peer peer, Throwable reason) {
+        requested.remove(peer.id());
+        lastRequests.remove(peer.id());
+        served.remove(peer.id());
+        connectedSince.remove(peer.id());
+    }
+
+    private void requestAddresses(Peer peer) {
+        if (requested.putIfAbsent(peer.id(), Boolean.TRUE) != null) {
+            return; // one request at a time per peer
+        }
+        if (!peer.trySend(CHANNEL, PexMessage.newBuilder().setPexRequest(PexRequest.getDefaultInstance()).build().toByteArray())) {
+            requested.remove(peer.id());
+        }
+    }
+
+    // ---- messages --------------------------------------------------------------------------------
+
+    @Override
+    public void receive(byte channelId, Peer peer, byte[] message) throws Exception {
+        PexMessage msg;
+        try {
+            msg = PexMessage.parseFrom(message);
+        } catch (InvalidProtocolBufferException e) {
+            throw new PexException("undecodable PEX message from " + peer.id() + ": " + e.getMessage());
+        }
+        switch (msg.getSumCase()) {
+            case PEX_REQUEST -> onRequest(peer);
+            case PEX_ADDRS -> onAddrs(peer, msg.getPexAddrs());
+            default -> throw new PexException("unknown PEX message from " + peer.id());
+        }
+    }
+
+    private void onRequest(Peer peer) {
+        if (config.seedMode() && !peer.isOutbound()) {
+            if (!served.add(peer.id())) {
+                return; // answered once already; the peer is being disconnected
+            }
+            sendAddrs(peer, book.getSelectionWithBias(30));
+            sw().stopPeerGracefully(peer); // after what was queued went out? see below
+            return;
+        }
+        long now = System.nanoTime();
+        long[] times = lastRequests.computeIfAbsent(peer.id(), k -> new long[] {0, 0});
+        synchronized (times) {
+            // the first request passes, the second starts the clock, later ones must keep the interval
+            if (times[0] >= 2 && now - times[1] < config.minReceiveRequestInterval().toNanos()) {
+                misbehaved(peer, "asked for addresses again after "
+                        + Duration.ofNanos(now - times[1]).toMillis() + " ms, less than the minimum of "
+                        + config.minReceiveRequestInterval().toMillis() + " ms");
+                return;
+            }
+            times[0]++;
+            times[1] = now;
+        }
+        sendAddrs(peer, book.getSelection());
+    }
+
+    private void sendAddrs(Peer peer, List<NetAddress> addresses) {
+        PexAddrs.Builder addrs = PexAddrs.newBuilder();
+        for (NetAddress a : addresses.subList(0, Math.min(addresses.size(), MAX_ADDRESSES))) {
+            addrs.addAddrs(NetAddressProto.newBuilder().setId(a.id().hex()).setIp(a.host()).setPort(a.port()));
+        }
+        peer.send(CHANNEL, PexMessage.newBuilder().setPexAddrs(addrs).build().toByteArray());
+    }
+
+    private void onAddrs(Peer peer, PexAddrs addrs) {
+        if (requested.remove(peer.id()) == null) {
+            misbehaved(peer, "sent " + addrs.getAddrsCount() + " addresses that were not requested");
+            return;
+        }
+        if (addrs.getAddrsCount() > MAX_ADDRESSES) {
+            misbehaved(peer, "sent " + addrs.getAddrsCount() + " addresses, more than the maximum of " + MAX_ADDRESSES);
+            return;
+        }
+        NetAddress source = sourceOf(peer);
+        int added = 0;
+        for (NetAddressProto a : addrs.getAddrsList()) {
+            NetAddress address = convert(a);
+            if (address != null && book.addAddress(address, source)) {
+                added++;
+            }
+        }
+        log.debug("peer {} sent {} addresses, {} kept", peer.id(), addrs.getAddrsCount(), added);
+        if (config.seeds().stream().anyMatch(s -> s.id().equals(peer.id())) && timer != null) {
+            timer.execute(() -> ensurePeers(false)); // fresh addresses from a seed: use them now
+        }
+    }
+
+    /** A gossiped address, or null if it does not even parse (no name lookup is ever made). */
+    private static NetAddress convert(NetAddressProto a) {
+        try {
+            if (a.getPort() > 65535) {
+                return null;
+            }
+            NetAddress address = new NetAddress(NodeId.parse(a.getId()), a.getIp(), a.getPort());
+            return address.ip() == null ? null : address;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private NetAddress sourceOf(Peer peer) {
+        try {
+            NetAddress self = peer.nodeInfo().netAddress();
+            if (self.isValid()) {
+                return self;
+            }
+        } catch (RuntimeException ignored) {
+            // fall back to the connection's address
+        }
+        return peer.remoteAddress();
+    }
+
+    private void misbehaved(Peer peer, String what) {
+        PexException reason = new PexException("peer " + peer.id() + " " + what);
+        log.info("{}; banning it for {}", reason.getMessage(), config.banTime());
+        book.markBad(peer.remoteAddress(), config.banTime());
+        sw().stopPeerForError(peer, reason);
+    }
+
+    // ---- ensure peers --------------------------------------------------------------------------------
+
+    /** One round: top up outbound peers, ask for more addresses, fall back to the seeds. */
+    void ensurePeers(boolean scheduled) {
+        PeerCounts counts = sw().numPeers();
+        int numToDial = config.maxOutboundPeers() - (counts.outbound() + counts.dialing());
+        boolean picked = false;
+        if (numToDial > 0) {
+            int bias = Math.min(counts.outbound(), 8) * 10 + 10;
+            Set<NodeId> chosen = new HashSet<>();
+            List<NetAddress> toDial = new ArrayList<>();
+            for (int i = 0; i < numToDial * 3 && toDial.size() < numToDial; i++) {
+                NetAddress address = book.pickAddress(bias);
+                if (address == null) {
+                    break;
+                }
+                if (chosen.add(address.id()) && !sw().peers().has(address.id()) && !sw().isDialing(address.id())
+                        && !address.id().equals(sw().id())) {
+                    toDial.add(address);
+                }
+            }
+            picked = !toDial.isEmpty();
+            toDial.forEach(this::dialWithBackoff);
+        }
+        if (book.needMoreAddresses()) {
+            book.reinstateBadPeers();
+        }
+        if (book.needMoreAddresses()) {
+            List<Peer> peers = sw().peers().list();
+            if (scheduled && !peers.isEmpty()) {
+                requestAddresses(peers.get(ThreadLocalRandom.current().nextInt(peers.size())));
+            }
+            if (!picked && sw().peers().size() == 0) {
+                dialSeeds();
+            }
+        }
+    }
+
+    private void dialWithBackoff(NetAddress address) {
+        String key = address.hostPort();
+        long[] failures = dialFailures.get(key);
+        long now = System.nanoTime();
+        if (failures != null) {
+            long wait = config.dialBackoffBase().toNanos() << Math.min(failures[0], 30);
+            if (now - failures[1] < wait) {
+                return; // backing off this address
+            }
+        }
+        sw().dial(address).whenComplete((peer, error) -> {
+            if (error == null) {
+                dialFailures.remove(key);
+                return;
+            }
+            book.markAttempt(address);
+            long[] f = dialFailures.computeIfAbsent(key, k -> new long[2]);
+            f[0]++;
+            f[1] = System.nanoTime();
+            if (f[0] > config.maxDialFailures()) {
+                book.markBad(address, config.banTime());
+                dialFailures.remove(key);
+            }
+        });
+    }
+
+    private void dialSeeds() {
+        List<NetAddress> seeds = new ArrayList<>(config.seeds());
+        Collections.shuffle(seeds);
+        for (NetAddress seed : seeds) {
+            if (seed.id().equals(sw().id()) || sw().peers().has(seed.id()) || sw().isDialing(seed.id())) {
+                continue;
+            }
+            try {
+                sw().dial(seed).get(sw().config().dialTimeout().toMillis() + 2 * sw().config().handshakeTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
+                return; // one seed is enough
+            } catch (Exception e) {
+                log.debug("seed {} did not connect: {}", seed, e.getMessage());
+            }
+        }
+    }
+
+    // ---- seed mode ------------------------------------------------------------------------------------
+
+    private void crawl() {
+        long now = System.nanoTime();
+        for (Peer peer : sw().peers().list()) {
+            Long since = connectedSince.get(peer.id());
+            if (!peer.isPersistent() && since != null && now - since > config.seedDisconnectWaitPeriod().toNanos()) {
+                sw().stopPeerGracefully(peer);
+            }
+        }
+        if (sw().peers().size() == 0 && book.size() == 0) {
+            dialSeeds();
+        }
+        for (NetAddress address : book.getSelection()) {
+            Long last = crawled.get(address.hostPort());
+            if (last != null && now - last < config.minCrawlInterval().toNanos()) {
+                continue;
+            }
+            crawled.put(address.hostPort(), now);
+            if (sw().peers().has(address.id()) || sw().isDialing(address.id())) {
+                continue;
+            }
+            sw().dial(address).whenComplete((peer, error) -> {
+                if (error == null) {
+                    requestAddresses(peer);
+                } else {
+                    book.markAttempt(address);
+                }
+            });
+        }
+        crawled.values().removeIf(t -> now - t > Duration.ofHours(24).toNanos());
+    }
+
+    /** A peer broke the peer-exchange rules. */
+    public static final class PexException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public PexException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * Peer exchange: the {@link io.p2p4j.pex.AddrBook} (CometBFT's bucketed address book and its
+ * addrbook.json) and the {@link io.p2p4j.pex.PexReactor} on channel 0x00 that gossips addresses,
+ * keeps the node's outbound peers topped up and, in seed mode, crawls the network. Built on the
+ * switch ({@code io.p2p4j}).
+ */
+package io.p2p4j.pex;

@@ -1,0 +1,242 @@
+package io.p2p4j.pex;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.p2p4j.NetAddress;
+import io.p2p4j.NodeId;
+import io.p2p4j.NodeKey;
+import io.p2p4j.testkit.Vectors;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The address book: CometBFT's rules and file, and what a hostile file does to it (scenario 41). */
+class AddrBookTest {
+    @TempDir
+    Path dir;
+
+    static NetAddress address(String ip, int port) {
+        return new NetAddress(NodeKey.generate().id(), ip, port);
+    }
+
+    /** A movable clock for tests. */
+    static final class TestClock extends Clock {
+        Instant now = Instant.parse("2026-11-01T00:00:00Z");
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void groupsFollowCometBft() {
+        JsonNode vectors = Vectors.json("addrbook-vectors.json");
+        for (JsonNode c : vectors.get("group_key_cases")) {
+            NetAddress a = new NetAddress(new NodeId("deadbeefdeadbeefdeadbeefdeadbeefdeadbeef"), c.get("ip").asText(), 26656);
+            assertThat(AddressGroups.group(a, c.get("strict").asBoolean())).as(c.get("ip").asText())
+                    .isEqualTo(c.get("group").asText());
+        }
+        for (JsonNode c : vectors.get("get_selection_size_cases")) {
+            assertThat(AddrBook.selectionSize(c.get("book_size").asInt())).isEqualTo(c.get("num_addresses").asInt());
+        }
+    }
+
+    @Test
+    void cometBftsExampleFileLoadsWithTheSameEntries() throws IOException {
+        Path file = dir.resolve("addrbook.json");
+        try (InputStream in = getClass().getResourceAsStream("/vectors/addrbook-example.json")) {
+            Files.write(file, in.readAllBytes());
+        }
+        AddrBook book = AddrBook.open(file, true);
+        assertThat(book.size()).isEqualTo(2);
+        assertThat(book.counts()).containsExactly(1, 1);
+        List<KnownAddress> entries = book.snapshot();
+        KnownAddress fresh = entries.stream().filter(k -> !k.isOld()).findFirst().orElseThrow();
+        assertThat(fresh.buckets).containsExactly(17, 203);
+        assertThat(fresh.attempts).isEqualTo(2);
+        assertThat(fresh.lastAttempt).isEqualTo(Instant.parse("2026-08-01T10:15:30.123456789Z"));
+        KnownAddress old = entries.stream().filter(KnownAddress::isOld).findFirst().orElseThrow();
+        assertThat(old.buckets).containsExactly(42);
+        assertThat(old.lastSuccess).isEqualTo(Instant.parse("2026-08-01T08:20:00Z"));
+        assertThat(book.checkInvariants()).isEmpty();
+    }
+
+    @Test
+    void saveAndReloadKeepEveryField() throws IOException {
+        Path file = dir.resolve("addrbook.json");
+        TestClock clock = new TestClock();
+        AddrBook book = AddrBook.open(file, true, clock);
+        NetAddress source = address("8.8.8.8", 26656);
+        NetAddress a = address("1.2.3.4", 26656);
+        NetAddress b = address("2a01:4f8::1", 26657);
+        NetAddress bad = address("9.9.9.9", 1);
+        assertThat(book.addAddress(a, source)).isTrue();
+        assertThat(book.addAddress(b, source)).isTrue();
+        assertThat(book.addAddress(bad, source)).isTrue();
+        book.markAttempt(a);
+        clock.now = clock.now.plusSeconds(5);
+        book.markGood(b.id());
+        book.markBad(bad, Duration.ofHours(24));
+        book.save();
+        String text = Files.readString(file);
+        assertThat(text).startsWith("{\n\t\"key\": \"").contains("\"bucket_type\": 2");
+
+        AddrBook reloaded = AddrBook.open(file, true, clock);
+        assertThat(reloaded.size()).isEqualTo(2);
+        assertThat(reloaded.counts()).containsExactly(1, 1);
+        assertThat(reloaded.isBanned(bad.id())).isTrue();
+        for (KnownAddress before : book.snapshot()) {
+            KnownAddress after = reloaded.snapshot().stream().filter(k -> k.addr.equals(before.addr)).findFirst().orElseThrow();
+            assertThat(after.src).isEqualTo(before.src);
+            assertThat(after.buckets).isEqualTo(before.buckets);
+            assertThat(after.bucketType).isEqualTo(before.bucketType);
+            assertThat(after.attempts).isEqualTo(before.attempts);
+            assertThat(after.lastAttempt).isEqualTo(before.lastAttempt);
+            assertThat(after.lastSuccess).isEqualTo(before.lastSuccess);
+            assertThat(after.bannedUntil).isEqualTo(before.bannedUntil);
+        }
+        clock.now = clock.now.plus(Duration.ofHours(25));
+        assertThat(reloaded.isBanned(bad.id())).isFalse();
+    }
+
+    @Test
+    void aCrashDuringSaveLeavesTheOldBook() throws IOException {
+        Path file = dir.resolve("addrbook.json");
+        AddrBook book = AddrBook.open(file, true);
+        book.addAddress(address("1.2.3.4", 26656), address("8.8.8.8", 26656));
+        book.save();
+        String before = Files.readString(file);
+        book.addAddress(address("5.6.7.8", 26656), address("8.8.8.8", 26656));
+        book.afterTemporaryWrite = () -> {
+            throw new IllegalStateException("crash after the temporary write");
+        };
+        try {
+            book.save();
+        } catch (IllegalStateException expected) {
+            // the simulated crash
+        }
+        assertThat(Files.readString(file)).isEqualTo(before);
+        assertThat(AddrBook.open(file, true).size()).isEqualTo(1);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("addrbook.json");
+        }
+    }
+
+    private AddrBook openWith(String content) throws IOException {
+        Path file = dir.resolve("addrbook.json");
+        Files.writeString(file, content);
+        return AddrBook.open(file, false);
+    }
+
+    private long corruptFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("addrbook.json.corrupt-")).count();
+        }
+    }
+
+    private static String entry(String id, String ip, String buckets, int type, String lastAttempt) {
+        return "{\"addr\":{\"id\":\"" + id + "\",\"ip\":\"" + ip + "\",\"port\":26656},\"src\":{\"id\":\"" + id
+                + "\",\"ip\":\"" + ip + "\",\"port\":26656},\"buckets\":" + buckets + ",\"attempts\":0,\"bucket_type\":"
+                + type + ",\"last_attempt\":\"" + lastAttempt + "\",\"last_success\":\"0001-01-01T00:00:00Z\","
+                + "\"last_ban_time\":\"0001-01-01T00:00:00Z\"}";
+    }
+
+    @Test
+    void scenario41_hostileOrCorruptFiles() throws IOException {
+        String good = entry(NodeKey.generate().id().hex(), "1.2.3.4", "[3]", 1, "2026-01-01T00:00:00Z");
+        String key = "\"key\":\"0123456789abcdef01234567\"";
+        // truncated JSON: set aside, empty book
+        assertThat(openWith("{" + key + ",\"addrs\":[" + good).size()).isZero();
+        assertThat(corruptFiles()).isEqualTo(1);
+        // a key of the wrong length: set aside
+        assertThat(openWith("{\"key\":\"abc\",\"addrs\":[" + good + "]}").size()).isZero();
+        assertThat(corruptFiles()).isEqualTo(2);
+        // bad entries inside a valid file are dropped one by one, the rest load
+        String dupId = NodeKey.generate().id().hex();
+        AddrBook book = openWith("{" + key + ",\"addrs\":[" + String.join(",", List.of(
+                good,
+                entry(NodeKey.generate().id().hex(), "1.2.3.5", "[9999]", 1, "2026-01-01T00:00:00Z"),
+                entry(NodeKey.generate().id().hex(), "1.2.3.6", "[4]", 7, "2026-01-01T00:00:00Z"),
+                entry(dupId, "1.2.3.7", "[5]", 1, "2026-01-01T00:00:00Z"),
+                entry(dupId, "1.2.3.8", "[6]", 1, "2026-01-01T00:00:00Z"),
+                entry("not-an-id", "1.2.3.9", "[7]", 1, "2026-01-01T00:00:00Z"),
+                entry(NodeKey.generate().id().hex(), "1.2.3.300", "[8]", 1, "2026-01-01T00:00:00Z"),
+                entry(NodeKey.generate().id().hex(), "1.2.4.1", "[9]", 1, "0000-01-01T00:00:00Z"),
+                entry(NodeKey.generate().id().hex(), "1.2.4.2", "[10]", 1, "9999-12-31T23:59:59Z"),
+                entry(NodeKey.generate().id().hex(), "1.2.4.3", "[11]", 1, "yesterday"))) + "]}");
+        assertThat(book.size()).isEqualTo(4); // good, the first duplicate, year 0, year 9999
+        assertThat(book.checkInvariants()).isEmpty();
+        assertThat(corruptFiles()).isEqualTo(2);
+        // a file over the size cap is set aside without being read
+        Path file = dir.resolve("addrbook.json");
+        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(java.nio.ByteBuffer.wrap(new byte[] {'{'}), AddrBookFile.MAX_FILE_BYTES + 10);
+        }
+        assertThat(AddrBook.open(file, false).size()).isZero();
+        assertThat(corruptFiles()).isEqualTo(3);
+        assertThat(Files.exists(file)).isFalse();
+    }
+
+    @Test
+    void scenario39_unusableAddressesAreNeverAddedInStrictMode() {
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true);
+        NetAddress source = address("8.8.8.8", 26656);
+        for (String ip : List.of("10.1.2.3", "172.16.5.4", "192.168.1.1", "127.0.0.1", "0.0.0.0", "::1", "fe80::1",
+                "169.254.1.1", "255.255.255.255", "example.com")) {
+            assertThat(book.addAddress(address(ip, 26656), source)).as(ip).isFalse();
+        }
+        assertThat(book.addAddress(address("1.2.3.4", 0), source)).isFalse();
+        NetAddress ours = address("1.2.3.5", 26656);
+        book.addOurAddress(ours);
+        assertThat(book.addAddress(ours, source)).isFalse();
+        NetAddress banned = address("1.2.3.6", 26656);
+        book.markBad(banned, Duration.ofHours(1));
+        assertThat(book.addAddress(banned, source)).isFalse();
+        NetAddress secret = address("1.2.3.7", 26656);
+        book.addPrivateIds(Set.of(secret.id()));
+        assertThat(book.addAddress(secret, source)).isFalse();
+        assertThat(book.size()).isZero();
+        assertThat(book.addAddress(address("1.2.3.8", 26656), source)).isTrue();
+    }
+
+    @Test
+    void oneSourceCanOccupyAtMostItsShareOfNewBuckets() {
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true);
+        NetAddress source = address("8.8.8.8", 26656);
+        Set<Integer> buckets = new HashSet<>();
+        for (int i = 0; i < 5000; i++) {
+            NetAddress a = address((1 + i % 200) + "." + (i / 200) + ".1.1", 26656);
+            book.addAddress(a, source);
+        }
+        for (KnownAddress ka : book.snapshot()) {
+            buckets.addAll(ka.buckets);
+        }
+        assertThat(buckets.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
+        assertThat(book.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP * AddrBook.BUCKET_SIZE);
+        assertThat(book.checkInvariants()).isEmpty();
+    }
+}
