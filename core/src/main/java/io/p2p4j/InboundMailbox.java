@@ -37,6 +37,7 @@ final class InboundMailbox {
     private long queuedBytes;
     private boolean full;
     private boolean closed;
+    private boolean closing;
     private boolean delivering;
     private Thread thread;
 
@@ -67,7 +68,7 @@ final class InboundMailbox {
         boolean becameFull = false;
         lock.lock();
         try {
-            if (closed) {
+            if (closed || closing) {
                 return;
             }
             items.add(new Item(channelId, message));
@@ -96,33 +97,42 @@ final class InboundMailbox {
     }
 
     /**
-     * Stops delivering: waiting messages are dropped, no new delivery starts, and the call waits
-     * up to {@code timeout} for a delivery in progress to return (a reactor that blocks forever
-     * is interrupted and left behind). Returns true if no delivery was still running.
+     * Stops taking messages, lets the ones already received be delivered (a peer's last words
+     * before it closed still count), and waits up to {@code timeout} for that; what is left then
+     * is dropped and a reactor still busy is interrupted and left behind. Returns true if the
+     * mailbox finished in time. Called from a delivery itself, it returns at once and the rest is
+     * dropped.
      */
     boolean close(Duration timeout) {
         Thread current = Thread.currentThread();
         lock.lock();
         try {
+            closing = true;
+            notEmpty.signalAll();
+            if (thread == current || thread == null) {
+                closed = true;
+                items.clear();
+                queuedBytes = 0;
+                return true;
+            }
+            long remaining = timeout.toNanos();
+            while ((delivering || !items.isEmpty()) && remaining > 0) {
+                remaining = idle.awaitNanos(remaining);
+            }
+            boolean finished = !delivering && items.isEmpty();
             closed = true;
             items.clear();
             queuedBytes = 0;
             notEmpty.signalAll();
-            if (thread == current) {
-                return true; // closed from inside a delivery: it ends when the call returns
-            }
-            long remaining = timeout.toNanos();
-            while (delivering && remaining > 0) {
-                remaining = idle.awaitNanos(remaining);
-            }
-            if (delivering && thread != null) {
+            if (!finished) {
                 thread.interrupt();
-                return false;
             }
-            return true;
+            return finished;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return !delivering;
+            closed = true;
+            items.clear();
+            return false;
         } finally {
             lock.unlock();
         }
@@ -134,11 +144,12 @@ final class InboundMailbox {
             boolean drained = false;
             lock.lock();
             try {
-                while (items.isEmpty() && !closed) {
+                while (items.isEmpty() && !closed && !closing) {
                     notEmpty.awaitUninterruptibly();
                 }
-                if (closed) {
-                    return;
+                if (closed || items.isEmpty()) {
+                    idle.signalAll();
+                    return; // closed, or closing with nothing left to deliver
                 }
                 item = items.poll();
                 queuedBytes -= item.message().length;

@@ -1,9 +1,7 @@
 package io.p2p4j;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 
-/** IP address literals: parsing without any name lookup, and CometBFT's address classes. */
+/** IP address literals: parsing by hand (never a name lookup), and CometBFT's address classes. */
 final class IpLiteral {
     private IpLiteral() {}
 
@@ -13,17 +11,13 @@ final class IpLiteral {
             return null;
         }
         if (host.indexOf(':') >= 0) {
-            if (host.indexOf('%') >= 0 || host.indexOf('[') >= 0) {
-                return null;
-            }
-            try {
-                // a string with a colon is only ever parsed as a literal: no lookup happens
-                byte[] bytes = InetAddress.getByName(host).getAddress();
-                return bytes.length == 4 ? mapped(bytes) : bytes;
-            } catch (UnknownHostException | SecurityException e) {
-                return null;
-            }
+            return parseV6(host);
         }
+        return parseV4(host);
+    }
+
+    /** Parses dotted-quad IPv4 text strictly (four decimal parts, 0-255); null otherwise. */
+    static byte[] parseV4(String host) {
         String[] parts = host.split("\\.", -1);
         if (parts.length != 4) {
             return null;
@@ -48,6 +42,77 @@ final class IpLiteral {
             bytes[i] = (byte) value;
         }
         return bytes;
+    }
+
+    /**
+     * Parses IPv6 text strictly, by hand (never a name lookup): up to eight groups of 1-4 hex
+     * digits, at most one "::", optionally ending in a dotted IPv4 address. Null otherwise.
+     */
+    static byte[] parseV6(String text) {
+        if (text.length() > 45 || text.indexOf('%') >= 0) {
+            return null;
+        }
+        int doubleColon = text.indexOf("::");
+        if (doubleColon >= 0 && text.indexOf("::", doubleColon + 1) >= 0) {
+            return null;
+        }
+        String head = doubleColon >= 0 ? text.substring(0, doubleColon) : text;
+        String tail = doubleColon >= 0 ? text.substring(doubleColon + 2) : "";
+        java.util.List<Integer> front = groups(head);
+        java.util.List<Integer> back = groups(tail);
+        if (front == null || back == null) {
+            return null;
+        }
+        int total = front.size() + back.size();
+        if (doubleColon < 0 ? total != 8 : total > 7) {
+            return null;
+        }
+        byte[] out = new byte[16];
+        int i = 0;
+        for (int g : front) {
+            out[i++] = (byte) (g >>> 8);
+            out[i++] = (byte) g;
+        }
+        i = 16 - 2 * back.size();
+        for (int g : back) {
+            out[i++] = (byte) (g >>> 8);
+            out[i++] = (byte) g;
+        }
+        return out;
+    }
+
+    /** The 16-bit groups of a colon-separated part; a dotted IPv4 at the end counts as two. */
+    private static java.util.List<Integer> groups(String part) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        if (part.isEmpty()) {
+            return out;
+        }
+        String[] pieces = part.split(":", -1);
+        for (int k = 0; k < pieces.length; k++) {
+            String piece = pieces[k];
+            if (k == pieces.length - 1 && piece.indexOf('.') >= 0) {
+                byte[] v4 = parseV4(piece);
+                if (v4 == null) {
+                    return null;
+                }
+                out.add(((v4[0] & 0xff) << 8) | (v4[1] & 0xff));
+                out.add(((v4[2] & 0xff) << 8) | (v4[3] & 0xff));
+                continue;
+            }
+            if (piece.isEmpty() || piece.length() > 4) {
+                return null;
+            }
+            int value = 0;
+            for (int j = 0; j < piece.length(); j++) {
+                int digit = Character.digit(piece.charAt(j), 16);
+                if (digit < 0) {
+                    return null;
+                }
+                value = value * 16 + digit;
+            }
+            out.add(value);
+        }
+        return out;
     }
 
     private static byte[] mapped(byte[] v4) {
@@ -148,6 +213,14 @@ final class IpLiteral {
 
     static boolean isRfc4843(byte[] ip) {
         return inV6(ip, new int[] {0x20, 0x01, 0x00, 0x10}, 28);
+    }
+
+    static boolean isMulticast(byte[] ip) {
+        byte[] v4 = v4(ip);
+        if (v4 != null) {
+            return (u(v4[0]) & 0xf0) == 0xe0;
+        }
+        return u(ip[0]) == 0xff;
     }
 
     static boolean isBroadcast(byte[] ip) {

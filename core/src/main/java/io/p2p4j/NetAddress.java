@@ -159,12 +159,13 @@ public record NetAddress(NodeId id, String host, int port) {
 
     /**
      * CometBFT's {@code Routable}: valid, not local, and in none of the private or special ranges
-     * (RFC 1918, 3927, 4862, 4193, 4843).
+     * (RFC 1918, 3927, 4862, 4193, 4843); p2p4j also refuses multicast, which no peer listens on.
      */
     public boolean isRoutable() {
         byte[] ip = ip();
         return isValid() && !isLocal() && !IpLiteral.isRfc1918(ip) && !IpLiteral.isRfc3927(ip)
-                && !IpLiteral.isRfc4862(ip) && !IpLiteral.isRfc4193(ip) && !IpLiteral.isRfc4843(ip);
+                && !IpLiteral.isRfc4862(ip) && !IpLiteral.isRfc4193(ip) && !IpLiteral.isRfc4843(ip)
+                && !IpLiteral.isMulticast(ip);
     }
 
     @Override

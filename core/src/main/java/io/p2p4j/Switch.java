@@ -139,11 +139,6 @@ public final class Switch implements AutoCloseable {
             throw new IllegalStateException("a switch can be started once");
         }
         running = true;
-        for (Reactor reactor : reactors.values()) {
-            if (reactor instanceof BaseReactor base) {
-                base.onStart();
-            }
-        }
         if (!config.listenAddress().isBlank()) {
             URI uri = listenUri(config.listenAddress());
             try {
@@ -160,6 +155,11 @@ public final class Switch implements AutoCloseable {
             } catch (Exception e) {
                 running = false;
                 throw new IllegalStateException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
+            }
+        }
+        for (Reactor reactor : reactors.values()) {
+            if (reactor instanceof BaseReactor base) {
+                base.onStart(); // after binding, so reactors know the listen address
             }
         }
         timers.scheduleAtFixedRate(this::reportSlowReactors, 1, 1, TimeUnit.SECONDS);

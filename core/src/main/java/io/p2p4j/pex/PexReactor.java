@@ -73,6 +73,9 @@ public final class PexReactor extends BaseReactor {
 
     @Override
     protected void onStart() {
+        if (sw().listenAddress() != null) {
+            book.addOurAddress(sw().listenAddress());
+        }
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("p2p4j-pex").factory());
         long period = config.seedMode() ? config.crawlPeriod().toMillis() : config.ensurePeersPeriod().toMillis();
         timer.scheduleWithFixedDelay(this::safely, 0, period, TimeUnit.MILLISECONDS);
@@ -206,7 +209,7 @@ public final class PexReactor extends BaseReactor {
         int added = 0;
         for (NetAddressProto a : addrs.getAddrsList()) {
             NetAddress address = convert(a);
-            if (address != null && book.addAddress(address, source)) {
+            if (address != null && !address.id().equals(sw().id()) && book.addAddress(address, source)) {
                 added++;
             }
         }

@@ -1,0 +1,282 @@
+package io.p2p4j.pex;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.p2p4j.BaseReactor;
+import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.NetAddress;
+import io.p2p4j.NodeKey;
+import io.p2p4j.P2pConfig;
+import io.p2p4j.Peer;
+import io.p2p4j.Switch;
+import io.p2p4j.proto.NetAddressProto;
+import io.p2p4j.proto.PexAddrs;
+import io.p2p4j.proto.PexMessage;
+import io.p2p4j.proto.PexRequest;
+import io.p2p4j.testing.ConnectedSwitches;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Peer exchange between real switches on loopback, and peers that break its rules. */
+class PexReactorTest {
+    static final Duration PERIOD = Duration.ofMillis(250);
+    @TempDir
+    Path dir;
+    private final List<Switch> switches = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        switches.forEach(Switch::close);
+    }
+
+    static PexConfig pexConfig() {
+        return PexConfig.defaults().withEnsurePeersPeriod(PERIOD).withMaxOutboundPeers(4)
+                .withCrawl(PERIOD, Duration.ofMillis(500)).withDialBackoffBase(Duration.ofMillis(20));
+    }
+
+    Switch pexNode(NodeKey key, String name, PexConfig config, P2pConfig p2p) {
+        AddrBook book = AddrBook.open(dir.resolve(name + "-addrbook.json"), false);
+        Switch sw = Switch.builder(key, p2p).network("pex-test").moniker(name)
+                .reactor("pex", new PexReactor(book, config)).build();
+        switches.add(sw);
+        sw.start();
+        return sw;
+    }
+
+    Switch pexNode(String name, PexConfig config) {
+        return pexNode(NodeKey.generate(), name, config, ConnectedSwitches.testConfig());
+    }
+
+    static PexReactor pex(Switch sw) {
+        return (PexReactor) sw.reactor("pex");
+    }
+
+    @Test
+    void twentyNodesKnowingOnlyASeedFindEachOther() {
+        Switch seed = pexNode("seed", pexConfig().withSeedMode(true));
+        List<Switch> nodes = new ArrayList<>();
+        for (int i = 0; i < 19; i++) {
+            nodes.add(pexNode("node" + i, pexConfig().withSeeds(List.of(seed.listenAddress()))));
+        }
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            for (Switch node : nodes) {
+                assertThat(node.numPeers().outbound()).as("outbound peers of %s", node.nodeInfo().moniker())
+                        .isGreaterThanOrEqualTo(4);
+            }
+        });
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            for (Switch node : nodes) {
+                assertThat(pex(node).book().size()).as("book of %s", node.nodeInfo().moniker()).isGreaterThanOrEqualTo(15);
+            }
+        });
+    }
+
+    @Test
+    void aRestartedNodeReloadsItsBookAndReconnectsWithoutTheSeed() throws Exception {
+        Switch seed = pexNode("seed", pexConfig().withSeedMode(true));
+        List<Switch> nodes = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            nodes.add(pexNode("node" + i, pexConfig().withSeeds(List.of(seed.listenAddress()))));
+        }
+        NodeKey key = NodeKey.generate();
+        Switch node = pexNode(key, "restarting", pexConfig().withSeeds(List.of(seed.listenAddress())),
+                ConnectedSwitches.testConfig());
+        await().atMost(Duration.ofSeconds(30)).until(() -> pex(node).book().size() >= 4 && node.numPeers().outbound() >= 3);
+        int[] counts = pex(node).book().counts();
+        node.close();
+        seed.close();
+        Switch again = pexNode(key, "restarting", pexConfig(), ConnectedSwitches.testConfig());
+        assertThat(pex(again).book().counts()).containsExactly(counts);
+        await().atMost(Duration.ofSeconds(30)).until(() -> again.numPeers().outbound() >= 3);
+    }
+
+    /** A reactor on channel 0x00 that sends what the test tells it to, whatever the rules say. */
+    static final class RogueReactor extends BaseReactor {
+        final List<Peer> peers = new CopyOnWriteArrayList<>();
+        final List<PexMessage> received = new CopyOnWriteArrayList<>();
+
+        @Override
+        public List<ChannelDescriptor> channels() {
+            return List.of(ChannelDescriptor.builder(PexReactor.CHANNEL).sendQueueCapacity(10).recvMessageCapacity(64_000).build());
+        }
+
+        @Override
+        public void addPeer(Peer peer) {
+            peers.add(peer);
+        }
+
+        @Override
+        public void receive(byte channelId, Peer peer, byte[] message) throws Exception {
+            received.add(PexMessage.parseFrom(message));
+        }
+
+        void send(PexMessage message) {
+            peers.get(0).send(PexReactor.CHANNEL, message.toByteArray());
+        }
+    }
+
+    Switch rogue(RogueReactor reactor) {
+        Switch sw = Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig()).network("pex-test")
+                .reactor("rogue", reactor).build();
+        switches.add(sw);
+        sw.start();
+        return sw;
+    }
+
+    static PexMessage addrs(List<NetAddress> addresses) {
+        PexAddrs.Builder b = PexAddrs.newBuilder();
+        for (NetAddress a : addresses) {
+            b.addAddrs(NetAddressProto.newBuilder().setId(a.id().hex()).setIp(a.host()).setPort(a.port()));
+        }
+        return PexMessage.newBuilder().setPexAddrs(b).build();
+    }
+
+    static final PexMessage REQUEST = PexMessage.newBuilder().setPexRequest(PexRequest.getDefaultInstance()).build();
+
+    static List<NetAddress> someAddresses(int n) {
+        List<NetAddress> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new NetAddress(NodeKey.generate().id(), "1." + (i / 250) + "." + (i % 250) + ".1", 26656));
+        }
+        return out;
+    }
+
+    @Test
+    void scenario36_unsolicitedAddressesStopAndBanThePeer() throws Exception {
+        Switch node = pexNode("node", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)));
+        RogueReactor rogue = new RogueReactor();
+        Switch evil = rogue(rogue);
+        evil.dial(node.listenAddress()).get(10, TimeUnit.SECONDS); // inbound at node: it never asks
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.peers().has(evil.id()));
+        rogue.send(addrs(someAddresses(5)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !node.peers().has(evil.id()));
+        assertThat(pex(node).book().isBanned(evil.id())).isTrue();
+        assertThat(pex(node).book().size()).isLessThanOrEqualTo(1); // at most the evil node's own address, now banned
+        assertThat(pex(node).book().hasAddress(evil.id())).isFalse();
+    }
+
+    @Test
+    void oversizedAddressListsStopAndBanThePeer() throws Exception {
+        RogueReactor rogue = new RogueReactor();
+        Switch evil = rogue(rogue);
+        Switch node = pexNode("node", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)));
+        node.dial(evil.listenAddress()).get(10, TimeUnit.SECONDS); // outbound: node asks for addresses
+        await().atMost(Duration.ofSeconds(10)).until(() -> rogue.received.stream().anyMatch(PexMessage::hasPexRequest));
+        rogue.send(addrs(someAddresses(251)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !node.peers().has(evil.id()));
+        assertThat(pex(node).book().isBanned(evil.id())).isTrue();
+        assertThat(pex(node).book().size()).isZero();
+    }
+
+    @Test
+    void scenario37_requestFloodsAndSeedMode() throws Exception {
+        Switch node = pexNode("node", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)));
+        for (int i = 0; i < 300; i++) {
+            pex(node).book().addAddress(someAddresses(1).get(0), someAddresses(1).get(0));
+        }
+        RogueReactor rogue = new RogueReactor();
+        Switch evil = rogue(rogue);
+        evil.dial(node.listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !rogue.peers.isEmpty());
+        rogue.send(REQUEST);
+        rogue.send(REQUEST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> rogue.received.size() == 2);
+        assertThat(rogue.received).allSatisfy(m -> assertThat(m.getPexAddrs().getAddrsCount()).isBetween(1, 250));
+        rogue.send(REQUEST); // a third within the minimum interval
+        await().atMost(Duration.ofSeconds(10)).until(() -> !node.peers().has(evil.id()));
+        assertThat(pex(node).book().isBanned(evil.id())).isTrue();
+
+        // a seed answers an inbound peer once, then disconnects it; it is not banned for asking
+        Switch seed = pexNode("seed", pexConfig().withSeedMode(true).withCrawl(Duration.ofHours(1), Duration.ofHours(1)));
+        for (int i = 0; i < 300; i++) {
+            pex(seed).book().addAddress(someAddresses(1).get(0), someAddresses(1).get(0));
+        }
+        RogueReactor asker = new RogueReactor();
+        Switch client = rogue(asker);
+        client.dial(seed.listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !asker.peers.isEmpty());
+        asker.send(REQUEST);
+        asker.send(REQUEST);
+        asker.send(REQUEST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !seed.peers().has(client.id()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> asker.received.size() == 1);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> asker.received.size() == 1);
+        assertThat(asker.received.get(0).getPexAddrs().getAddrsCount()).isBetween(1, 250);
+        assertThat(pex(seed).book().isBanned(client.id())).isFalse();
+    }
+
+    @Test
+    void scenario39_unusableAddressesAreSkippedAndThePeerKept() throws Exception {
+        RogueReactor rogue = new RogueReactor();
+        Switch evil = rogue(rogue);
+        AddrBook strictBook = AddrBook.open(dir.resolve("strict.json"), true);
+        Switch node = Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig()).network("pex-test")
+                .reactor("pex", new PexReactor(strictBook, pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)))).build();
+        switches.add(node);
+        node.start();
+        node.dial(evil.listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> rogue.received.stream().anyMatch(PexMessage::hasPexRequest));
+        PexAddrs.Builder junk = PexAddrs.newBuilder();
+        for (String ip : List.of("10.0.0.1", "172.16.0.1", "192.168.0.1", "127.0.0.1", "0.0.0.0", "::1", "fe80::1",
+                "224.0.0.1", "unresolvable.example", "1.2.3.4:5")) {
+            junk.addAddrs(NetAddressProto.newBuilder().setId(NodeKey.generate().id().hex()).setIp(ip).setPort(26656));
+        }
+        junk.addAddrs(NetAddressProto.newBuilder().setId(NodeKey.generate().id().hex()).setIp("8.8.4.4").setPort(0));
+        junk.addAddrs(NetAddressProto.newBuilder().setId("not-an-id").setIp("8.8.4.4").setPort(26656));
+        junk.addAddrs(NetAddressProto.newBuilder().setIp("8.8.4.4").setPort(26656));
+        junk.addAddrs(NetAddressProto.newBuilder().setId(node.id().hex()).setIp("8.8.4.5").setPort(26656));
+        NetAddress good = new NetAddress(NodeKey.generate().id(), "8.8.8.8", 26656);
+        junk.addAddrs(NetAddressProto.newBuilder().setId(good.id().hex()).setIp(good.host()).setPort(good.port()));
+        rogue.send(PexMessage.newBuilder().setPexAddrs(junk).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> strictBook.hasAddress(good.id()));
+        assertThat(strictBook.size()).isEqualTo(1);
+        assertThat(node.peers().has(evil.id())).isTrue();
+    }
+
+    @Test
+    void scenario42_restartWithAPersistedBook() throws Exception {
+        PexConfig config = pexConfig().withMaxOutboundPeers(3);
+        Switch seed = pexNode("seed", config.withSeedMode(true));
+        List<Switch> others = new ArrayList<>();
+        for (int i = 0; i < 6; i++) { // enough nodes that everyone can have 3 outbound peers
+            others.add(pexNode("other" + i, config.withSeeds(List.of(seed.listenAddress()))));
+        }
+        NodeKey key = NodeKey.generate();
+        P2pConfig p2p = ConnectedSwitches.testConfig();
+        Switch node1 = pexNode(key, "node1", config.withSeeds(List.of(seed.listenAddress())), p2p);
+        await().atMost(Duration.ofSeconds(30)).until(() -> node1.numPeers().outbound() >= 3);
+        int port = node1.listenAddress().port();
+        AddrBook book = pex(node1).book();
+        for (int i = 0; i < 16; i++) { // unreachable entries, as a real book has
+            NetAddress stale = new NetAddress(NodeKey.generate().id(), "127.0.0.1", 1 + i);
+            book.addAddress(stale, stale);
+        }
+        NetAddress bannedPeer = new NetAddress(NodeKey.generate().id(), "127.0.0.1", 100);
+        book.addAddress(bannedPeer, bannedPeer);
+        book.markBad(bannedPeer, Duration.ofHours(1));
+        int[] counts = book.counts();
+        node1.close();
+        seed.close();
+
+        P2pConfig samePort = p2p.withListen("tcp://127.0.0.1:" + port);
+        Switch again = pexNode(key, "node1", config, samePort);
+        assertThat(pex(again).book().counts()).containsExactly(counts);
+        assertThat(pex(again).book().isBanned(bannedPeer.id())).isTrue();
+        await().atMost(Duration.ofSeconds(15)).until(() -> again.numPeers().outbound() >= 3);
+        again.close();
+
+        // a run with neither book nor seeds: the others find node 1 (they know its address)
+        Switch fresh = pexNode(key, "node1-fresh", config, samePort);
+        assertThat(pex(fresh).book().size()).isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> fresh.numPeers().inbound() >= 1);
+    }
+}
