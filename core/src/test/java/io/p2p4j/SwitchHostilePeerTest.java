@@ -377,8 +377,9 @@ class SwitchHostilePeerTest {
 
     @Test
     void scenario34_broadcastWithAStalledPeer() throws Exception {
+        // a send timeout long enough that a healthy peer on a busy 2-core machine is never taken for stalled
         P2pConfig config = ConnectedSwitches.testConfig().withConnection(
-                MConnectionConfig.defaults().unlimited().withSendTimeout(Duration.ofSeconds(1)));
+                MConnectionConfig.defaults().unlimited().withSendTimeout(Duration.ofSeconds(5)));
         Node hub = node(config, b -> b);
         List<Node> healthy = new ArrayList<>();
         for (int i = 0; i < 9; i++) {
@@ -401,7 +402,7 @@ class SwitchHostilePeerTest {
             hub.sw().broadcast(CHAT, msg);
             worstCallMs = Math.max(worstCallMs, (System.nanoTime() - start) / 1_000_000);
         }
-        assertThat(worstCallMs).isLessThanOrEqualTo(1_500);
+        assertThat(worstCallMs).isLessThanOrEqualTo(5_500);
         for (Node n : healthy) {
             await().atMost(Duration.ofSeconds(60)).until(() -> n.reactor().from(hub.sw().id()).size() == count);
             List<byte[]> got = n.reactor().from(hub.sw().id());

@@ -7,6 +7,7 @@ package io.p2p4j.conn;
  * @param priority          its priority
  * @param sendQueueSize     messages waiting to be sent
  * @param sendQueueCapacity how many may wait
+ * @param sendQueueBytes    bytes of the messages waiting
  * @param recentlySent      the scheduler's decayed count of bytes sent recently
  * @param bytesSent         bytes sent in packets (prefixes included) since the start
  * @param messagesSent      whole messages sent since the start
@@ -20,6 +21,7 @@ public record ChannelStatus(
         int priority,
         int sendQueueSize,
         int sendQueueCapacity,
+        long sendQueueBytes,
         long recentlySent,
         long bytesSent,
         long messagesSent,

@@ -44,6 +44,9 @@ public final class MConnection implements AutoCloseable {
     private final Consumer<Throwable> onError;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile boolean draining;
+    private volatile boolean lingering;
+    /** How long a gracefully ended connection stays open (reading and dropping) after its last write. */
+    static final Duration LINGER = Duration.ofMillis(500);
     private final long sendTimeoutNanos;
     private final long startNanos = System.nanoTime();
 
@@ -145,7 +148,7 @@ public final class MConnection implements AutoCloseable {
         long received = 0;
         for (ChannelState s : ordered) {
             channels.add(new ChannelStatus(s.id, s.descriptor.priority(), s.queue.size(),
-                    s.descriptor.sendQueueCapacity(), s.recentlySent, s.bytesSent, s.messagesSent,
+                    s.descriptor.sendQueueCapacity(), s.queue.bytes(), s.recentlySent, s.bytesSent, s.messagesSent,
                     s.bytesReceived, s.messagesReceived, handler.sendRate(s), handler.recvRate(s)));
             sent += s.bytesSent;
             received += s.bytesReceived;
@@ -201,6 +204,17 @@ public final class MConnection implements AutoCloseable {
         stop(cause);
     }
 
+    /**
+     * Ends a drained connection gracefully: our side of the socket is shut (the peer reads what
+     * we sent, then end of stream) and the channel closes a moment later. Closing at once could
+     * make the kernel answer the peer's late bytes with a reset, which discards data the peer has
+     * received but not yet read.
+     */
+    void closeDrained() {
+        lingering = true;
+        stop(null);
+    }
+
     private void stop(Throwable cause) {
         if (!stopped.compareAndSet(false, true)) {
             return;
@@ -220,7 +234,12 @@ public final class MConnection implements AutoCloseable {
         for (ChannelState state : ordered) {
             state.release();
         }
-        channel.close();
+        if (lingering && channel instanceof io.netty.channel.socket.DuplexChannel duplex && channel.isActive()) {
+            duplex.shutdownOutput();
+            channel.eventLoop().schedule(() -> channel.close(), LINGER.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } else {
+            channel.close();
+        }
         if (cause != null) {
             onError.accept(cause);
         }

@@ -285,7 +285,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (connection.isDraining() && scheduler.next() == null) {
             flushNow();
-            ctx.channel().eventLoop().execute(connection::close); // after the flush is handed on
+            ctx.channel().eventLoop().execute(connection::closeDrained); // after the flush is handed on
             return;
         }
         flushByPolicy(yielded);

@@ -18,6 +18,7 @@ final class SendQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notFull = lock.newCondition();
     private volatile int size;
+    private volatile long bytes;
     private boolean closed;
 
     SendQueue(int capacity) {
@@ -87,6 +88,7 @@ final class SendQueue {
             byte[] message = messages.poll();
             if (message != null) {
                 size = messages.size();
+                bytes -= message.length;
                 if (size <= lowWater) {
                     notFull.signalAll();
                 }
@@ -113,6 +115,7 @@ final class SendQueue {
             closed = true;
             messages.clear();
             size = 0;
+            bytes = 0;
             notFull.signalAll();
         } finally {
             lock.unlock();
@@ -122,6 +125,12 @@ final class SendQueue {
     private void add(byte[] message) {
         messages.add(message);
         size = messages.size();
+        bytes += message.length;
+    }
+
+    /** Bytes of the messages waiting; a snapshot. */
+    long bytes() {
+        return bytes;
     }
 
     static long toNanos(java.time.Duration timeout) {

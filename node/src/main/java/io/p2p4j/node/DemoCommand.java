@@ -4,17 +4,32 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code p2p4j demo}: shows the library working, on built-in defaults, with nothing to set up. */
+/** {@code p2p4j demo}: the main job, on built-in defaults, with nothing to configure. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Opens two MConnections over loopback and shows messages on several channels, "
-                + "with their priorities taking effect under saturation.")
+        description = "Starts N nodes on 127.0.0.1 in this process, one of them a seed; they find each other "
+                + "through peer exchange and gossip messages. Exits 0 when every node found its peers.")
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--seconds", defaultValue = "3", description = "How long to saturate the channels (default ${DEFAULT-VALUE}).")
+    @Option(names = "--nodes", defaultValue = "8", description = "How many nodes (default ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--seconds", defaultValue = "5", description = "How long to gossip once the network has formed "
+            + "(default ${DEFAULT-VALUE}).")
     int seconds;
+
+    @Option(names = "--status", defaultValue = "127.0.0.1:26660",
+            description = "Where to serve the status page with the network drawing (default ${DEFAULT-VALUE}; \"\" for none).")
+    String status;
+
+    @Option(names = "--timeout", defaultValue = "60", description = "Seconds allowed to form the network (default ${DEFAULT-VALUE}).")
+    int timeout;
 
     @Override
     public Integer call() throws Exception {
-        return new MConnectionDemo(System.out, seconds).run();
+        if (nodes < 2) {
+            System.err.println("p2p4j: --nodes must be at least 2");
+            return 2;
+        }
+        return new NetworkDemo(System.out, nodes, seconds, status, timeout).run();
     }
 }

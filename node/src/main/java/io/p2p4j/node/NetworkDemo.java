@@ -1,0 +1,131 @@
+package io.p2p4j.node;
+
+import io.p2p4j.NodeKey;
+import io.p2p4j.P2pConfig;
+import io.p2p4j.Switch;
+import io.p2p4j.pex.AddrBook;
+import io.p2p4j.pex.PexConfig;
+import io.p2p4j.pex.PexReactor;
+import io.p2p4j.testing.ConnectedSwitches;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * N nodes on loopback in one process: node 0 is a seed, every other node knows only the seed,
+ * finds its peers through PEX, and publishes gossip that floods the network. A progress line
+ * shows peers per node, messages delivered and bytes per second; a table sums it up.
+ */
+final class NetworkDemo {
+    private record DemoNode(Switch sw, PexReactor pex, GossipReactor gossip) {}
+
+    private final PrintStream out;
+    private final int count;
+    private final int seconds;
+    private final String statusAddress;
+    private final int timeoutSeconds;
+
+    NetworkDemo(PrintStream out, int count, int seconds, String statusAddress, int timeoutSeconds) {
+        this.out = out;
+        this.count = count;
+        this.seconds = seconds;
+        this.statusAddress = statusAddress;
+        this.timeoutSeconds = timeoutSeconds;
+    }
+
+    int run() throws Exception {
+        Path dir = Files.createTempDirectory("p2p4j-demo");
+        List<DemoNode> nodes = new ArrayList<>();
+        StatusServer status = null;
+        // outbound links are one-way: n nodes can only all reach k outbound peers with k well below n / 2
+        int target = Math.max(1, Math.min(3, (count - 1) / 3));
+        PexConfig pexBase = PexConfig.defaults().withEnsurePeersPeriod(Duration.ofMillis(500)).withMaxOutboundPeers(target)
+                .withCrawl(Duration.ofMillis(500), Duration.ofSeconds(5)).withDialBackoffBase(Duration.ofMillis(50));
+        P2pConfig p2p = ConnectedSwitches.testConfig();
+        try {
+            for (int i = 0; i < count; i++) {
+                PexConfig pexConfig = i == 0 ? pexBase.withSeedMode(true)
+                        : pexBase.withSeeds(List.of(nodes.get(0).sw().listenAddress()));
+                AddrBook book = AddrBook.open(dir.resolve("node" + i + "-addrbook.json"), false);
+                PexReactor pex = new PexReactor(book, pexConfig);
+                GossipReactor gossip = new GossipReactor();
+                Switch sw = Switch.builder(NodeKey.generate(), p2p).network("p2p4j-demo")
+                        .moniker(i == 0 ? "seed" : "node" + i).reactor("pex", pex).reactor("gossip", gossip).build();
+                sw.start();
+                nodes.add(new DemoNode(sw, pex, gossip));
+            }
+            out.printf("p2p4j demo: %d nodes on 127.0.0.1 (node 0 is the seed), each wants %d outbound peers%n", count, target);
+            if (!statusAddress.isBlank()) {
+                try {
+                    status = StatusServer.start(Node.parseHostPort(statusAddress),
+                            nodes.stream().map(DemoNode::sw).toList(), null);
+                    out.printf("status page with the network drawing: http://%s/%n", statusAddress);
+                } catch (Exception e) {
+                    out.printf("(no status page: %s is not available: %s)%n", statusAddress, e.getMessage());
+                }
+            }
+            long start = System.nanoTime();
+            long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+            long formedAt = -1;
+            long lastBytes = 0;
+            long lastTick = start;
+            int sequence = 0;
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                for (DemoNode node : nodes.subList(1, nodes.size())) {
+                    node.gossip().publish(("gossip " + sequence++ + " from " + node.sw().nodeInfo().moniker() + " ")
+                            .repeat(20).getBytes(StandardCharsets.UTF_8));
+                }
+                long now = System.nanoTime();
+                long bytes = nodes.stream().mapToLong(n -> n.gossip().bytesDelivered.get()).sum();
+                double rate = (bytes - lastBytes) / ((now - lastTick) / 1e9);
+                lastBytes = bytes;
+                lastTick = now;
+                long delivered = nodes.stream().mapToLong(n -> n.gossip().delivered.get()).sum();
+                String peers = nodes.stream().map(n -> String.valueOf(n.sw().peers().size())).reduce((a, b) -> a + " " + b).orElse("");
+                out.printf("\r  %5.1f s  peers per node [%s]  gossip delivered %d  %.1f kB/s   ",
+                        (now - start) / 1e9, peers, delivered, rate / 1e3);
+                out.flush();
+                boolean formed = nodes.subList(1, nodes.size()).stream().allMatch(n -> n.sw().numPeers().outbound() >= target);
+                if (formed && formedAt < 0) {
+                    formedAt = now;
+                }
+                if (formedAt >= 0 && now - formedAt >= TimeUnit.SECONDS.toNanos(seconds)) {
+                    break;
+                }
+            }
+            out.println();
+            out.println();
+            out.printf("%-8s %-14s %9s %8s %6s %10s %12s%n", "node", "id", "outbound", "inbound", "book", "delivered", "bytes in");
+            for (DemoNode node : nodes) {
+                out.printf("%-8s %-14s %9d %8d %6d %10d %12d%n", node.sw().nodeInfo().moniker(),
+                        node.sw().id().hex().substring(0, 12) + "…", node.sw().numPeers().outbound(),
+                        node.sw().numPeers().inbound(), node.pex().book().size(), node.gossip().delivered.get(),
+                        node.gossip().bytesDelivered.get());
+            }
+            List<String> short_ = nodes.subList(1, nodes.size()).stream()
+                    .filter(n -> n.sw().numPeers().outbound() < target).map(n -> n.sw().nodeInfo().moniker()).toList();
+            if (!short_.isEmpty()) {
+                out.printf("%nnot every node found its peers within %d s: %s have fewer than %d outbound peers%n",
+                        timeoutSeconds, String.join(", ", short_), target);
+                return 1;
+            }
+            out.printf("%nevery node found its peers through the seed and PEX in %.1f s%n", (formedAt - start) / 1e9);
+            return 0;
+        } finally {
+            if (status != null) {
+                status.close();
+            }
+            nodes.forEach(n -> n.sw().close());
+            try (var files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package io.p2p4j.node;
+
+import io.p2p4j.NetAddress;
+import io.p2p4j.NodeId;
+import io.p2p4j.NodeKey;
+import io.p2p4j.P2pConfig;
+import io.p2p4j.Switch;
+import io.p2p4j.conn.MConnectionConfig;
+import io.p2p4j.node.NodeConfig.ConfigException;
+import io.p2p4j.pex.AddrBook;
+import io.p2p4j.pex.PexConfig;
+import io.p2p4j.pex.PexReactor;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running p2p4j node: its key, address book, switch with the PEX and gossip reactors, and the
+ * status server. Built from a home folder and its {@link NodeConfig}; {@link #close()} stops it
+ * and saves the address book.
+ */
+final class Node implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+    final Switch sw;
+    final AddrBook book;
+    final GossipReactor gossip;
+    final StatusServer status;
+    final NodeMetrics metrics;
+
+    private Node(Switch sw, AddrBook book, GossipReactor gossip, StatusServer status, NodeMetrics metrics) {
+        this.sw = sw;
+        this.book = book;
+        this.gossip = gossip;
+        this.status = status;
+        this.metrics = metrics;
+    }
+
+    /** Starts a node from a home folder; throws ConfigException for any configuration problem. */
+    static Node start(Path home, NodeConfig config, PexConfig pexOverrides) throws ConfigException {
+        NodeKey key;
+        try {
+            key = NodeKey.loadOrGenerate(home.resolve("config/node_key.json"));
+        } catch (Exception e) {
+            throw new ConfigException(e.getMessage());
+        }
+        P2pConfig p2p = p2pConfig(config);
+        List<NetAddress> seeds = addresses(config, "p2p.seeds");
+        List<NetAddress> persistent = addresses(config, "p2p.persistent_peers");
+        boolean pex = config.boolValue("p2p.pex");
+        Path bookFile = home.resolve(config.get("p2p.addr_book_file"));
+        AddrBook book = AddrBook.open(bookFile, config.boolValue("p2p.addr_book_strict"));
+        Set<NodeId> privateIds = ids(config, "p2p.private_peer_ids");
+        book.addPrivateIds(privateIds);
+        GossipReactor gossip = new GossipReactor();
+        NodeMetrics metrics = new NodeMetrics();
+        PexConfig pexConfig = (pexOverrides == null ? PexConfig.defaults() : pexOverrides)
+                .withSeeds(seeds).withSeedMode(config.boolValue("p2p.seed_mode"))
+                .withMaxOutboundPeers(config.intValue("p2p.max_num_outbound_peers"));
+        Switch.Builder builder = Switch.builder(key, p2p)
+                .network(config.get("p2p4j.chain_id"))
+                .moniker(config.get("moniker"))
+                .listener(metrics)
+                .listener(new PeerLog());
+        if (pex) {
+            builder.reactor("pex", new PexReactor(book, pexConfig));
+        }
+        builder.reactor("gossip", gossip);
+        Switch sw = builder.build();
+        try {
+            sw.start();
+        } catch (IllegalStateException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        metrics.bind(sw);
+        if (!persistent.isEmpty()) {
+            for (NetAddress address : persistent) {
+                book.addAddress(address, address);
+            }
+            sw.addPersistentPeers(persistent);
+        }
+        StatusServer status = null;
+        String statusAddress = config.get("p2p4j.status_laddr");
+        if (!statusAddress.isBlank()) {
+            try {
+                status = StatusServer.start(parseHostPort(statusAddress), List.of(sw), metrics);
+            } catch (Exception e) {
+                sw.close();
+                throw new ConfigException("status server cannot listen on " + statusAddress + ": " + e.getMessage());
+            }
+        }
+        log.info("node {} ({}) on network {} listening on {}", key.id(), config.get("moniker"),
+                config.get("p2p4j.chain_id"), sw.listenAddress());
+        return new Node(sw, book, gossip, status, metrics);
+    }
+
+    static P2pConfig p2pConfig(NodeConfig config) throws ConfigException {
+        MConnectionConfig connection = MConnectionConfig.defaults()
+                .withSendRate(config.longValue("p2p.send_rate"))
+                .withRecvRate(config.longValue("p2p.recv_rate"))
+                .withMaxPacketMsgPayloadSize(config.intValue("p2p.max_packet_msg_payload_size"))
+                .withFlushThrottle(config.durationValue("p2p.flush_throttle_timeout"));
+        config.durationValue("p2p.handshake_timeout"); // validated; the transport uses 3 s per stage as CometBFT does
+        config.durationValue("p2p.dial_timeout");
+        config.durationValue("p2p.persistent_peers_max_dial_period");
+        String laddr = config.get("p2p.laddr");
+        try {
+            java.net.URI uri = java.net.URI.create(laddr.contains("://") ? laddr : "tcp://" + laddr);
+            if (uri.getHost() == null || uri.getPort() < 0) {
+                throw new IllegalArgumentException();
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("p2p.laddr = \"" + laddr + "\" is not tcp://host:port");
+        }
+        Set<String> unconditional = new HashSet<>();
+        for (NodeId id : ids(config, "p2p.unconditional_peer_ids")) {
+            unconditional.add(id.hex());
+        }
+        Set<String> privateIds = new HashSet<>();
+        for (NodeId id : ids(config, "p2p.private_peer_ids")) {
+            privateIds.add(id.hex());
+        }
+        return P2pConfig.defaults()
+                .withListen(laddr)
+                .withExternalAddress(config.get("p2p.external_address"))
+                .withMaxInboundPeers(config.intValue("p2p.max_num_inbound_peers"))
+                .withMaxOutboundPeers(config.intValue("p2p.max_num_outbound_peers"))
+                .withAllowDuplicateIp(config.boolValue("p2p.allow_duplicate_ip"))
+                .withUnconditionalPeerIds(unconditional)
+                .withPrivatePeerIds(privateIds)
+                .withConnection(connection);
+    }
+
+    static List<NetAddress> addresses(NodeConfig config, String key) throws ConfigException {
+        List<NetAddress> out = new ArrayList<>();
+        for (String part : split(config.get(key))) {
+            try {
+                out.add(NetAddress.parse(part));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    static Set<NodeId> ids(NodeConfig config, String key) throws ConfigException {
+        Set<NodeId> out = new HashSet<>();
+        for (String part : split(config.get(key))) {
+            try {
+                out.add(NodeId.parse(part));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static List<String> split(String list) {
+        return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    static InetSocketAddress parseHostPort(String hostPort) {
+        String s = hostPort.contains("://") ? hostPort.substring(hostPort.indexOf("://") + 3) : hostPort;
+        int colon = s.lastIndexOf(':');
+        String host = colon <= 0 ? "127.0.0.1" : s.substring(0, colon);
+        return new InetSocketAddress(host, Integer.parseInt(s.substring(colon + 1)));
+    }
+
+    @Override
+    public void close() {
+        if (status != null) {
+            status.close();
+        }
+        sw.close(); // the PEX reactor saves the address book as it stops
+    }
+
+    /** Logs peers joining and leaving, with the reason. */
+    static final class PeerLog implements io.p2p4j.SwitchListener {
+        @Override
+        public void peerAdded(io.p2p4j.Peer peer) {
+            log.info("peer joined: {} {} ({})", peer.id(), peer.remoteAddress(), peer.isOutbound() ? "outbound" : "inbound");
+        }
+
+        @Override
+        public void peerRemoved(io.p2p4j.Peer peer, Throwable reason) {
+            log.info("peer left: {} ({})", peer.id(), reason == null ? "stopped" : reason.getMessage());
+        }
+    }
+}

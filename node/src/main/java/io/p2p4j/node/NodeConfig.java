@@ -1,0 +1,188 @@
+package io.p2p4j.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The node's settings: CometBFT's config.toml keys for what p2p4j shares with it (the top-level
+ * {@code moniker}, the {@code [p2p]} section), plus a {@code [p2p4j]} section for the chain id
+ * (CometBFT reads it from genesis.json) and the status server. Sections of a CometBFT home that a
+ * p2p node has no use for ({@code [rpc]}, {@code [mempool]}...) are ignored; an unknown key in the
+ * sections p2p4j reads is an error, so that a typo does not pass silently.
+ */
+final class NodeConfig {
+    static final Set<String> IGNORED_SECTIONS = Set.of("rpc", "grpc", "mempool", "statesync", "blocksync", "fastsync",
+            "consensus", "storage", "tx_index", "instrumentation", "abci", "priv_validator");
+    static final Set<String> TOP_LEVEL = Set.of("moniker", "proxy_app", "db_backend", "db_dir", "log_level",
+            "log_format", "genesis_file", "priv_validator_key_file", "priv_validator_state_file",
+            "priv_validator_laddr", "node_key_file", "abci", "filter_peers", "version", "home");
+
+    final Map<String, String> values = new LinkedHashMap<>();
+
+    /** The defaults (CometBFT v0.38's for [p2p]). */
+    static NodeConfig defaults() {
+        NodeConfig c = new NodeConfig();
+        c.values.put("moniker", "p2p4j-node");
+        c.values.put("p2p4j.chain_id", "p2p4j-devnet");
+        c.values.put("p2p4j.status_laddr", "127.0.0.1:26660");
+        c.values.put("p2p.laddr", "tcp://0.0.0.0:26656");
+        c.values.put("p2p.external_address", "");
+        c.values.put("p2p.seeds", "");
+        c.values.put("p2p.persistent_peers", "");
+        c.values.put("p2p.max_num_inbound_peers", "40");
+        c.values.put("p2p.max_num_outbound_peers", "10");
+        c.values.put("p2p.unconditional_peer_ids", "");
+        c.values.put("p2p.private_peer_ids", "");
+        c.values.put("p2p.pex", "true");
+        c.values.put("p2p.seed_mode", "false");
+        c.values.put("p2p.addr_book_file", "config/addrbook.json");
+        c.values.put("p2p.addr_book_strict", "true");
+        c.values.put("p2p.allow_duplicate_ip", "false");
+        c.values.put("p2p.send_rate", "5120000");
+        c.values.put("p2p.recv_rate", "5120000");
+        c.values.put("p2p.max_packet_msg_payload_size", "1024");
+        c.values.put("p2p.flush_throttle_timeout", "100ms");
+        c.values.put("p2p.handshake_timeout", "20s");
+        c.values.put("p2p.dial_timeout", "3s");
+        c.values.put("p2p.persistent_peers_max_dial_period", "0s");
+        return c;
+    }
+
+    /** Reads config.toml over the defaults. @throws ConfigException naming the file and the problem */
+    static NodeConfig load(Path file) throws ConfigException {
+        NodeConfig c = defaults();
+        JsonNode root;
+        try {
+            root = new TomlMapper().readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new ConfigException(file + ": not valid TOML: " + firstLine(e.getMessage()));
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            String key = entry.getKey();
+            JsonNode value = entry.getValue();
+            if (value.isObject()) {
+                if (IGNORED_SECTIONS.contains(key)) {
+                    continue;
+                }
+                if (!key.equals("p2p") && !key.equals("p2p4j")) {
+                    throw new ConfigException(file + ": unknown section [" + key + "]");
+                }
+                for (Iterator<Map.Entry<String, JsonNode>> inner = value.fields(); inner.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = inner.next();
+                    c.set(key + "." + e.getKey(), e.getValue().asText(), file.toString());
+                }
+            } else if (key.equals("moniker")) {
+                c.values.put("moniker", value.asText());
+            } else if (!TOP_LEVEL.contains(key)) {
+                throw new ConfigException(file + ": unknown key \"" + key + "\"");
+            }
+        }
+        return c;
+    }
+
+    /** Sets a key (section.key form); an unknown key is an error naming where it came from. */
+    void set(String key, String value, String origin) throws ConfigException {
+        if (!values.containsKey(key)) {
+            throw new ConfigException(origin + ": unknown key \"" + key + "\"");
+        }
+        values.put(key, value);
+    }
+
+    String get(String key) {
+        return values.get(key);
+    }
+
+    int intValue(String key) throws ConfigException {
+        try {
+            return Integer.parseInt(get(key).trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " = \"" + get(key) + "\" is not a whole number");
+        }
+    }
+
+    long longValue(String key) throws ConfigException {
+        try {
+            return Long.parseLong(get(key).trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " = \"" + get(key) + "\" is not a whole number");
+        }
+    }
+
+    boolean boolValue(String key) throws ConfigException {
+        String v = get(key).trim();
+        if (v.equals("true") || v.equals("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw new ConfigException(key + " = \"" + v + "\" is not true or false");
+    }
+
+    /** Go duration text: "100ms", "3s", "1m0s", "1h"... */
+    Duration durationValue(String key) throws ConfigException {
+        String v = get(key).trim();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)").matcher(v);
+        long nanos = 0;
+        int end = 0;
+        while (m.find() && m.start() == end) {
+            double n = Double.parseDouble(m.group(1));
+            long unit = switch (m.group(2)) {
+                case "ns" -> 1L;
+                case "us", "µs" -> 1_000L;
+                case "ms" -> 1_000_000L;
+                case "s" -> 1_000_000_000L;
+                case "m" -> 60_000_000_000L;
+                default -> 3_600_000_000_000L;
+            };
+            nanos += (long) (n * unit);
+            end = m.end();
+        }
+        if (end != v.length() || v.isEmpty()) {
+            throw new ConfigException(key + " = \"" + v + "\" is not a duration such as 100ms or 3s");
+        }
+        return Duration.ofNanos(nanos);
+    }
+
+    /** The TOML written by {@code p2p4j init}. */
+    String toToml() {
+        StringBuilder out = new StringBuilder();
+        out.append("# p2p4j node configuration. Keys shared with CometBFT keep its names and meaning.\n\n");
+        out.append("moniker = \"").append(get("moniker")).append("\"\n\n");
+        out.append("[p2p]\n");
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            if (e.getKey().startsWith("p2p.")) {
+                out.append(e.getKey().substring(4)).append(" = ").append(tomlValue(e.getValue())).append('\n');
+            }
+        }
+        out.append("\n[p2p4j]\n");
+        out.append("# the network to join (CometBFT takes it from genesis.json)\n");
+        out.append("chain_id = \"").append(get("p2p4j.chain_id")).append("\"\n");
+        out.append("# the status page, /net_info and /metrics; \"\" turns it off\n");
+        out.append("status_laddr = \"").append(get("p2p4j.status_laddr")).append("\"\n");
+        return out.toString();
+    }
+
+    private static String tomlValue(String v) {
+        return v.matches("-?\\d+|true|false") ? v : "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    /** A configuration problem, said in one line. */
+    static final class ConfigException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ConfigException(String message) {
+            super(message);
+        }
+    }
+}
