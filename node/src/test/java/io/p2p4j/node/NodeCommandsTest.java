@@ -1,0 +1,159 @@
+package io.p2p4j.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.p2p4j.NodeKey;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line run in-process: init, bad configuration, two started nodes, stopping. */
+class NodeCommandsTest {
+    @TempDir
+    Path dir;
+
+    /** Runs a command, capturing what it prints. */
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void initCreatesTheHomeAndNeverOverwritesTheKey() throws Exception {
+        Path home = dir.resolve("home");
+        Run first = run("init", "--home", home.toString());
+        assertThat(first.code()).isZero();
+        assertThat(home.resolve("config/node_key.json")).exists();
+        assertThat(home.resolve("config/config.toml")).exists();
+        assertThat(home.resolve("data")).isDirectory();
+        String key = Files.readString(home.resolve("config/node_key.json"));
+        assertThat(run("init", "--home", home.toString()).code()).isZero();
+        assertThat(Files.readString(home.resolve("config/node_key.json"))).isEqualTo(key);
+        String id = NodeKey.load(home.resolve("config/node_key.json")).id().hex();
+        assertThat(run("show-node-id", "--home", home.toString()).out().trim()).isEqualTo(id);
+        assertThat(NodeConfig.load(home.resolve("config/config.toml")).get("p2p.laddr")).isEqualTo("tcp://0.0.0.0:26656");
+    }
+
+    @Test
+    void badConfigurationFailsWithOneClearLine() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        Run badAddress = run("start", "--home", home.toString(), "--p2p.persistent_peers", "not-an-address");
+        assertThat(badAddress.code()).isEqualTo(1);
+        assertThat(badAddress.err().trim()).startsWith("p2p4j: p2p.persistent_peers:").doesNotContain("\n").doesNotContain("at io.");
+
+        Files.writeString(home.resolve("config/config.toml"), "moniker = \"x\"\n[p2p]\nlisten_here = 1\n");
+        Run unknownKey = run("start", "--home", home.toString());
+        assertThat(unknownKey.code()).isEqualTo(1);
+        assertThat(unknownKey.err().trim()).contains("unknown key \"p2p.listen_here\"").doesNotContain("\n");
+
+        Files.writeString(home.resolve("config/config.toml"), NodeConfig.defaults().toToml());
+        Files.writeString(home.resolve("config/node_key.json"), "{broken");
+        Run badKey = run("start", "--home", home.toString());
+        assertThat(badKey.code()).isEqualTo(1);
+        assertThat(badKey.err().trim()).contains("node_key.json").contains("is not valid JSON").doesNotContain("\n");
+
+        Path other = dir.resolve("other");
+        run("init", "--home", other.toString());
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Run portInUse = run("start", "--home", other.toString(), "--p2p.laddr", "tcp://127.0.0.1:" + taken.getLocalPort(),
+                    "--status.laddr", "");
+            assertThat(portInUse.code()).isEqualTo(1);
+            assertThat(portInUse.err().trim()).startsWith("p2p4j: cannot listen on tcp://127.0.0.1:" + taken.getLocalPort())
+                    .doesNotContain("\n");
+        }
+        Files.delete(home.resolve("config/node_key.json"));
+        Run badFlag = run("start", "--home", home.toString(), "--p2p.pex", "maybe");
+        assertThat(badFlag.code()).isEqualTo(1);
+        assertThat(badFlag.err().trim()).contains("p2p.pex = \"maybe\" is not true or false");
+    }
+
+    @Test
+    void twoStartedNodesWithPersistentPeersConnectAndStoppingSavesTheBook() throws Exception {
+        Path homeA = dir.resolve("a");
+        Path homeB = dir.resolve("b");
+        run("init", "--home", homeA.toString());
+        run("init", "--home", homeB.toString());
+        String idA = NodeKey.load(homeA.resolve("config/node_key.json")).id().hex();
+        int portA = freePort();
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        StartCommand a = new StartCommand();
+        StartCommand b = new StartCommand();
+        CompletableFuture<Integer> runA = CompletableFuture.supplyAsync(() -> new CommandLine(a).execute("--home",
+                homeA.toString(), "--p2p.laddr", "tcp://127.0.0.1:" + portA, "--p2p.allow_duplicate_ip", "true",
+                "--p2p.addr_book_strict", "false", "--status.laddr", "127.0.0.1:0", "--chain-id", "test-net"), threads);
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.node != null);
+        CompletableFuture<Integer> runB = CompletableFuture.supplyAsync(() -> new CommandLine(b).execute("--home",
+                homeB.toString(), "--p2p.laddr", "tcp://127.0.0.1:0", "--p2p.allow_duplicate_ip", "true",
+                "--p2p.addr_book_strict", "false", "--status.laddr", "", "--chain-id", "test-net",
+                "--p2p.persistent_peers", idA + "@127.0.0.1:" + portA), threads);
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.node != null && a.node.sw.peers().size() == 1
+                    && b.node.sw.peers().size() == 1);
+        } catch (RuntimeException e) {
+            throw new AssertionError("b finished with " + runB.getNow(-5) + ", b started " + (b.node != null)
+                    + ", a peers " + a.node.sw.peers().size(), e);
+        }
+
+        // the status server answers with the peer
+        String url = "http://127.0.0.1:" + a.node.status.address().getPort();
+        HttpClient http = HttpClient.newHttpClient();
+        String netInfo = http.send(HttpRequest.newBuilder(URI.create(url + "/net_info")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(netInfo).contains("\"n_peers\" : \"1\"").contains(b.node.sw.id().hex()).contains("\"is_outbound\" : false");
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("cometbft_p2p_peers").contains("cometbft_p2p_peer_receive_bytes_total")
+                .contains("cometbft_p2p_peer_send_bytes_total").contains("cometbft_p2p_peer_pending_send_bytes");
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(url + "/")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).contains("<title>p2p4j status</title>");
+
+        // stopping (what SIGTERM does) saves the address book and exits 0
+        b.stop.countDown();
+        assertThat(runB.get(20, TimeUnit.SECONDS)).isZero();
+        Path bookB = homeB.resolve("config/addrbook.json");
+        assertThat(bookB).exists();
+        assertThat(Files.readString(bookB)).contains(idA);
+        a.stop.countDown();
+        assertThat(runA.get(20, TimeUnit.SECONDS)).isZero();
+    }
+
+    private static int freePort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void theDemoFormsItsNetworkAndExitsZero() {
+        Run demo = run("demo", "--nodes", "5", "--seconds", "1", "--status", "");
+        assertThat(demo.code()).as(demo.out()).isZero();
+        assertThat(demo.out()).contains("every node found its peers");
+    }
+}
