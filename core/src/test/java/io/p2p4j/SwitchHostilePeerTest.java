@@ -447,4 +447,31 @@ class SwitchHostilePeerTest {
         }
         b.close();
     }
+
+    @Test
+    void scenario18a_aPeerAuthenticatingAsAnotherKeyThanDialedIsRefused() throws Exception {
+        Node hub = node();
+        Node dialer = node();
+        NodeId wrong = NodeKey.generate().id();
+        NetAddress address = new NetAddress(wrong, hub.sw().listenAddress().host(), hub.sw().listenAddress().port());
+        Throwable error = dialer.sw().dial(address).handle((p, e) -> e).get(10, TimeUnit.SECONDS);
+        assertThat(error).isInstanceOf(HandshakeException.class)
+                .hasMessage("dialed " + wrong + " but peer authenticated as " + hub.sw().id());
+        assertThat(((HandshakeException) error).reason()).isEqualTo(HandshakeException.Reason.WRONG_ID);
+        assertThat(dialer.sw().peers().size()).isZero();
+    }
+
+    @Test
+    void theInMemoryTransportRunsTheSameSwitch() {
+        RecordingReactor[] reactors = new RecordingReactor[3];
+        try (ConnectedSwitches net = ConnectedSwitches.create(3, io.p2p4j.transport.Transport.Kind.IN_MEMORY, (i, b) -> {
+            reactors[i] = new RecordingReactor(ChannelDescriptor.of(CHAT, 1));
+            b.network("test-chain").reactor("chat", reactors[i]);
+        })) {
+            net.get(0).broadcast(CHAT, new byte[] {42});
+            await().atMost(Duration.ofSeconds(10)).until(() -> reactors[1].from(net.get(0).id()).size() == 1
+                    && reactors[2].from(net.get(0).id()).size() == 1);
+            assertThat(net.get(1).peers().size()).isEqualTo(2);
+        }
+    }
 }

@@ -304,6 +304,19 @@ public final class PexReactor extends BaseReactor {
                 dialFailures.remove(key);
                 return;
             }
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (cause instanceof io.p2p4j.transport.HandshakeException h
+                    && h.reason() == io.p2p4j.transport.HandshakeException.Reason.WRONG_ID) {
+                book.removeAddress(address); // someone else answers there: the address is wrong, not slow
+                dialFailures.remove(key);
+                return;
+            }
+            if (cause instanceof io.p2p4j.transport.HandshakeException h
+                    && h.reason() == io.p2p4j.transport.HandshakeException.Reason.SELF) {
+                book.addOurAddress(address);
+                return;
+            }
             book.markAttempt(address);
             long[] f = dialFailures.computeIfAbsent(key, k -> new long[2]);
             f[0]++;

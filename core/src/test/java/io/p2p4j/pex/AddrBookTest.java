@@ -223,20 +223,33 @@ class AddrBookTest {
         assertThat(book.addAddress(address("1.2.3.8", 26656), source)).isTrue();
     }
 
-    @Test
-    void oneSourceCanOccupyAtMostItsShareOfNewBuckets() {
-        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true);
-        NetAddress source = address("8.8.8.8", 26656);
-        Set<Integer> buckets = new HashSet<>();
-        for (int i = 0; i < 5000; i++) {
-            NetAddress a = address((1 + i % 200) + "." + (i / 200) + ".1.1", 26656);
-            book.addAddress(a, source);
+    @net.jqwik.api.Property(tries = 20)
+    void oneSourceCanOccupyAtMostItsShareOfNewBuckets(
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 223) int sourceFirstOctet,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 100, max = 3000) int count,
+            @net.jqwik.api.ForAll long seed) throws IOException {
+        Path tmp = Files.createTempDirectory("addrbook-source");
+        try {
+            AddrBook book = AddrBook.open(tmp.resolve("addrbook.json"), true);
+            java.util.Random random = new java.util.Random(seed);
+            Set<Integer> buckets = new HashSet<>();
+            for (int i = 0; i < count; i++) {
+                // one source (its /16 group fixed) announces addresses from all over the address space
+                NetAddress source = address(sourceFirstOctet + ".7." + random.nextInt(256) + "." + (1 + random.nextInt(250)), 26656);
+                NetAddress a = address((1 + random.nextInt(223)) + "." + random.nextInt(256) + "."
+                        + random.nextInt(256) + "." + (1 + random.nextInt(250)), 26656);
+                book.addAddress(a, source);
+            }
+            for (KnownAddress ka : book.snapshot()) {
+                buckets.addAll(ka.buckets);
+            }
+            assertThat(buckets.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
+            assertThat(book.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP * AddrBook.BUCKET_SIZE);
+            assertThat(book.checkInvariants()).isEmpty();
+        } finally {
+            try (var files = Files.walk(tmp)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
-        for (KnownAddress ka : book.snapshot()) {
-            buckets.addAll(ka.buckets);
-        }
-        assertThat(buckets.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
-        assertThat(book.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP * AddrBook.BUCKET_SIZE);
-        assertThat(book.checkInvariants()).isEmpty();
     }
 }
