@@ -1,0 +1,230 @@
+package io.p2p4j.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.p2p4j.BaseReactor;
+import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.NetAddress;
+import io.p2p4j.NodeKey;
+import io.p2p4j.P2pConfig;
+import io.p2p4j.Peer;
+import io.p2p4j.Switch;
+import io.p2p4j.SwitchListener;
+import io.p2p4j.pex.AddrBook;
+import io.p2p4j.pex.PexConfig;
+import io.p2p4j.pex.PexReactor;
+import io.p2p4j.testing.ConnectedSwitches;
+import io.p2p4j.transport.HandshakeException;
+import java.io.ByteArrayOutputStream;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** p2p4j against real Go CometBFT v0.38.25 nodes (go-peer), over loopback TCP. */
+class InteropTest {
+    static final String NETWORK = "p2p4j-interop";
+    static final int LIMIT = 4 * 1024 * 1024;
+    static final byte SLOW = 0x70;
+    static final byte FAST = 0x71;
+
+    @TempDir
+    Path dir;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : toClose.reversed()) {
+            c.close();
+        }
+    }
+
+    GoPeer go(String... flags) throws Exception {
+        GoPeer peer = GoPeer.start(dir, flags);
+        toClose.add(peer);
+        return peer;
+    }
+
+    /** Our side of the echo channels: records what comes back, per channel. */
+    static final class EchoClient extends BaseReactor {
+        final Map<Integer, List<byte[]>> received = new ConcurrentHashMap<>();
+
+        @Override
+        public List<ChannelDescriptor> channels() {
+            return List.of(ChannelDescriptor.builder(SLOW).priority(1).sendQueueCapacity(8).recvMessageCapacity(LIMIT).build(),
+                    ChannelDescriptor.builder(FAST).priority(5).sendQueueCapacity(8).recvMessageCapacity(LIMIT).build());
+        }
+
+        @Override
+        public void receive(byte channelId, Peer peer, byte[] message) {
+            received.computeIfAbsent((int) channelId, k -> new CopyOnWriteArrayList<>()).add(message);
+        }
+
+        List<byte[]> on(byte channel) {
+            return received.computeIfAbsent((int) channel, k -> new CopyOnWriteArrayList<>());
+        }
+    }
+
+    record JavaNode(Switch sw, EchoClient echo, PexReactor pex, List<Throwable> refused) {}
+
+    JavaNode java(String network, PexConfig pex) {
+        EchoClient echo = new EchoClient();
+        List<Throwable> refused = new CopyOnWriteArrayList<>();
+        Switch.Builder builder = Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig())
+                .network(network).moniker("p2p4j").reactor("echo", echo)
+                .listener(new SwitchListener() {
+                    @Override
+                    public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
+                        refused.add(reason);
+                    }
+                });
+        PexReactor pexReactor = null;
+        if (pex != null) {
+            pexReactor = new PexReactor(AddrBook.open(dir.resolve("java-" + System.nanoTime() + ".json"), false), pex);
+            builder.reactor("pex", pexReactor);
+        }
+        Switch sw = builder.build();
+        toClose.add(sw);
+        sw.start();
+        return new JavaNode(sw, echo, pexReactor, refused);
+    }
+
+    /** The payload of an echo channel: a protobuf BytesValue holding {@code data}. */
+    static byte[] bytesValue(byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0x0a);
+        int len = data.length;
+        while ((len & ~0x7f) != 0) {
+            out.write((len & 0x7f) | 0x80);
+            len >>>= 7;
+        }
+        out.write(len);
+        out.writeBytes(data);
+        return out.toByteArray();
+    }
+
+    static byte[] random(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    @Test
+    void handshakesBothWaysEachSideSeesTheOther() throws Exception {
+        GoPeer goPeer = go("-network", NETWORK, "-moniker", "go-one");
+        JavaNode javaNode = java(NETWORK, null);
+        Peer peer = javaNode.sw().dial(goPeer.address).get(15, TimeUnit.SECONDS);
+        assertThat(peer.id()).isEqualTo(goPeer.address.id());
+        assertThat(peer.nodeInfo().moniker()).isEqualTo("go-one");
+        assertThat(peer.nodeInfo().version()).isEqualTo("0.38.25");
+        await().atMost(Duration.ofSeconds(10)).until(() -> goPeer.printed("PEER_ADDED id=" + javaNode.sw().id().hex()
+                + " outbound=false moniker=p2p4j network=" + NETWORK));
+
+        // and the Go node dialing us
+        JavaNode target = java(NETWORK, null);
+        GoPeer dialer = go("-network", NETWORK, "-moniker", "go-two", "-persistent-peers", target.sw().listenAddress().toString());
+        await().atMost(Duration.ofSeconds(15)).until(() -> target.sw().peers().has(dialer.address.id()));
+        Peer inbound = target.sw().peers().get(dialer.address.id()).orElseThrow();
+        assertThat(inbound.isOutbound()).isFalse();
+        assertThat(inbound.nodeInfo().moniker()).isEqualTo("go-two");
+        await().atMost(Duration.ofSeconds(10)).until(() -> dialer.printed("PEER_ADDED id=" + target.sw().id().hex() + " outbound=true"));
+    }
+
+    @Test
+    void messagesOfEveryEdgeSizeComeBackWholeAndInOrderOnTwoChannels() throws Exception {
+        GoPeer goPeer = go("-network", NETWORK, "-max-msg", String.valueOf(LIMIT));
+        JavaNode javaNode = java(NETWORK, null);
+        Peer peer = javaNode.sw().dial(goPeer.address).get(15, TimeUnit.SECONDS);
+        int limitData = LIMIT - 1 - 4; // the BytesValue tag and 4-byte length take the rest of the limit
+        int[] sizes = {1, 1023, 1024, 1025, 1 << 20, limitData};
+        List<byte[]> sentSlow = new ArrayList<>();
+        List<byte[]> sentFast = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < sizes.length; i++) {
+                byte[] slow = bytesValue(random(sizes[i], round * 100 + i));
+                byte[] fast = bytesValue(random(sizes[i], 1000 + round * 100 + i));
+                assertThat(peer.send(SLOW, slow)).isTrue();
+                assertThat(peer.send(FAST, fast)).isTrue();
+                sentSlow.add(slow);
+                sentFast.add(fast);
+            }
+        }
+        for (int i = 0; i < 200; i++) { // many small ones in a row
+            byte[] small = bytesValue(random(1 + i, 5000 + i));
+            assertThat(peer.send(FAST, small)).isTrue();
+            sentFast.add(small);
+        }
+        assertThat(bytesValue(new byte[limitData])).hasSize(LIMIT);
+        await().atMost(Duration.ofSeconds(90)).until(() -> javaNode.echo().on(SLOW).size() == sentSlow.size()
+                && javaNode.echo().on(FAST).size() == sentFast.size());
+        assertThat(javaNode.echo().on(SLOW)).containsExactlyElementsOf(sentSlow);
+        assertThat(javaNode.echo().on(FAST)).containsExactlyElementsOf(sentFast);
+        assertThat(goPeer.ask("stats", "STATS")).contains("echoed=" + (sentSlow.size() + sentFast.size()));
+    }
+
+    @Test
+    void pexWorksBothWays() throws Exception {
+        PexConfig pex = PexConfig.defaults().withEnsurePeersPeriod(Duration.ofHours(1));
+        // Java learns what Go knows: go2 dials go1, so go1's book holds go2; we ask go1
+        GoPeer go1 = go("-network", NETWORK, "-moniker", "go1");
+        GoPeer go2 = go("-network", NETWORK, "-moniker", "go2", "-persistent-peers", go1.address.toString());
+        await().atMost(Duration.ofSeconds(15)).until(() -> go1.printed("PEER_ADDED id=" + go2.address.id().hex()));
+        JavaNode asker = java(NETWORK, pex);
+        asker.sw().dial(go1.address).get(15, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(15)).until(() -> asker.pex().book().hasAddress(go2.address.id()));
+
+        // Go learns what Java knows: java2 dials java1, so java1's book holds java2; go3 asks java1
+        JavaNode java1 = java(NETWORK, pex);
+        JavaNode java2 = java(NETWORK, pex);
+        java2.sw().dial(java1.sw().listenAddress()).get(15, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> java1.pex().book().hasAddress(java2.sw().id()));
+        GoPeer go3 = go("-network", NETWORK, "-moniker", "go3", "-persistent-peers", java1.sw().listenAddress().toString());
+        await().atMost(Duration.ofSeconds(20)).until(() -> go3.ask("addrbook", "ADDRBOOK").contains(java2.sw().id().hex()));
+    }
+
+    @Test
+    void wrongNetworkIsRefusedBothWaysWithTheReasonInEachLog() throws Exception {
+        GoPeer goPeer = go("-network", NETWORK);
+        JavaNode stranger = java("another-network", null);
+        Throwable error = stranger.sw().dial(goPeer.address).handle((p, e) -> e).get(15, TimeUnit.SECONDS);
+        assertThat(error).isInstanceOf(HandshakeException.class).hasMessageContaining("network mismatch");
+        await().atMost(Duration.ofSeconds(10)).until(() -> goPeer.output().stream()
+                .anyMatch(l -> l.toLowerCase().contains("network") && l.contains("another-network")));
+
+        JavaNode ours = java(NETWORK, null);
+        GoPeer foreign = go("-network", "go-network", "-persistent-peers", ours.sw().listenAddress().toString());
+        await().atMost(Duration.ofSeconds(15)).until(() -> ours.refused().stream()
+                .anyMatch(e -> e.getMessage().contains("network mismatch") && e.getMessage().contains("go-network")));
+        assertThat(ours.sw().peers().has(foreign.address.id())).isFalse();
+    }
+
+    @Test
+    void aJavaNodeFindsGoPeersThroughAGoSeed() throws Exception {
+        GoPeer seed = go("-network", NETWORK, "-seed-mode", "-moniker", "go-seed");
+        List<GoPeer> goPeers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            goPeers.add(go("-network", NETWORK, "-moniker", "go-peer-" + i, "-seeds", seed.address.toString(),
+                    "-ensure-peers-period", "1s"));
+        }
+        // the seed learns the Go peers as they ask it for addresses
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            String book = seed.ask("addrbook", "ADDRBOOK");
+            return goPeers.stream().filter(p -> book.contains(p.address.id().hex())).count() >= 2;
+        });
+        PexConfig pex = PexConfig.defaults().withEnsurePeersPeriod(Duration.ofMillis(500)).withMaxOutboundPeers(3)
+                .withSeeds(List.of(seed.address));
+        JavaNode javaNode = java(NETWORK, pex);
+        await().atMost(Duration.ofSeconds(45)).until(() -> javaNode.sw().peers().list().stream()
+                .filter(p -> goPeers.stream().anyMatch(g -> g.address.id().equals(p.id()))).count() >= 2);
+    }
+}
