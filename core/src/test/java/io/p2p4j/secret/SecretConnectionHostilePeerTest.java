@@ -363,4 +363,16 @@ class SecretConnectionHostilePeerTest {
             assertThat(pair.b.isOpen()).isFalse();
         }
     }
+
+    @Test
+    void aTruncatedHandshakeFailsWhenThePeerCloses() {
+        try (EmbeddedPair pair = EmbeddedPair.honestBOnly()) {
+            EmbeddedPair.drain(pair.b);
+            byte[] half = java.util.Arrays.copyOf(HEX.parseHex(EmbeddedPair.V.get("A").get("wire_eph_msg_hex").asText()), 20);
+            pair.b.writeInbound(Unpooled.wrappedBuffer(half));
+            assertThat(pair.handshakeB.result()).isNotDone();
+            pair.b.close();
+            assertThat(failure(pair.handshakeB).getMessage()).contains("connection closed during the handshake");
+        }
+    }
 }

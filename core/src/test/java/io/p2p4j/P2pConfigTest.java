@@ -1,0 +1,23 @@
+package io.p2p4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The persistent-peer redial schedule: CometBFT's, then the capped interval for ever. */
+class P2pConfigTest {
+    @Test
+    void reconnectScheduleIsRegularThenExponentialThenCapped() {
+        P2pConfig.ReconnectPolicy policy = P2pConfig.ReconnectPolicy.defaults();
+        for (int attempt = 0; attempt < 20; attempt++) {
+            assertThat(policy.delayBefore(attempt)).isEqualTo(Duration.ofSeconds(5));
+        }
+        assertThat(policy.delayBefore(20)).isEqualTo(Duration.ofSeconds(3));
+        assertThat(policy.delayBefore(21)).isEqualTo(Duration.ofSeconds(9));
+        assertThat(policy.delayBefore(29)).isEqualTo(Duration.ofSeconds(59_049)); // 3^10 s, about 16.4 h
+        assertThat(policy.delayBefore(30)).isEqualTo(Duration.ofSeconds(59_049)); // and so on, never giving up
+        assertThat(policy.delayBefore(1_000)).isEqualTo(Duration.ofSeconds(59_049));
+        assertThat(policy.jitter()).isEqualTo(Duration.ofSeconds(3));
+    }
+}
