@@ -69,6 +69,15 @@ final class StartCommand implements Callable<Integer> {
                 stop.countDown();
             }, "p2p4j-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
+            // SIGTERM and SIGINT end the wait below, so the node stops in order and exits 0
+            // (left to the JVM, a signal ends the process with 128 + the signal number)
+            for (String name : new String[] {"TERM", "INT"}) {
+                try {
+                    sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
+                } catch (IllegalArgumentException unsupported) {
+                    // not on this platform: the shutdown hook still saves the book
+                }
+            }
             System.out.println("node " + running.sw.id() + " listening on " + running.sw.listenAddress()
                     + (running.status == null ? "" : ", status on http://" + hostPort(running.status.address())));
             stop.await();

@@ -156,4 +156,37 @@ class NodeCommandsTest {
         assertThat(demo.code()).as(demo.out()).isZero();
         assertThat(demo.out()).contains("every node found its peers");
     }
+
+    @Test
+    void sigtermSavesTheBookAndExitsZero() throws Exception {
+        Path home = dir.resolve("signalled");
+        run("init", "--home", home.toString());
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process node = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0", "--status.laddr", "",
+                "--p2p.seeds", NodeKey.generate().id() + "@127.0.0.1:1")
+                .redirectErrorStream(true).start();
+        StringBuilder output = new StringBuilder();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    synchronized (output) {
+                        output.append(line).append('\n');
+                    }
+                }
+            } catch (java.io.IOException ignored) {
+                // the process ended
+            }
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            synchronized (output) {
+                return output.toString().contains("\nnode ");
+            }
+        });
+        node.destroy(); // SIGTERM
+        assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(Duration.ofSeconds(5));
+        assertThat(node.exitValue()).as(output.toString()).isZero();
+        assertThat(home.resolve("config/addrbook.json")).exists();
+    }
 }
