@@ -23,6 +23,12 @@ import (
 	"github.com/cometbft/cometbft/version"
 )
 
+var (
+	benchPeerFlag   *string
+	benchMixFlag    *string
+	benchRoundsFlag *int
+)
+
 func main() {
 	home := flag.String("home", "", "folder for node_key.json and addrbook.json (required)")
 	laddr := flag.String("laddr", "tcp://127.0.0.1:0", "listen address; port 0 picks a free port")
@@ -40,11 +46,15 @@ func main() {
 	ensurePeers := flag.Duration("ensure-peers-period", 0, "PEX ensure-peers period (0: CometBFT's 30s)")
 	maxOutbound := flag.Int("max-outbound", 10, "outbound peers PEX aims for")
 	logLevel := flag.String("log-level", "info", "info or debug")
+	benchPeer := flag.String("bench-peer", "", "dial this echo peer, measure, print BENCH lines (use with -echo=false)")
+	benchMix := flag.String("bench-mix", "65536x200,1024x2000", "sizexcount of each throughput run")
+	benchRounds := flag.Int("bench-latency-rounds", 200, "round trips of a 256-byte message")
 	flag.Parse()
 	if *home == "" {
 		fmt.Fprintln(os.Stderr, "go-peer: -home is required")
 		os.Exit(2)
 	}
+	benchPeerFlag, benchMixFlag, benchRoundsFlag = benchPeer, benchMix, benchRounds
 	if err := run(*home, *laddr, *network, *moniker, *seeds, *persistent, *pexOn, *seedMode, *echoChannels,
 		*echoOn, *maxMsg, *allowDupIP, *strict, *ensurePeers, *maxOutbound, *logLevel); err != nil {
 		fmt.Fprintln(os.Stderr, "go-peer:", err)
@@ -151,6 +161,9 @@ func run(home, laddr, network, moniker, seeds, persistent string, pexOn, seedMod
 	fmt.Printf("READY id=%s addr=%s@%s:%d\n", nodeKey.ID(), nodeKey.ID(), host, port)
 
 	go commands(sw, book, echo)
+	if *benchPeerFlag != "" {
+		go bench(sw, echo, *benchPeerFlag, *benchMixFlag, *benchRoundsFlag)
+	}
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	<-signals
