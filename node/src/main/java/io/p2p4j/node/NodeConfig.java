@@ -43,7 +43,7 @@ final class NodeConfig {
         c.values.put("p2p.private_peer_ids", "");
         c.values.put("p2p.pex", "true");
         c.values.put("p2p.seed_mode", "false");
-        c.values.put("p2p.addr_book_file", "config/addrbook.json");
+        c.values.put("p2p.addr_book_file", "data/addrbook.json");
         c.values.put("p2p.addr_book_strict", "true");
         c.values.put("p2p.allow_duplicate_ip", "false");
         c.values.put("p2p.send_rate", "5120000");

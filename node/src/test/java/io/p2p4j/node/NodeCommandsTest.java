@@ -137,7 +137,7 @@ class NodeCommandsTest {
         // stopping (what SIGTERM does) saves the address book and exits 0
         b.stop.countDown();
         assertThat(runB.get(20, TimeUnit.SECONDS)).isZero();
-        Path bookB = homeB.resolve("config/addrbook.json");
+        Path bookB = homeB.resolve("data/addrbook.json");
         assertThat(bookB).exists();
         assertThat(Files.readString(bookB)).contains(idA);
         a.stop.countDown();
@@ -187,6 +187,6 @@ class NodeCommandsTest {
         assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
         reader.join(Duration.ofSeconds(5));
         assertThat(node.exitValue()).as(output.toString()).isZero();
-        assertThat(home.resolve("config/addrbook.json")).exists();
+        assertThat(home.resolve("data/addrbook.json")).exists();
     }
 }
