@@ -415,8 +415,7 @@ public final class Switch implements AutoCloseable {
             connection.channel().close();
             throw e;
         }
-        boolean persistent = persistentPeers.containsKey(id)
-                || (!connection.outbound() && persistentPeers.containsKey(id));
+        boolean persistent = persistentPeers.containsKey(id);
         NetAddress remote = dialed != null ? dialed
                 : new NetAddress(id, connection.remote().getAddress().getHostAddress(), connection.remote().getPort());
         SwitchPeer peer = new SwitchPeer(connection, remote, persistent, reactorByChannel);

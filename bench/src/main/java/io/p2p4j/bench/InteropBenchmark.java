@@ -246,16 +246,7 @@ public final class InteropBenchmark {
     }
 
     static byte[] bytesValue(byte[] data) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        out.write(0x0a);
-        int len = data.length;
-        while ((len & ~0x7f) != 0) {
-            out.write((len & 0x7f) | 0x80);
-            len >>>= 7;
-        }
-        out.write(len);
-        out.writeBytes(data);
-        return out.toByteArray();
+        return com.google.protobuf.BytesValue.of(com.google.protobuf.ByteString.copyFrom(data)).toByteArray();
     }
 
     private InteropBenchmark() {}

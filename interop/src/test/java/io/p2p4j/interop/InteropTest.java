@@ -101,16 +101,7 @@ class InteropTest {
 
     /** The payload of an echo channel: a protobuf BytesValue holding {@code data}. */
     static byte[] bytesValue(byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0x0a);
-        int len = data.length;
-        while ((len & ~0x7f) != 0) {
-            out.write((len & 0x7f) | 0x80);
-            len >>>= 7;
-        }
-        out.write(len);
-        out.writeBytes(data);
-        return out.toByteArray();
+        return com.google.protobuf.BytesValue.of(com.google.protobuf.ByteString.copyFrom(data)).toByteArray();
     }
 
     static byte[] random(int size, long seed) {
