@@ -16,7 +16,6 @@ import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
 import io.p2p4j.testing.ConnectedSwitches;
 import io.p2p4j.transport.HandshakeException;
-import java.io.ByteArrayOutputStream;
 import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
