@@ -20,21 +20,58 @@ public final class FrameCipher {
     /** A sealed frame on the wire: the plaintext frame plus the 16-byte tag. */
     public static final int SEALED_SIZE = PLAIN_SIZE + 16;
 
+    /**
+     * True when the JDK's own ChaCha20-Poly1305 is used: where its Poly1305 is intrinsified (it
+     * needs AVX-512 on x86), or when {@code -Dp2p4j.aead=jdk} asks for it. Elsewhere the JDK's
+     * ChaCha20 (intrinsified with AVX2 too) is paired with {@link Poly1305}, which is several
+     * times faster than the JDK's generic Poly1305 code; the frames are the same, byte for byte.
+     */
+    static final boolean JDK_AEAD = "jdk".equals(System.getProperty("p2p4j.aead"))
+            || (!"split".equals(System.getProperty("p2p4j.aead")) && poly1305Intrinsified());
+
     private final Cipher cipher;
     private final SecretKeySpec key;
     private final int mode;
+    private final boolean jdkAead;
     private final byte[] nonce = new byte[12];
     private long counter;
+    // for the ChaCha20 + Poly1305 engine: [64 bytes of keystream block 0][frame]
+    private byte[] streamIn;
+    private byte[] streamOut;
+    private byte[] tag;
+    private Poly1305 poly;
 
     private FrameCipher(byte[] key, int mode, long firstCounter) {
+        this(key, mode, firstCounter, JDK_AEAD);
+    }
+
+    /** With a chosen engine: for the tests that check both produce the same frames. */
+    FrameCipher(byte[] key, int mode, long firstCounter, boolean jdkAead) {
+        this.jdkAead = jdkAead;
         try {
-            this.cipher = Cipher.getInstance("ChaCha20-Poly1305");
+            this.cipher = Cipher.getInstance(jdkAead ? "ChaCha20-Poly1305" : "ChaCha20");
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JDK has no ChaCha20-Poly1305", e);
+            throw new IllegalStateException("this JDK has no ChaCha20", e);
         }
         this.key = new SecretKeySpec(key, "ChaCha20");
         this.mode = mode;
         this.counter = firstCounter;
+        if (!jdkAead) {
+            streamIn = new byte[64 + PLAIN_SIZE];
+            streamOut = new byte[64 + PLAIN_SIZE];
+            tag = new byte[16];
+            poly = new Poly1305();
+        }
+    }
+
+    private static boolean poly1305Intrinsified() {
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            return Boolean.parseBoolean(bean.getVMOption("UsePoly1305Intrinsics").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return true; // not HotSpot, or the flag is unknown: trust the JDK
+        }
     }
 
     /** A sealing (sending) direction with this 32-byte key, counter from 0. */
@@ -67,10 +104,34 @@ public final class FrameCipher {
     public void seal(byte[] in, int inOff, byte[] out, int outOff) throws NonceOverflowException {
         init();
         try {
-            cipher.doFinal(in, inOff, PLAIN_SIZE, out, outOff);
+            if (jdkAead) {
+                cipher.doFinal(in, inOff, PLAIN_SIZE, out, outOff);
+                return;
+            }
+            // keystream block 0 gives the one-time Poly1305 key; the frame is encrypted from block 1
+            java.util.Arrays.fill(streamIn, 0, 64, (byte) 0);
+            System.arraycopy(in, inOff, streamIn, 64, PLAIN_SIZE);
+            cipher.doFinal(streamIn, 0, streamIn.length, streamOut, 0);
+            System.arraycopy(streamOut, 64, out, outOff, PLAIN_SIZE);
+            mac(streamOut, 64, out, outOff + PLAIN_SIZE);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("sealing a frame failed", e);
         }
+    }
+
+    /** The RFC 8439 tag of a ciphertext of {@link #PLAIN_SIZE} bytes, no associated data. */
+    private void mac(byte[] ciphertext, int off, byte[] tagOut, int tagOff) {
+        poly.init(streamOut, 0);
+        int full = PLAIN_SIZE & ~15;
+        poly.blocks(ciphertext, off, full);
+        byte[] last = new byte[32]; // the rest of the ciphertext, zero padding, then the two lengths
+        System.arraycopy(ciphertext, off + full, last, 0, PLAIN_SIZE - full);
+        long length = PLAIN_SIZE;
+        for (int i = 0; i < 8; i++) {
+            last[24 + i] = (byte) (length >>> (8 * i));
+        }
+        poly.blocks(last, 0, 32);
+        poly.finish(tagOut, tagOff);
     }
 
     /**
@@ -82,7 +143,19 @@ public final class FrameCipher {
     public void open(byte[] in, int inOff, byte[] out, int outOff) throws AEADBadTagException, NonceOverflowException {
         init();
         try {
-            cipher.doFinal(in, inOff, SEALED_SIZE, out, outOff);
+            if (jdkAead) {
+                cipher.doFinal(in, inOff, SEALED_SIZE, out, outOff);
+                return;
+            }
+            // the keystream first (block 0 is the Poly1305 key), then check the tag, then decrypt
+            java.util.Arrays.fill(streamIn, 0, 64, (byte) 0);
+            System.arraycopy(in, inOff, streamIn, 64, PLAIN_SIZE);
+            cipher.doFinal(streamIn, 0, streamIn.length, streamOut, 0);
+            mac(in, inOff, tag, 0);
+            if (!java.security.MessageDigest.isEqual(tag, java.util.Arrays.copyOfRange(in, inOff + PLAIN_SIZE, inOff + SEALED_SIZE))) {
+                throw new AEADBadTagException("Tag mismatch");
+            }
+            System.arraycopy(streamOut, 64, out, outOff, PLAIN_SIZE);
         } catch (AEADBadTagException e) {
             throw e;
         } catch (GeneralSecurityException e) {
@@ -101,9 +174,14 @@ public final class FrameCipher {
         }
         counter++;
         try {
-            cipher.init(mode, key, new IvParameterSpec(nonce));
+            if (jdkAead) {
+                cipher.init(mode, key, new IvParameterSpec(nonce));
+            } else {
+                // plain ChaCha20 from block 0; encryption either way (decryption is the same XOR)
+                cipher.init(Cipher.ENCRYPT_MODE, key, new javax.crypto.spec.ChaCha20ParameterSpec(nonce, 0));
+            }
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("ChaCha20-Poly1305 refused a fresh nonce", e);
+            throw new IllegalStateException("ChaCha20 refused a fresh nonce", e);
         }
     }
 
