@@ -526,9 +526,11 @@ public final class Switch implements AutoCloseable {
 
     private void deliver(SwitchPeer peer, byte channelId, byte[] message) throws Exception {
         Reactor reactor = reactorByChannel[Byte.toUnsignedInt(channelId)];
-        if (reactor == null || !peer.isRunning()) {
+        if (reactor == null) {
             return;
         }
+        // no isRunning() check: what arrived before the peer closed is still delivered; stopPeer
+        // closes the mailbox before removePeer, so nothing is delivered after it
         peer.busyReactor = reactor;
         peer.busySinceNanos = System.nanoTime();
         peer.busyReported = false;
