@@ -51,6 +51,8 @@ public final class AddrBook implements AutoCloseable {
     static final int OLD_BUCKETS_PER_GROUP = 4;
     /** Below this many addresses the book asks peers for more (CometBFT's needAddressThreshold). */
     public static final int NEED_ADDRESS_THRESHOLD = 1000;
+    /** Most bans kept: beyond it the ban closest to expiring is dropped, so bans cannot grow memory without bound. */
+    static final int MAX_BANNED = 4096;
     /** Most addresses {@link #getSelection()} returns. */
     public static final int MAX_SELECTION = 250;
 
@@ -339,6 +341,19 @@ public final class AddrBook implements AutoCloseable {
                 ka.bannedUntil = until;
             }
             banned.put(addr.id(), ka);
+            if (banned.size() > MAX_BANNED) {
+                Instant now = clock.instant();
+                banned.values().removeIf(b -> !b.isBanned(now));
+                while (banned.size() > MAX_BANNED) {
+                    KnownAddress soonest = null;
+                    for (KnownAddress b : banned.values()) {
+                        if (soonest == null || b.bannedUntil.isBefore(soonest.bannedUntil)) {
+                            soonest = b;
+                        }
+                    }
+                    banned.remove(soonest.addr.id());
+                }
+            }
         } finally {
             lock.unlock();
         }

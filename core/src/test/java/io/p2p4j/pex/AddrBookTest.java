@@ -202,6 +202,19 @@ class AddrBookTest {
     }
 
     @Test
+    void bansAreBoundedKeepingTheLongest() {
+        TestClock clock = new TestClock();
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        NetAddress longest = address("1.2.3.4", 26656);
+        book.markBad(longest, Duration.ofDays(30));
+        for (int i = 0; i < AddrBook.MAX_BANNED + 100; i++) {
+            book.markBad(address("5.6." + (i / 250) + "." + (1 + i % 250), 26656), Duration.ofMinutes(1 + i));
+        }
+        assertThat(book.snapshot()).hasSizeLessThanOrEqualTo(AddrBook.MAX_BANNED);
+        assertThat(book.isBanned(longest.id())).isTrue();
+    }
+
+    @Test
     void scenario39_unusableAddressesAreNeverAddedInStrictMode() {
         AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true);
         NetAddress source = address("8.8.8.8", 26656);
