@@ -245,7 +245,7 @@ public final class MConnection implements AutoCloseable {
         }
     }
 
-    private void start(Builder b) {
+    private void start() {
         Runnable install = () -> {
             ChannelPipeline pipeline = channel.pipeline();
             ReadGate gate = handler.readGate();
@@ -260,7 +260,9 @@ public final class MConnection implements AutoCloseable {
         if (channel.eventLoop().inEventLoop()) {
             install.run();
         } else {
-            channel.eventLoop().execute(install);
+            // Wait for the handlers: a caller that goes on to tell the peer to start sending must
+            // not race the installation (the event loop runs ready reads before queued tasks).
+            channel.eventLoop().submit(install).syncUninterruptibly();
         }
     }
 
@@ -309,7 +311,8 @@ public final class MConnection implements AutoCloseable {
         /**
          * Adds the connection's handlers at the end of the channel's pipeline and starts it,
          * turning auto-read on. Create the channel with auto-read off so that nothing is read
-         * before the handlers are in place.
+         * before the handlers are in place. Called off the channel's event loop, it returns once
+         * the handlers are installed, so the peer may be told to start sending right after.
          *
          * @throws IllegalArgumentException if there are no channels or one id is registered twice
          */
@@ -318,7 +321,7 @@ public final class MConnection implements AutoCloseable {
                 throw new IllegalArgumentException("an MConnection needs at least one channel");
             }
             MConnection connection = new MConnection(this);
-            connection.start(this);
+            connection.start();
             return connection;
         }
     }
