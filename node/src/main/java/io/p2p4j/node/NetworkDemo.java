@@ -1,5 +1,6 @@
 package io.p2p4j.node;
 
+import io.p2p4j.NodeId;
 import io.p2p4j.NodeKey;
 import io.p2p4j.P2pConfig;
 import io.p2p4j.Switch;
@@ -92,8 +93,12 @@ final class NetworkDemo {
                 out.printf("\r  %5.1f s  peers per node [%s]  gossip delivered %d  %.1f kB/s   ",
                         (now - start) / 1e9, peers, delivered, rate / 1e3);
                 out.flush();
-                boolean formed = nodes.subList(1, nodes.size()).stream().allMatch(n -> n.sw().numPeers().outbound() >= target);
-                if (formed && formedAt < 0) {
+                // the seed hangs up once it has answered, so a link to it does not count; and the
+                // network must stay formed, not just touch the target once
+                boolean formed = nodesShortOfPeers(nodes, target).isEmpty();
+                if (!formed) {
+                    formedAt = -1;
+                } else if (formedAt < 0) {
                     formedAt = now;
                 }
                 if (formedAt >= 0 && now - formedAt >= TimeUnit.SECONDS.toNanos(seconds)) {
@@ -109,11 +114,10 @@ final class NetworkDemo {
                         node.sw().numPeers().inbound(), node.pex().book().size(), node.gossip().delivered.get(),
                         node.gossip().bytesDelivered.get());
             }
-            List<String> short_ = nodes.subList(1, nodes.size()).stream()
-                    .filter(n -> n.sw().numPeers().outbound() < target).map(n -> n.sw().nodeInfo().moniker()).toList();
-            if (!short_.isEmpty()) {
-                out.printf("%nnot every node found its peers within %d s: %s have fewer than %d outbound peers%n",
-                        timeoutSeconds, String.join(", ", short_), target);
+            List<String> lacking = nodesShortOfPeers(nodes, target);
+            if (formedAt < 0 || !lacking.isEmpty()) {
+                out.printf("%nnot every node found its peers within %d s: %s have fewer than %d outbound peers besides the seed%n",
+                        timeoutSeconds, String.join(", ", lacking), target);
                 return 1;
             }
             out.printf("%nevery node found its peers through the seed and PEX in %.1f s%n", (formedAt - start) / 1e9);
@@ -127,5 +131,14 @@ final class NetworkDemo {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** The nodes (not the seed) with fewer than {@code target} outbound peers other than the seed. */
+    private static List<String> nodesShortOfPeers(List<DemoNode> nodes, int target) {
+        NodeId seed = nodes.get(0).sw().id();
+        return nodes.subList(1, nodes.size()).stream()
+                .filter(n -> n.sw().peers().list().stream().filter(p -> p.isOutbound() && !p.id().equals(seed)).count() < target)
+                .map(n -> n.sw().nodeInfo().moniker())
+                .toList();
     }
 }
