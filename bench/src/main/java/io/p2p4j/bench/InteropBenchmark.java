@@ -96,7 +96,10 @@ public final class InteropBenchmark {
             Thread.ofVirtual().start(() -> {
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = in.readLine()) != null; ) {
-                        lines.add(line);
+                        synchronized (lines) {
+                            lines.add(line);
+                            lines.notifyAll();
+                        }
                     }
                 } catch (Exception ignored) {
                     // ended
@@ -106,13 +109,15 @@ public final class InteropBenchmark {
 
         String waitFor(String prefix, long seconds) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            while (System.nanoTime() < deadline) {
-                for (String line : lines) {
-                    if (line.startsWith(prefix)) {
-                        return line;
+            synchronized (lines) {
+                for (long left = deadline - System.nanoTime(); left > 0; left = deadline - System.nanoTime()) {
+                    for (String line : lines) {
+                        if (line.startsWith(prefix)) {
+                            return line;
+                        }
                     }
+                    TimeUnit.NANOSECONDS.timedWait(lines, left); // woken by each new line
                 }
-                Thread.sleep(20);
             }
             throw new IllegalStateException("go-peer did not print " + prefix + ": " + lines);
         }

@@ -2,13 +2,16 @@ package io.p2p4j.testing;
 
 import io.p2p4j.NodeKey;
 import io.p2p4j.P2pConfig;
+import io.p2p4j.Peer;
 import io.p2p4j.Switch;
+import io.p2p4j.SwitchListener;
 import io.p2p4j.transport.Transport;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
 /**
@@ -49,12 +52,25 @@ public final class ConnectedSwitches implements AutoCloseable {
     public static ConnectedSwitches create(int n, Transport.Kind kind, P2pConfig config,
             BiConsumer<Integer, Switch.Builder> customize) {
         List<Switch> switches = new ArrayList<>();
+        List<CompletableFuture<?>> formed = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
-                Switch.Builder builder = Switch.builder(NodeKey.generate(), config).transport(kind).moniker("switch-" + i);
+                CompletableFuture<Void> full = new CompletableFuture<>();
+                AtomicReference<Switch> self = new AtomicReference<>();
+                Switch.Builder builder = Switch.builder(NodeKey.generate(), config).transport(kind).moniker("switch-" + i)
+                        .listener(new SwitchListener() {
+                            @Override
+                            public void peerAdded(Peer peer) {
+                                if (self.get() != null && self.get().peers().size() >= n - 1) {
+                                    full.complete(null);
+                                }
+                            }
+                        });
                 customize.accept(i, builder);
                 Switch sw = builder.build();
+                self.set(sw);
                 switches.add(sw);
+                formed.add(n == 1 ? CompletableFuture.completedFuture(null) : full);
                 sw.start();
             }
             List<CompletableFuture<?>> dials = new ArrayList<>();
@@ -64,15 +80,12 @@ public final class ConnectedSwitches implements AutoCloseable {
                 }
             }
             CompletableFuture.allOf(dials.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            for (Switch sw : switches) {
-                while (sw.peers().size() < n - 1) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("switch " + sw.id() + " has " + sw.peers().size()
-                                + " peers, expected " + (n - 1));
-                    }
-                    Thread.sleep(5);
-                }
+            try {
+                CompletableFuture.allOf(formed.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                StringBuilder counts = new StringBuilder();
+                switches.forEach(sw -> counts.append(' ').append(sw.peers().size()));
+                throw new IllegalStateException("peers per switch:" + counts + ", expected " + (n - 1) + " each", e);
             }
             return new ConnectedSwitches(switches);
         } catch (Exception e) {
