@@ -1,5 +1,7 @@
 package io.p2p4j.bench;
 
+import io.p2p4j.testing.LoopbackConnection;
+import java.util.function.UnaryOperator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -73,7 +75,7 @@ public final class MConnectionBenchmark {
     /** Returns {MB/s, messages/s} delivered while one thread sends as fast as it can. */
     private static double[] throughput(EventLoopGroup clients, EventLoopGroup servers, FlushPolicy policy,
             int size, double seconds) throws Exception {
-        try (LoopbackPair pair = LoopbackPair.open(clients, servers)) {
+        try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, 0, UnaryOperator.identity())) {
             AtomicLong bytes = new AtomicLong();
             AtomicLong messages = new AtomicLong();
             MConnection receiver = MConnection.builder(pair.server()).channels(channels()).config(config(policy))
@@ -112,7 +114,7 @@ public final class MConnectionBenchmark {
     /** One-way latencies in nanoseconds of a 256-byte message sent every 2 ms, sorted. */
     private static long[] latency(EventLoopGroup clients, EventLoopGroup servers, FlushPolicy policy, int count)
             throws Exception {
-        try (LoopbackPair pair = LoopbackPair.open(clients, servers)) {
+        try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, 0, UnaryOperator.identity())) {
             long[] results = new long[count];
             AtomicLong sentAt = new AtomicLong();
             CountDownLatch[] arrived = new CountDownLatch[1];

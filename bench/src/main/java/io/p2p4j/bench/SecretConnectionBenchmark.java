@@ -1,5 +1,7 @@
 package io.p2p4j.bench;
 
+import io.p2p4j.testing.LoopbackConnection;
+import java.util.function.UnaryOperator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -63,7 +65,7 @@ public final class SecretConnectionBenchmark {
         }
     }
 
-    private static void secure(LoopbackPair pair) throws Exception {
+    private static void secure(LoopbackConnection pair) throws Exception {
         CompletableFuture<?> a = SecretConnectionHandshake.secure(pair.client(), NodeKey.generate(), Duration.ofSeconds(3));
         CompletableFuture<?> b = SecretConnectionHandshake.secure(pair.server(), NodeKey.generate(), Duration.ofSeconds(3));
         CompletableFuture.allOf(a, b).get(10, TimeUnit.SECONDS);
@@ -71,7 +73,7 @@ public final class SecretConnectionBenchmark {
 
     private static double[] throughput(EventLoopGroup clients, EventLoopGroup servers, boolean encrypted, int size,
             double seconds) throws Exception {
-        try (LoopbackPair pair = LoopbackPair.open(clients, servers)) {
+        try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, 0, UnaryOperator.identity())) {
             if (encrypted) {
                 secure(pair);
             }
@@ -115,7 +117,7 @@ public final class SecretConnectionBenchmark {
         for (int i = 0; i < 8; i++) {
             dialers.add(Thread.ofVirtual().start(() -> {
                 while (running.get()) {
-                    try (LoopbackPair pair = LoopbackPair.open(clients, servers)) {
+                    try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, 0, UnaryOperator.identity())) {
                         secure(pair);
                         done.incrementAndGet();
                     } catch (Exception e) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.testkit.FaultProxy;
+import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.Loopback;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ class MConnectionDeliveryPropertyTest {
             plans.add(plan);
         }
         List<FaultProxy> proxies = new ArrayList<>();
-        Loopback.Pair pair = loopback.connect(target -> {
+        LoopbackConnection pair = loopback.connect(target -> {
             FaultProxy proxy = new FaultProxy(loopback.group(), target, 1500, 5, seed);
             proxies.add(proxy);
             return proxy.start();

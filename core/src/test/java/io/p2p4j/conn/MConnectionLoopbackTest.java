@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
 import io.p2p4j.conn.MConnectionException.PongTimeoutException;
+import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.Loopback;
 import io.p2p4j.testkit.RawPeer;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class MConnectionLoopbackTest {
     @Test
     void messagesOfEveryEdgeSizeArriveWholeAndInOrderOnSeveralChannelsAtOnce() throws Exception {
         int[] sizes = {0, 1, 1023, 1024, 1025, 2048, 1024 * 1024, CAPACITY};
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             Endpoint a = new Endpoint(pair.client(), CHANNELS, CONFIG);
             Endpoint b = new Endpoint(pair.server(), CHANNELS, CONFIG);
             List<Thread> senders = new ArrayList<>();
@@ -91,7 +92,7 @@ class MConnectionLoopbackTest {
                 ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(1 << 20).build());
         List<ChannelDescriptor> large = List.of(
                 ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(4 << 20).build());
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             Endpoint sender = new Endpoint(pair.client(), large, CONFIG);
             Endpoint receiver = new Endpoint(pair.server(), small, CONFIG);
             assertThat(sender.connection.send((byte) 0x20, new byte[1 << 20])).isTrue();
@@ -110,7 +111,7 @@ class MConnectionLoopbackTest {
 
     @Test
     void sendAndTrySendReturnFalseForAnUnknownChannelOrAStoppedConnection() {
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             Endpoint a = new Endpoint(pair.client(), CHANNELS, CONFIG);
             assertThat(a.connection.send((byte) 0x7f, new byte[1])).isFalse();
             assertThat(a.connection.trySend((byte) 0x7f, new byte[1])).isFalse();
@@ -124,12 +125,17 @@ class MConnectionLoopbackTest {
     @Test
     void trySendFailsOnAFullQueueAndSendTimesOutAgainstAPeerThatDoesNotRead() {
         MConnectionConfig config = CONFIG.withSendTimeout(Duration.ofMillis(300));
-        try (Loopback small = new Loopback(32 * 1024); Loopback.Pair pair = small.connect()) {
+        try (Loopback small = new Loopback(32 * 1024); LoopbackConnection pair = small.connect()) {
             Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
             RawPeer.notReading(pair.server());
             byte[] chunk = new byte[64 * 1024];
-            // the socket fills, then the writer stops taking messages, then the queue fills
-            await().atMost(Duration.ofSeconds(20)).until(() -> !a.connection.trySend((byte) 0x30, chunk));
+            // the socket fills, then the writer stops taking messages, then the queue fills; the
+            // writer may still take the queued message until the socket is full, so the full
+            // queue must hold, refilled at each poll, for a while
+            await().atMost(Duration.ofSeconds(20)).during(Duration.ofMillis(200)).until(() -> {
+                a.connection.trySend((byte) 0x30, chunk);
+                return a.connection.status().channel(0x30).sendQueueSize() == 1 && !pair.client().isWritable();
+            });
             assertThat(a.connection.status().channel(0x30).sendQueueSize()).isEqualTo(1);
             long start = System.nanoTime();
             assertThat(a.connection.send((byte) 0x30, chunk)).isFalse();
@@ -142,7 +148,7 @@ class MConnectionLoopbackTest {
 
     @Test
     void pingsAreAnsweredWithPongs() {
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             new Endpoint(pair.client(), CHANNELS, CONFIG);
             RawPeer peer = RawPeer.reading(pair.server());
             peer.writeHex("020a00");
@@ -154,7 +160,7 @@ class MConnectionLoopbackTest {
     @Test
     void pongTimeoutEndsTheConnectionWithAnErrorSayingSo() {
         MConnectionConfig config = CONFIG.withKeepalive(Duration.ofMillis(200), Duration.ofMillis(100));
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
             RawPeer peer = RawPeer.reading(pair.server()); // reads, never answers
             await().atMost(Duration.ofSeconds(5)).until(() -> !a.errors.isEmpty());
@@ -168,7 +174,7 @@ class MConnectionLoopbackTest {
     @Test
     void keepaliveKeepsAHealthyConnectionUp() {
         MConnectionConfig config = CONFIG.withKeepalive(Duration.ofMillis(100), Duration.ofMillis(50));
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
             Endpoint b = new Endpoint(pair.server(), CHANNELS, config);
             // several ping intervals pass while messages keep flowing
@@ -189,7 +195,7 @@ class MConnectionLoopbackTest {
                 ChannelDescriptor.builder((byte) 0x40).priority(1).sendQueueCapacity(4).build(),
                 ChannelDescriptor.builder((byte) 0x41).priority(5).sendQueueCapacity(4).build(),
                 ChannelDescriptor.builder((byte) 0x42).priority(10).sendQueueCapacity(4).build());
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             Endpoint a = new Endpoint(pair.client(), channels, CONFIG);
             Endpoint b = new Endpoint(pair.server(), channels, CONFIG);
             byte[] payload = new byte[64 * 1024];
@@ -238,7 +244,7 @@ class MConnectionLoopbackTest {
 
     @Test
     void flushAndCloseDeliversWhatWasQueuedThenCloses() {
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             Endpoint a = new Endpoint(pair.client(), CHANNELS, CONFIG);
             Endpoint b = new Endpoint(pair.server(), CHANNELS, CONFIG);
             for (int i = 0; i < 4; i++) {

@@ -13,6 +13,7 @@ import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.NodeKey;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
+import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.Loopback;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -85,7 +86,7 @@ class SecretConnectionLoopbackTest {
     void bothRolesLearnEachOthersKeyAndExchangeDataOfEverySize() throws Exception {
         NodeKey dialer = NodeKey.generate();
         NodeKey acceptor = NodeKey.generate();
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             Sink atServer = new Sink();
             Sink atClient = new Sink();
             var serverInfo = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -116,7 +117,7 @@ class SecretConnectionLoopbackTest {
 
     @Test
     void cometBftFuzzCorpusRoundTrips() throws Exception {
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             Sink atServer = new Sink();
             var server = java.util.concurrent.CompletableFuture.runAsync(() -> {
                 try {
@@ -159,7 +160,7 @@ class SecretConnectionLoopbackTest {
         List<ChannelDescriptor> channels = List.of(
                 ChannelDescriptor.builder((byte) 0x20).priority(5).sendQueueCapacity(4).build(),
                 ChannelDescriptor.builder((byte) 0x30).priority(1).sendQueueCapacity(4).build());
-        try (Loopback.Pair pair = loopback.connect()) {
+        try (LoopbackConnection pair = loopback.connect()) {
             var server = java.util.concurrent.CompletableFuture.runAsync(() -> {
                 try {
                     secure(pair.server(), NodeKey.generate(), null);

@@ -1,22 +1,16 @@
 package io.p2p4j.testkit;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import java.net.InetSocketAddress;
-import java.util.concurrent.CompletableFuture;
+import io.p2p4j.testing.LoopbackConnection;
+import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
- * Real TCP connections on 127.0.0.1 for tests: each {@link #connect()} returns both ends of a
- * fresh connection, with auto-read off and no handlers, ready for the code under test.
+ * Real TCP connections on 127.0.0.1 for tests, on event loops of their own: each
+ * {@link #connect()} returns both ends of a fresh connection, with auto-read off and no handlers.
  */
 public final class Loopback implements AutoCloseable {
     private final EventLoopGroup group;
@@ -40,61 +34,17 @@ public final class Loopback implements AutoCloseable {
         return group;
     }
 
-    /** Both ends of one connection. */
-    public record Pair(Channel client, Channel server) implements AutoCloseable {
-        @Override
-        public void close() {
-            client.close().syncUninterruptibly();
-            server.close().syncUninterruptibly();
-        }
-    }
-
     /** Opens a connection over 127.0.0.1 and returns both ends once both are active. */
-    public Pair connect() {
-        return connect(java.util.function.UnaryOperator.identity());
+    public LoopbackConnection connect() {
+        return connect(UnaryOperator.identity());
     }
 
     /**
      * Opens a connection whose client dials {@code route.apply(serverAddress)} instead of the
      * server itself: a {@link FaultProxy} in between, for example.
      */
-    public Pair connect(java.util.function.UnaryOperator<java.net.SocketAddress> route) {
-        CompletableFuture<Channel> accepted = new CompletableFuture<>();
-        ServerBootstrap server = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        accepted.complete(ch);
-                    }
-                });
-        Bootstrap client = new Bootstrap()
-                .group(group)
-                .channel(NioSocketChannel.class)
-                .option(ChannelOption.AUTO_READ, false)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) { }
-                });
-        if (socketBufferBytes > 0) {
-            server.childOption(ChannelOption.SO_RCVBUF, socketBufferBytes)
-                    .childOption(ChannelOption.SO_SNDBUF, socketBufferBytes)
-                    .option(ChannelOption.SO_RCVBUF, socketBufferBytes);
-            client.option(ChannelOption.SO_RCVBUF, socketBufferBytes)
-                    .option(ChannelOption.SO_SNDBUF, socketBufferBytes);
-        }
-        Channel listener = server.bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
-        try {
-            Channel c = client.connect(route.apply(listener.localAddress())).syncUninterruptibly().channel();
-            Channel s = accepted.get(10, TimeUnit.SECONDS);
-            return new Pair(c, s);
-        } catch (Exception e) {
-            throw new IllegalStateException("loopback connection failed", e);
-        } finally {
-            listener.close().syncUninterruptibly();
-        }
+    public LoopbackConnection connect(UnaryOperator<SocketAddress> route) {
+        return LoopbackConnection.open(group, group, socketBufferBytes, route);
     }
 
     @Override

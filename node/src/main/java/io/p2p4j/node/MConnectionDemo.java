@@ -1,26 +1,18 @@
 package io.p2p4j.node;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.conn.ConnectionStatus;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
+import io.p2p4j.testing.LoopbackConnection;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -52,9 +44,9 @@ final class MConnectionDemo {
         MConnectionConfig config = MConnectionConfig.defaults().unlimited();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         try {
-            Channel[] ends = connect(group);
-            ConcurrentLinkedQueue<String> texts = new ConcurrentLinkedQueue<>();
-            MConnection receiver = MConnection.builder(ends[1]).channels(descriptors).config(config)
+            LoopbackConnection ends = LoopbackConnection.open(group);
+            LinkedBlockingQueue<String> texts = new LinkedBlockingQueue<>();
+            MConnection receiver = MConnection.builder(ends.server()).channels(descriptors).config(config)
                     .onReceive((id, msg) -> {
                         if (msg.length < 200) {
                             texts.add(String.format("  received on 0x%02x (%s): %s", id, name(id),
@@ -63,10 +55,10 @@ final class MConnectionDemo {
                     })
                     .onError(e -> out.println("receiver error: " + e.getMessage()))
                     .start();
-            MConnection sender = MConnection.builder(ends[0]).channels(descriptors).config(config)
+            MConnection sender = MConnection.builder(ends.client()).channels(descriptors).config(config)
                     .onError(e -> out.println("sender error: " + e.getMessage()))
                     .start();
-            out.printf("p2p4j demo: two MConnections over %s, rate limits off%n", ends[0].remoteAddress());
+            out.printf("p2p4j demo: two MConnections over %s, rate limits off%n", ends.client().remoteAddress());
             for (DemoChannel c : CHANNELS) {
                 out.printf("  channel 0x%02x %-10s priority %2d%n", c.id(), c.name(), c.priority());
             }
@@ -77,11 +69,10 @@ final class MConnectionDemo {
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             int shown = 0;
-            while (shown < CHANNELS.size() && System.nanoTime() < deadline) {
-                String line = texts.poll();
+            while (shown < CHANNELS.size()) {
+                String line = texts.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 if (line == null) {
-                    Thread.onSpinWait();
-                    continue;
+                    break;
                 }
                 out.println(line);
                 shown++;
@@ -159,30 +150,5 @@ final class MConnectionDemo {
 
     private static String name(byte id) {
         return CHANNELS.stream().filter(c -> c.id() == id).map(DemoChannel::name).findFirst().orElse("?");
-    }
-
-    private static Channel[] connect(EventLoopGroup group) throws Exception {
-        CompletableFuture<Channel> accepted = new CompletableFuture<>();
-        Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        accepted.complete(ch);
-                    }
-                })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-        try {
-            Channel client = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .option(ChannelOption.AUTO_READ, false)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) { }
-                    })
-                    .connect(listener.localAddress()).sync().channel();
-            return new Channel[] {client, accepted.get(10, TimeUnit.SECONDS)};
-        } finally {
-            listener.close().sync();
-        }
     }
 }
