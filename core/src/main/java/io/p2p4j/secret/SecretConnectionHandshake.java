@@ -38,7 +38,9 @@ import javax.crypto.AEADBadTagException;
  * <li>replaces itself with a {@link FrameSealer} and a {@link FrameOpener}, completes
  *     {@link #result()} with the peer's authenticated key, passes on any bytes that followed the
  *     auth frame, and fires the result as a user event. The next stage should already be in the
- *     pipeline behind this handler, so that those bytes reach it.</li>
+ *     pipeline behind this handler, so that those bytes reach it: add it first and this handler
+ *     before it, since adding this handler starts the handshake, and on a transport that reads
+ *     at once (Netty's in-memory channels) it can finish before a later {@code addLast}.</li>
  * </ol>
  * Everything must finish within the timeout (CometBFT allows 3 s). Any failure fails the result
  * with a {@link SecretConnectionException} and closes the channel. Writes before completion fail.
@@ -86,7 +88,8 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
 
     /**
      * Adds a handshake at the end of an active channel's pipeline (on its event loop) and returns
-     * its result.
+     * its result. Nothing is behind it: for when the peer sends nothing after the handshake until
+     * told to (bytes that come before a next stage is added are lost).
      */
     public static CompletableFuture<SecretConnectionInfo> secure(io.netty.channel.Channel channel,
             Ed25519Signer identity, Duration timeout) {

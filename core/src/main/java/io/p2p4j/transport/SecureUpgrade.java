@@ -19,9 +19,11 @@ interface SecureUpgrade {
 
     SecureUpgrade SECRET_CONNECTION = (channel, key, timeout, nextStage) -> {
         SecretConnectionHandshake handshake = new SecretConnectionHandshake(key, timeout);
+        // the next stage goes in first: adding the handshake starts it, and a transport that
+        // reads at once (in-memory channels do) can finish it before a later addLast runs
         channel.eventLoop().execute(() -> channel.pipeline()
-                .addLast("secret-handshake", handshake)
-                .addLast("nodeinfo", nextStage));
+                .addLast("nodeinfo", nextStage)
+                .addBefore("nodeinfo", "secret-handshake", handshake));
         return handshake.result().thenApply(SecretConnectionInfo::remotePublicKey);
     };
 }

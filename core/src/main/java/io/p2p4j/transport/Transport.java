@@ -138,7 +138,6 @@ public final class Transport implements AutoCloseable {
         SocketAddress target;
         if (kind == Kind.TCP) {
             bootstrap.channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
-            target = InetSocketAddress.createUnresolved(address.host(), address.port());
             target = new InetSocketAddress(address.host(), address.port());
         } else {
             bootstrap.channel(LocalChannel.class);
