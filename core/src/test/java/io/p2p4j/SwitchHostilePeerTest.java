@@ -352,8 +352,12 @@ class SwitchHostilePeerTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().has(key.id()));
         stalled.stopReading();
         Peer peer = hub.sw().peers().get(key.id()).orElseThrow();
-        // fill everything between us and the stalled reader
-        await().atMost(Duration.ofSeconds(20)).until(() -> !peer.trySend(CHAT, new byte[64 * 1024]));
+        // fill everything between us and the stalled reader: the queue must stay full, refilled at
+        // each poll, for a while (until the socket is full the writer still takes from it)
+        await().atMost(Duration.ofSeconds(20)).during(Duration.ofMillis(300)).until(() -> {
+            peer.trySend(CHAT, new byte[64 * 1024]);
+            return peer.status().connection().channel(CHAT).sendQueueSize() == 4;
+        });
         int senders = 1000;
         CountDownLatch returned = new CountDownLatch(senders);
         AtomicInteger falses = new AtomicInteger();

@@ -90,9 +90,13 @@ class PexReactorTest {
         NodeKey key = NodeKey.generate();
         Switch node = pexNode(key, "restarting", pexConfig().withSeeds(List.of(seed.listenAddress())),
                 ConnectedSwitches.testConfig());
-        await().atMost(Duration.ofSeconds(30)).until(() -> pex(node).book().size() >= 4 && node.numPeers().outbound() >= 3);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                pex(node).book().size() >= 4 && node.numPeers().outbound() >= 3)
+                .as("book %d, peers %s, the others' peers %s", pex(node).book().size(), node.numPeers(),
+                        nodes.stream().map(Switch::numPeers).toList())
+                .isTrue());
+        node.close(); // saves the book; PEX may still move an address from new to old until then
         int[] counts = pex(node).book().counts();
-        node.close();
         seed.close();
         Switch again = pexNode(key, "restarting", pexConfig(), ConnectedSwitches.testConfig());
         assertThat(pex(again).book().counts()).containsExactly(counts);
