@@ -39,6 +39,7 @@ public final class FrameCipher {
     private byte[] streamIn;
     private byte[] streamOut;
     private byte[] tag;
+    private byte[] lastBlocks;
     private Poly1305 poly;
 
     private FrameCipher(byte[] key, int mode, long firstCounter) {
@@ -60,6 +61,10 @@ public final class FrameCipher {
             streamIn = new byte[64 + PLAIN_SIZE];
             streamOut = new byte[64 + PLAIN_SIZE];
             tag = new byte[16];
+            lastBlocks = new byte[32];
+            for (int i = 0; i < 8; i++) {
+                lastBlocks[24 + i] = (byte) ((long) PLAIN_SIZE >>> (8 * i)); // the ciphertext length; no associated data
+            }
             poly = new Poly1305();
         }
     }
@@ -124,13 +129,9 @@ public final class FrameCipher {
         poly.init(streamOut, 0);
         int full = PLAIN_SIZE & ~15;
         poly.blocks(ciphertext, off, full);
-        byte[] last = new byte[32]; // the rest of the ciphertext, zero padding, then the two lengths
-        System.arraycopy(ciphertext, off + full, last, 0, PLAIN_SIZE - full);
-        long length = PLAIN_SIZE;
-        for (int i = 0; i < 8; i++) {
-            last[24 + i] = (byte) (length >>> (8 * i));
-        }
-        poly.blocks(last, 0, 32);
+        // the rest of the ciphertext, zero padding, then the two lengths (the last 16 bytes never change)
+        System.arraycopy(ciphertext, off + full, lastBlocks, 0, PLAIN_SIZE - full);
+        poly.blocks(lastBlocks, 0, 32);
         poly.finish(tagOut, tagOff);
     }
 
@@ -152,7 +153,11 @@ public final class FrameCipher {
             System.arraycopy(in, inOff, streamIn, 64, PLAIN_SIZE);
             cipher.doFinal(streamIn, 0, streamIn.length, streamOut, 0);
             mac(in, inOff, tag, 0);
-            if (!java.security.MessageDigest.isEqual(tag, java.util.Arrays.copyOfRange(in, inOff + PLAIN_SIZE, inOff + SEALED_SIZE))) {
+            int diff = 0; // constant time
+            for (int i = 0; i < 16; i++) {
+                diff |= tag[i] ^ in[inOff + PLAIN_SIZE + i];
+            }
+            if (diff != 0) {
                 throw new AEADBadTagException("Tag mismatch");
             }
             System.arraycopy(streamOut, 64, out, outOff, PLAIN_SIZE);
