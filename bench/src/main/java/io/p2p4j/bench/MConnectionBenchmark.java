@@ -1,7 +1,5 @@
 package io.p2p4j.bench;
 
-import io.p2p4j.testing.LoopbackConnection;
-import java.util.function.UnaryOperator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -9,6 +7,7 @@ import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.conn.MConnectionConfig.FlushPolicy;
+import io.p2p4j.testing.LoopbackConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.UnaryOperator;
 
 /**
  * Loopback benchmark of one plaintext MConnection, rate limits off: bulk throughput for 1 KiB

@@ -1,7 +1,5 @@
 package io.p2p4j.bench;
 
-import io.p2p4j.testing.LoopbackConnection;
-import java.util.function.UnaryOperator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -11,6 +9,7 @@ import io.p2p4j.NodeKey;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.secret.SecretConnectionHandshake;
+import io.p2p4j.testing.LoopbackConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.UnaryOperator;
 
 /**
  * Loopback benchmark of the encrypted path: throughput of one MConnection over a SecretConnection
