@@ -99,6 +99,9 @@ public final class Switch implements AutoCloseable {
                 all.add(channel);
             }
         }
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no reactor with a channel: a switch needs at least one to talk to peers");
+        }
         this.channels = List.copyOf(all);
         this.peerFilters = List.copyOf(b.peerFilters);
         this.listeners = List.copyOf(b.listeners);

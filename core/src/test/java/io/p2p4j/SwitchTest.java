@@ -109,6 +109,16 @@ class SwitchTest {
     }
 
     @Test
+    void aSwitchNeedsReactorsWithDistinctChannels() {
+        assertThatThrownBy(() -> Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig()).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no reactor with a channel");
+        assertThatThrownBy(() -> Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig())
+                .reactor("a", new RecordingReactor(ChannelDescriptor.of(CHAT, 1)))
+                .reactor("b", new RecordingReactor(ChannelDescriptor.of(CHAT, 5))).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("claimed by two reactors");
+    }
+
+    @Test
     void dialingOurselvesIsRefused() {
         Node a = node();
         assertThatThrownBy(() -> a.sw().dial(a.sw().listenAddress()).get(10, TimeUnit.SECONDS)).cause()
