@@ -100,7 +100,9 @@ class PexReactorTest {
         seed.close();
         Switch again = pexNode(key, "restarting", pexConfig(), ConnectedSwitches.testConfig());
         assertThat(pex(again).book().counts()).containsExactly(counts);
-        await().atMost(Duration.ofSeconds(30)).until(() -> again.numPeers().outbound() >= 3);
+        // back among its peers from the book alone (no seed); some of them may dial it first, and
+        // a simultaneous dial keeps their connection, so not every link is outbound
+        await().atMost(Duration.ofSeconds(30)).until(() -> again.numPeers().outbound() >= 1 && again.peers().size() >= 3);
     }
 
     /** A reactor on channel 0x00 that sends what the test tells it to, whatever the rules say. */
@@ -287,7 +289,9 @@ class PexReactorTest {
         Switch again = pexNode(key, "node1", config, samePort);
         assertThat(pex(again).book().counts()).containsExactly(counts);
         assertThat(pex(again).book().isBanned(bannedPeer.id())).isTrue();
-        await().atMost(Duration.ofSeconds(15)).until(() -> again.numPeers().outbound() >= 3);
+        // back among its peers from the book alone (no seed); some of them may dial it first, and
+        // a simultaneous dial keeps their connection, so not every link is outbound
+        await().atMost(Duration.ofSeconds(15)).until(() -> again.numPeers().outbound() >= 1 && again.peers().size() >= 3);
         again.close();
 
         // a run with neither book nor seeds: the others find node 1 (they know its address)
