@@ -74,9 +74,10 @@ class SecretConnectionLoopbackTest {
             throws Exception {
         SecretConnectionHandshake handshake = new SecretConnectionHandshake(key, Duration.ofSeconds(3));
         channel.eventLoop().submit(() -> {
-            channel.pipeline().addLast(handshake);
             if (next != null) {
-                channel.pipeline().addLast(next);
+                channel.pipeline().addLast("next", next).addBefore("next", "handshake", handshake); // next stage first
+            } else {
+                channel.pipeline().addLast(handshake);
             }
         }).sync();
         return handshake.result().get(10, TimeUnit.SECONDS);
