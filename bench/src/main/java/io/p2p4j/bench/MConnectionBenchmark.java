@@ -38,16 +38,18 @@ public final class MConnectionBenchmark {
         try {
             System.out.printf("%-40s %28s %22s%n", "scenario", "MB/s median [min-max]", "msgs/s median");
             for (FlushPolicy policy : FlushPolicy.values()) {
-                for (int size : new int[] {1024, 64 * 1024}) {
+                for (int[] mix : MIXES) {
+                    int size = mix[0];
+                    int queue = mix[1];
                     double[] mbs = new double[trials];
                     double[] rates = new double[trials];
-                    throughput(clients, servers, policy, size, seconds / 2);
+                    throughput(clients, servers, policy, size, queue, seconds / 2);
                     for (int t = 0; t < trials; t++) {
-                        double[] r = throughput(clients, servers, policy, size, seconds);
+                        double[] r = throughput(clients, servers, policy, size, queue, seconds);
                         mbs[t] = r[0];
                         rates[t] = r[1];
                     }
-                    System.out.printf("%-40s %28s %22.0f%n", "throughput " + size + " B, " + policy,
+                    System.out.printf("%-40s %28s %22.0f%n", "throughput " + size + " B, queue " + queue + ", " + policy,
                             summary(mbs, "%.0f"), median(rates));
                 }
             }
@@ -68,22 +70,29 @@ public final class MConnectionBenchmark {
         return MConnectionConfig.defaults().unlimited().withFlushPolicy(policy);
     }
 
-    private static List<ChannelDescriptor> channels() {
-        return List.of(ChannelDescriptor.builder(CHANNEL).sendQueueCapacity(16).recvMessageCapacity(1 << 20).build());
+    /**
+     * {message size, send queue capacity}: small messages with a short and a longer queue (with 16
+     * places the sender sleeps and is woken every few messages, and that hand-off sets the rate),
+     * and bulk messages.
+     */
+    static final int[][] MIXES = {{1024, 16}, {1024, 128}, {64 * 1024, 16}};
+
+    static List<ChannelDescriptor> channels(int queue) {
+        return List.of(ChannelDescriptor.builder(CHANNEL).sendQueueCapacity(queue).recvMessageCapacity(1 << 20).build());
     }
 
     /** Returns {MB/s, messages/s} delivered while one thread sends as fast as it can. */
     private static double[] throughput(EventLoopGroup clients, EventLoopGroup servers, FlushPolicy policy,
-            int size, double seconds) throws Exception {
+            int size, int queue, double seconds) throws Exception {
         try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, 0, UnaryOperator.identity())) {
             AtomicLong bytes = new AtomicLong();
             AtomicLong messages = new AtomicLong();
-            MConnection receiver = MConnection.builder(pair.server()).channels(channels()).config(config(policy))
+            MConnection receiver = MConnection.builder(pair.server()).channels(channels(queue)).config(config(policy))
                     .onReceive((id, msg) -> {
                         bytes.addAndGet(msg.length);
                         messages.incrementAndGet();
                     }).start();
-            MConnection sender = MConnection.builder(pair.client()).channels(channels()).config(config(policy)).start();
+            MConnection sender = MConnection.builder(pair.client()).channels(channels(queue)).config(config(policy)).start();
             byte[] payload = new byte[size];
             AtomicBoolean running = new AtomicBoolean(true);
             Thread pusher = Thread.ofPlatform().start(() -> {
@@ -119,12 +128,12 @@ public final class MConnectionBenchmark {
             AtomicLong sentAt = new AtomicLong();
             CountDownLatch[] arrived = new CountDownLatch[1];
             long[] latest = new long[1];
-            MConnection receiver = MConnection.builder(pair.server()).channels(channels()).config(config(policy))
+            MConnection receiver = MConnection.builder(pair.server()).channels(channels(16)).config(config(policy))
                     .onReceive((id, msg) -> {
                         latest[0] = System.nanoTime() - sentAt.get();
                         arrived[0].countDown();
                     }).start();
-            MConnection sender = MConnection.builder(pair.client()).channels(channels()).config(config(policy)).start();
+            MConnection sender = MConnection.builder(pair.client()).channels(channels(16)).config(config(policy)).start();
             byte[] payload = new byte[256];
             for (int i = 0; i < count; i++) {
                 arrived[0] = new CountDownLatch(1);

@@ -38,18 +38,20 @@ public final class SecretConnectionBenchmark {
         EventLoopGroup servers = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             System.out.printf("%-44s %24s %16s%n", "scenario", "MB/s median [min-max]", "msgs/s median");
-            for (int size : new int[] {1024, 64 * 1024}) {
+            for (int[] mix : MConnectionBenchmark.MIXES) {
+                int size = mix[0];
+                int queue = mix[1];
                 for (boolean encrypted : new boolean[] {false, true}) {
                     double[] mbs = new double[trials];
                     double[] rates = new double[trials];
-                    throughput(clients, servers, encrypted, size, seconds / 2);
+                    throughput(clients, servers, encrypted, size, queue, seconds / 2);
                     for (int t = 0; t < trials; t++) {
-                        double[] r = throughput(clients, servers, encrypted, size, seconds);
+                        double[] r = throughput(clients, servers, encrypted, size, queue, seconds);
                         mbs[t] = r[0];
                         rates[t] = r[1];
                     }
-                    System.out.printf("%-44s %24s %16.0f%n", (encrypted ? "encrypted" : "plaintext") + " MConnection, " + size + " B",
-                            MConnectionBenchmark.summary(mbs, "%.0f"), MConnectionBenchmark.median(rates));
+                    System.out.printf("%-44s %24s %16.0f%n", (encrypted ? "encrypted" : "plaintext") + " MConnection, " + size
+                            + " B, queue " + queue, MConnectionBenchmark.summary(mbs, "%.0f"), MConnectionBenchmark.median(rates));
                 }
             }
             double[] hps = new double[trials];
@@ -72,13 +74,12 @@ public final class SecretConnectionBenchmark {
     }
 
     private static double[] throughput(EventLoopGroup clients, EventLoopGroup servers, boolean encrypted, int size,
-            double seconds) throws Exception {
+            int queue, double seconds) throws Exception {
         try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, 0, UnaryOperator.identity())) {
             if (encrypted) {
                 secure(pair);
             }
-            List<ChannelDescriptor> channels = List.of(
-                    ChannelDescriptor.builder(CHANNEL).sendQueueCapacity(16).recvMessageCapacity(1 << 20).build());
+            List<ChannelDescriptor> channels = MConnectionBenchmark.channels(queue);
             MConnectionConfig config = MConnectionConfig.defaults().unlimited();
             AtomicLong bytes = new AtomicLong();
             AtomicLong messages = new AtomicLong();
