@@ -25,7 +25,9 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +74,9 @@ public final class Transport implements AutoCloseable {
     private final EventLoopGroup group;
     private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
     private volatile Channel listener;
+    /** Every connection made or accepted and not yet closed, so that close() can end them all. */
+    private final Set<Channel> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closing;
 
     public Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Timeouts timeouts,
             List<ConnectionFilter> filters) {
@@ -108,6 +113,7 @@ public final class Transport implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        track(ch);
                         onInbound.accept(upgrade(ch, null));
                     }
                 });
@@ -133,8 +139,14 @@ public final class Transport implements AutoCloseable {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeouts.dial().toMillis())
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(Channel ch) { }
+                    protected void initChannel(Channel ch) {
+                        track(ch);
+                    }
                 });
+        if (closing) {
+            return CompletableFuture.failedFuture(new HandshakeException(Reason.CLOSED,
+                    "dialing " + address + " failed: the transport is closed"));
+        }
         SocketAddress target;
         if (kind == Kind.TCP) {
             bootstrap.channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
@@ -276,11 +288,34 @@ public final class Transport implements AutoCloseable {
         }
     }
 
-    /** Stops listening and shuts the event loops down, waiting for them. */
+    /** Notes a new connection; one that appears while the transport closes is closed at once. */
+    private void track(Channel ch) {
+        open.add(ch);
+        ch.closeFuture().addListener(f -> open.remove(ch));
+        if (closing) {
+            ch.close();
+        }
+    }
+
+    /**
+     * Stops listening, closes every connection and shuts the event loops down, waiting for them.
+     * A connection that was still being set up when the event loops stopped (a dial or accept
+     * racing the close) is closed directly, so no socket outlives the transport.
+     */
     @Override
     public void close() {
+        closing = true;
         stopListening();
+        for (Channel ch : List.copyOf(open)) {
+            ch.close();
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        for (Channel ch : List.copyOf(open)) {
+            if (ch.isOpen()) {
+                ch.unsafe().closeForcibly(); // its event loop is gone: close the socket itself
+            }
+            open.remove(ch);
+        }
         filterThreads.shutdownNow();
     }
 }
