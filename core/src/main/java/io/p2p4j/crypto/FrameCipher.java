@@ -69,13 +69,29 @@ public final class FrameCipher {
         }
     }
 
-    private static boolean poly1305Intrinsified() {
+    /**
+     * Whether the JDK's Poly1305 runs as an intrinsic here. The VM flag says so directly, but a
+     * diagnostic flag can only be read when diagnostic options are unlocked; otherwise, on x86 the
+     * intrinsic needs AVX-512 IFMA (or AVX-IFMA), which Linux lists in /proc/cpuinfo. Elsewhere,
+     * or when nothing can be read, the JDK is trusted.
+     */
+    static boolean poly1305Intrinsified() {
         try {
             var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
                     com.sun.management.HotSpotDiagnosticMXBean.class);
             return Boolean.parseBoolean(bean.getVMOption("UsePoly1305Intrinsics").getValue());
         } catch (RuntimeException | LinkageError e) {
-            return true; // not HotSpot, or the flag is unknown: trust the JDK
+            // locked diagnostic flag, or not HotSpot
+        }
+        String arch = System.getProperty("os.arch", "");
+        if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+            return true;
+        }
+        try {
+            String flags = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
+            return flags.contains(" avx512ifma") || flags.contains(" avx_ifma");
+        } catch (java.io.IOException | RuntimeException e) {
+            return true;
         }
     }
 
