@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.UnaryOperator;
 
 /**
  * Loopback benchmark of one plaintext MConnection, rate limits off: bulk throughput for 1 KiB
@@ -84,7 +83,7 @@ public final class MConnectionBenchmark {
     /** Returns {MB/s, messages/s} delivered while one thread sends as fast as it can. */
     private static double[] throughput(EventLoopGroup clients, EventLoopGroup servers, FlushPolicy policy,
             int size, int queue, double seconds) throws Exception {
-        try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, 0, UnaryOperator.identity())) {
+        try (LoopbackConnection pair = LoopbackConnection.open(clients, servers)) {
             AtomicLong bytes = new AtomicLong();
             AtomicLong messages = new AtomicLong();
             MConnection receiver = MConnection.builder(pair.server()).channels(channels(queue)).config(config(policy))
@@ -123,7 +122,7 @@ public final class MConnectionBenchmark {
     /** One-way latencies in nanoseconds of a 256-byte message sent every 2 ms, sorted. */
     private static long[] latency(EventLoopGroup clients, EventLoopGroup servers, FlushPolicy policy, int count)
             throws Exception {
-        try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, 0, UnaryOperator.identity())) {
+        try (LoopbackConnection pair = LoopbackConnection.open(clients, servers)) {
             long[] results = new long[count];
             AtomicLong sentAt = new AtomicLong();
             CountDownLatch[] arrived = new CountDownLatch[1];

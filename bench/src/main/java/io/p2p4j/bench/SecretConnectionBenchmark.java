@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.UnaryOperator;
 
 /**
  * Loopback benchmark of the encrypted path: throughput of one MConnection over a SecretConnection
@@ -75,7 +74,7 @@ public final class SecretConnectionBenchmark {
 
     private static double[] throughput(EventLoopGroup clients, EventLoopGroup servers, boolean encrypted, int size,
             int queue, double seconds) throws Exception {
-        try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, 0, UnaryOperator.identity())) {
+        try (LoopbackConnection pair = LoopbackConnection.open(clients, servers)) {
             if (encrypted) {
                 secure(pair);
             }
@@ -118,7 +117,7 @@ public final class SecretConnectionBenchmark {
         for (int i = 0; i < 8; i++) {
             dialers.add(Thread.ofVirtual().start(() -> {
                 while (running.get()) {
-                    try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, 0, UnaryOperator.identity())) {
+                    try (LoopbackConnection pair = LoopbackConnection.open(clients, servers)) {
                         secure(pair);
                         done.incrementAndGet();
                     } catch (Exception e) {

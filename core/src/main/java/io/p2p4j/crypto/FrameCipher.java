@@ -35,7 +35,7 @@ public final class FrameCipher {
     private final boolean jdkAead;
     private final byte[] nonce = new byte[12];
     private long counter;
-    // for the ChaCha20 + Poly1305 engine: [64 bytes of keystream block 0][frame]
+    // for the ChaCha20 + Poly1305 engine: [64 zero bytes, for keystream block 0][frame]
     private byte[] streamIn;
     private byte[] streamOut;
     private byte[] tag;
@@ -129,15 +129,22 @@ public final class FrameCipher {
                 cipher.doFinal(in, inOff, PLAIN_SIZE, out, outOff);
                 return;
             }
-            // keystream block 0 gives the one-time Poly1305 key; the frame is encrypted from block 1
-            java.util.Arrays.fill(streamIn, 0, 64, (byte) 0);
-            System.arraycopy(in, inOff, streamIn, 64, PLAIN_SIZE);
-            cipher.doFinal(streamIn, 0, streamIn.length, streamOut, 0);
+            xorKeystream(in, inOff);
             System.arraycopy(streamOut, 64, out, outOff, PLAIN_SIZE);
             mac(streamOut, 64, out, outOff + PLAIN_SIZE);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("sealing a frame failed", e);
         }
+    }
+
+    /**
+     * Runs ChaCha20 from block 0 over 64 zero bytes and then the {@link #PLAIN_SIZE} bytes at
+     * {@code in[inOff]}: streamOut then holds the one-time Poly1305 key (block 0) and, from byte 64,
+     * the frame encrypted or decrypted (the same XOR). streamIn's first 64 bytes stay zero.
+     */
+    private void xorKeystream(byte[] in, int inOff) throws GeneralSecurityException {
+        System.arraycopy(in, inOff, streamIn, 64, PLAIN_SIZE);
+        cipher.doFinal(streamIn, 0, streamIn.length, streamOut, 0);
     }
 
     /** The RFC 8439 tag of a ciphertext of {@link #PLAIN_SIZE} bytes, no associated data. */
@@ -164,10 +171,7 @@ public final class FrameCipher {
                 cipher.doFinal(in, inOff, SEALED_SIZE, out, outOff);
                 return;
             }
-            // the keystream first (block 0 is the Poly1305 key), then check the tag, then decrypt
-            java.util.Arrays.fill(streamIn, 0, 64, (byte) 0);
-            System.arraycopy(in, inOff, streamIn, 64, PLAIN_SIZE);
-            cipher.doFinal(streamIn, 0, streamIn.length, streamOut, 0);
+            xorKeystream(in, inOff); // decrypted into streamOut, released only if the tag checks
             mac(in, inOff, tag, 0);
             int diff = 0; // constant time
             for (int i = 0; i < 16; i++) {

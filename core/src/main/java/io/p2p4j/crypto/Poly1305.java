@@ -32,24 +32,26 @@ final class Poly1305 {
         h0 = h1 = h2 = h3 = h4 = 0;
     }
 
+    /** The 2^128 bit every full 16-byte block carries, in the top limb. */
+    private static final long FULL_BLOCK_BIT = 1L << 24;
+
     /** Absorbs a last block of fewer than 16 bytes (padded with 0x01 and zeros, as RFC 8439 says). */
     void partialBlock(byte[] m, int off, int len) {
         byte[] block = new byte[16];
         System.arraycopy(m, off, block, 0, len);
         block[len] = 1;
-        hibit = 0;
-        blocks(block, 0, 16);
-        hibit = 1L << 24;
+        absorb(block, 0, 16, 0);
     }
-
-    private long hibit = 1L << 24;
 
     /** Absorbs {@code len} bytes (a multiple of 16) as full blocks. */
     void blocks(byte[] m, int off, int len) {
+        absorb(m, off, len, FULL_BLOCK_BIT);
+    }
+
+    private void absorb(byte[] m, int off, int len, long hibit) {
         long h0 = this.h0, h1 = this.h1, h2 = this.h2, h3 = this.h3, h4 = this.h4;
         final long r0 = this.r0, r1 = this.r1, r2 = this.r2, r3 = this.r3, r4 = this.r4;
         final long s1 = this.s1, s2 = this.s2, s3 = this.s3, s4 = this.s4;
-        final long hibit = this.hibit;
         for (int end = off + len; off < end; off += 16) {
             long lo = (long) LONG_LE.get(m, off);
             long hi = (long) LONG_LE.get(m, off + 8);

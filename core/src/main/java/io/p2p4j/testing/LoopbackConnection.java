@@ -26,7 +26,12 @@ public record LoopbackConnection(Channel client, Channel server) implements Auto
 
     /** Opens a connection with both ends on {@code group}'s event loops. */
     public static LoopbackConnection open(EventLoopGroup group) {
-        return open(group, group, 0, UnaryOperator.identity());
+        return open(group, group);
+    }
+
+    /** Opens a connection whose ends run on event loops of their own groups. */
+    public static LoopbackConnection open(EventLoopGroup clientGroup, EventLoopGroup serverGroup) {
+        return open(clientGroup, serverGroup, 0, UnaryOperator.identity());
     }
 
     /**

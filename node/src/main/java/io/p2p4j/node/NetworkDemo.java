@@ -93,8 +93,8 @@ final class NetworkDemo {
                 out.printf("\r  %5.1f s  peers per node [%s]  gossip delivered %d  %.1f kB/s   ",
                         (now - start) / 1e9, peers, delivered, rate / 1e3);
                 out.flush();
-                // a link to the seed does not count (it hangs up once it has answered); and the
-                // network must stay formed, not just touch the target once
+                // links to the seed do not count (finding the others through it is the point), and
+                // the network must stay formed, not just touch the target once
                 boolean formed = nodesShortOfPeers(nodes, target).isEmpty();
                 if (!formed) {
                     formedAt = -1;
