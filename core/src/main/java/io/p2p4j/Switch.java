@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.netty.channel.EventLoopGroup;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.transport.ConnectionFilter;
 import io.p2p4j.transport.HandshakeException;
@@ -114,7 +115,7 @@ public final class Switch implements AutoCloseable {
                 : "tcp://" + config.externalAddress());
         this.transport = new Transport(b.transportKind, key, () -> nodeInfo,
                 new Transport.Timeouts(config.dialTimeout(), config.handshakeTimeout(), config.filterTimeout()),
-                connectionFilters);
+                connectionFilters, b.eventLoops);
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());
         for (Reactor reactor : reactors.values()) {
@@ -767,6 +768,7 @@ public final class Switch implements AutoCloseable {
         private String moniker = "p2p4j";
         private String version = NodeInfo.DEFAULT_VERSION;
         private Transport.Kind transportKind = Transport.Kind.TCP;
+        private EventLoopGroup eventLoops;
         private final Map<String, Reactor> reactors = new LinkedHashMap<>();
         private final List<ConnectionFilter> connectionFilters = new ArrayList<>();
         private final List<PeerFilter> peerFilters = new ArrayList<>();
@@ -824,6 +826,17 @@ public final class Switch implements AutoCloseable {
         /** Real TCP sockets (the default) or in-process channels for tests. */
         public Builder transport(Transport.Kind kind) {
             this.transportKind = Objects.requireNonNull(kind, "kind");
+            return this;
+        }
+
+        /**
+         * Runs this switch's connections on {@code group} instead of event loops of its own, so
+         * that many switches in one process share a few threads (simulations, tests, benchmarks).
+         * The group must suit the transport: NIO for TCP, local for in-memory. The caller owns it:
+         * closing the switch leaves it running; shut it down after the last switch is closed.
+         */
+        public Builder eventLoops(EventLoopGroup group) {
+            this.eventLoops = Objects.requireNonNull(group, "group");
             return this;
         }
 

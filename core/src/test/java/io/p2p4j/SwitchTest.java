@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.testing.ConnectedSwitches;
 import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.Transport;
@@ -92,6 +95,39 @@ class SwitchTest {
         assertThat(toA.send(CHAT, numbered(7))).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> a.reactor().from(b.sw().id()).size() == 1);
         assertThat(a.reactor().lifecycle(b.sw().id())).containsExactly("init", "add");
+    }
+
+    @Test
+    void switchesCanShareEventLoopsAndClosingOneLeavesThemRunning() throws Exception {
+        EventLoopGroup shared = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            List<Node> nodes = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                RecordingReactor reactor = new RecordingReactor(ChannelDescriptor.of(CHAT, 1));
+                Switch sw = Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig()).network("test-chain")
+                        .reactor("chat", reactor).eventLoops(shared).build();
+                toClose.add(sw);
+                sw.start();
+                nodes.add(new Node(sw, reactor, List.of()));
+            }
+            Switch a = nodes.get(0).sw();
+            Switch b = nodes.get(1).sw();
+            Switch c = nodes.get(2).sw();
+            a.dial(b.listenAddress()).get(10, TimeUnit.SECONDS);
+            Peer aToC = a.dial(c.listenAddress()).get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.peers().size() == 1);
+
+            b.close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.peers().size() == 1);
+            assertThat(shared.isShuttingDown()).isFalse();
+            assertThat(aToC.send(CHAT, numbered(1))).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> nodes.get(2).reactor().from(a.id()).size() == 1);
+            a.close();
+            c.close();
+            assertThat(shared.isShuttingDown()).isFalse();
+        } finally {
+            shared.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
     }
 
     @Test

@@ -72,19 +72,33 @@ public final class Transport implements AutoCloseable {
     private final List<ConnectionFilter> filters;
     private final SecureUpgrade secureUpgrade;
     private final EventLoopGroup group;
+    /** False when the caller gave the event loops: they are shared and not ours to stop. */
+    private final boolean ownsGroup;
     private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
     private volatile Channel listener;
     /** Every connection made or accepted and not yet closed, so that close() can end them all. */
     private final Set<Channel> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
+    /** A transport with event loops of its own (two per core), stopped by {@link #close()}. */
     public Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Timeouts timeouts,
             List<ConnectionFilter> filters) {
-        this(kind, key, ourInfo, timeouts, filters, SecureUpgrade.SECRET_CONNECTION);
+        this(kind, key, ourInfo, timeouts, filters, null, SecureUpgrade.SECRET_CONNECTION);
+    }
+
+    /**
+     * A transport whose connections run on {@code eventLoops}, which several transports may share
+     * (many nodes in one process); {@link #close()} closes this transport's connections and leaves
+     * the group running. The group must suit the kind: NIO for {@link Kind#TCP}, local for
+     * {@link Kind#IN_MEMORY}; a null group means event loops of its own.
+     */
+    public Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Timeouts timeouts,
+            List<ConnectionFilter> filters, EventLoopGroup eventLoops) {
+        this(kind, key, ourInfo, timeouts, filters, eventLoops, SecureUpgrade.SECRET_CONNECTION);
     }
 
     Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Timeouts timeouts,
-            List<ConnectionFilter> filters, SecureUpgrade secureUpgrade) {
+            List<ConnectionFilter> filters, EventLoopGroup eventLoops, SecureUpgrade secureUpgrade) {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.key = Objects.requireNonNull(key, "key");
         this.ourId = NodeId.fromPublicKey(key.publicKey());
@@ -92,9 +106,14 @@ public final class Transport implements AutoCloseable {
         this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
         this.filters = List.copyOf(filters);
         this.secureUpgrade = secureUpgrade;
-        this.group = kind == Kind.TCP
-                ? new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory())
-                : new MultiThreadIoEventLoopGroup(0, LocalIoHandler.newFactory());
+        this.ownsGroup = eventLoops == null;
+        if (eventLoops != null) {
+            this.group = eventLoops;
+        } else {
+            this.group = kind == Kind.TCP
+                    ? new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory())
+                    : new MultiThreadIoEventLoopGroup(0, LocalIoHandler.newFactory());
+        }
     }
 
     public Kind kind() {
@@ -298,9 +317,11 @@ public final class Transport implements AutoCloseable {
     }
 
     /**
-     * Stops listening, closes every connection and shuts the event loops down, waiting for them.
-     * A connection that was still being set up when the event loops stopped (a dial or accept
-     * racing the close) is closed directly, so no socket outlives the transport.
+     * Stops listening, closes every connection and shuts its own event loops down, waiting for
+     * them. A connection that was still being set up when the event loops stopped (a dial or accept
+     * racing the close) is closed directly, so no socket outlives the transport. With shared event
+     * loops, waits for its connections to close instead; one that appears later is closed as it
+     * appears.
      */
     @Override
     public void close() {
@@ -308,6 +329,13 @@ public final class Transport implements AutoCloseable {
         stopListening();
         for (Channel ch : List.copyOf(open)) {
             ch.close();
+        }
+        if (!ownsGroup) {
+            for (Channel ch : List.copyOf(open)) {
+                ch.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
+            filterThreads.shutdownNow();
+            return;
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         for (Channel ch : List.copyOf(open)) {
