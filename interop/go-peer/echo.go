@@ -43,6 +43,9 @@ func newEchoReactor(spec string, maxMsg int, echo bool) (*echoReactor, error) {
 			MessageType: &gogotypes.BytesValue{},
 		})
 	}
+	if *fullNodeFlag {
+		r.channels = fullNodeChannels()
+	}
 	r.BaseReactor = *p2p.NewBaseReactor("ECHO", r)
 	return r, nil
 }

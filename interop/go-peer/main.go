@@ -49,6 +49,9 @@ func main() {
 	benchPeer := flag.String("bench-peer", "", "dial this echo peer, measure, print BENCH lines (use with -echo=false)")
 	benchMix := flag.String("bench-mix", "65536x200,1024x2000", "sizexcount of each throughput run")
 	benchRounds := flag.Int("bench-latency-rounds", 200, "round trips of a 256-byte message")
+	maxInboundFlag = flag.Int("max-inbound", 40, "most inbound peers")
+	fullNodeFlag = flag.Bool("full-node-channels", false,
+		"register CometBFT v0.38's full-node channel set instead of -echo-channels (use with -pex=false)")
 	flag.Parse()
 	if *home == "" {
 		fmt.Fprintln(os.Stderr, "go-peer: -home is required")
@@ -90,6 +93,7 @@ func run(home, laddr, network, moniker, seeds, persistent string, pexOn, seedMod
 	cfg.SeedMode = seedMode
 	cfg.PexReactor = pexOn
 	cfg.MaxNumOutboundPeers = maxOutbound
+	cfg.MaxNumInboundPeers = *maxInboundFlag
 	cfg.SendRate = 0
 	cfg.RecvRate = 0
 
@@ -177,7 +181,7 @@ func run(home, laddr, network, moniker, seeds, persistent string, pexOn, seedMod
 	return nil
 }
 
-// commands answers line commands on standard input: stats, peers, addrbook, dial <addr>.
+// commands answers line commands on standard input: stats, mem, peers, addrbook, dial <addr>.
 func commands(sw *p2p.Switch, book pex.AddrBook, echo *echoReactor) {
 	scanner := bufio.NewScanner(os.Stdin)
 	for scanner.Scan() {
@@ -193,6 +197,8 @@ func commands(sw *p2p.Switch, book pex.AddrBook, echo *echoReactor) {
 			}
 			fmt.Printf("STATS received=%d echoed=%d peers=%d addrbook=%d\n", echo.received.Load(), echo.echoed.Load(),
 				sw.Peers().Size(), size)
+		case "mem":
+			printMem()
 		case "peers":
 			var ids []string
 			for _, p := range sw.Peers().List() {

@@ -83,63 +83,17 @@ public final class InteropBenchmark {
         return out;
     }
 
-    /** A go-peer process and the lines it prints. */
-    static final class GoProcess implements AutoCloseable {
-        final Process process;
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        GoProcess(Path binary, Path work, String... flags) throws Exception {
-            List<String> command = new ArrayList<>(List.of(binary.toString(), "-home",
-                    Files.createTempDirectory(work, "home").toString(), "-pex=false"));
-            command.addAll(List.of(flags));
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        synchronized (lines) {
-                            lines.add(line);
-                            lines.notifyAll();
-                        }
-                    }
-                } catch (Exception ignored) {
-                    // ended
-                }
-            });
-        }
-
-        String waitFor(String prefix, long seconds) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            synchronized (lines) {
-                for (long left = deadline - System.nanoTime(); left > 0; left = deadline - System.nanoTime()) {
-                    for (String line : lines) {
-                        if (line.startsWith(prefix)) {
-                            return line;
-                        }
-                    }
-                    TimeUnit.NANOSECONDS.timedWait(lines, left); // woken by each new line
-                }
-            }
-            throw new IllegalStateException("go-peer did not print " + prefix + ": " + lines);
-        }
-
-        @Override
-        public void close() throws Exception {
-            process.destroy();
-            process.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
     private static Result goToGo(Path binary, Path work) throws Exception {
-        try (GoProcess server = new GoProcess(binary, work, "-moniker", "server")) {
+        try (ChildProcess server = ChildProcess.goPeer(binary, work, "-moniker", "server")) {
             String address = server.waitFor("READY", 30).replaceFirst(".*addr=", "");
-            try (GoProcess client = new GoProcess(binary, work, "-moniker", "client", "-echo=false", "-bench-peer", address,
+            try (ChildProcess client = ChildProcess.goPeer(binary, work, "-moniker", "client", "-echo=false", "-bench-peer", address,
                     "-bench-latency-rounds", String.valueOf(ROUNDS))) {
                 client.waitFor("BENCH done", 300);
                 double mbs = 0;
                 double msgs = 0;
                 double p50 = 0;
                 double p99 = 0;
-                for (String line : client.lines) {
+                for (String line : client.lines()) {
                     if (line.startsWith("BENCH throughput size=65536")) {
                         mbs = 65536.0 * 200 / seconds(line) / 1e6;
                     } else if (line.startsWith("BENCH throughput size=1024")) {
@@ -197,14 +151,14 @@ public final class InteropBenchmark {
 
     /** A p2p4j client against a go-peer echo server (binary given) or a p2p4j one (null). */
     private static Result javaTo(Path goBinary, Path work) throws Exception {
-        GoProcess goServer = null;
+        ChildProcess goServer = null;
         Switch javaServer = null;
         EchoReactor client = new EchoReactor(false);
         Switch sw = javaNode(client);
         try {
             NetAddress target;
             if (goBinary != null) {
-                goServer = new GoProcess(goBinary, work, "-moniker", "server");
+                goServer = ChildProcess.goPeer(goBinary, work, "-moniker", "server");
                 target = NetAddress.parse(goServer.waitFor("READY", 30).replaceFirst(".*addr=", ""));
             } else {
                 javaServer = javaNode(new EchoReactor(true));

@@ -22,8 +22,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Loopback benchmark of the encrypted path: throughput of one MConnection over a SecretConnection
- * (rate limits off) beside the same connection in plaintext, and full SecretConnection handshakes
- * per second (TCP connect included) with 8 concurrent dialers. Run: {@code bench/run secret}.
+ * (rate limits off) beside the same connection in plaintext. Run: {@code bench/run secret}
+ * (handshakes: {@link HandshakeBenchmark}).
  */
 public final class SecretConnectionBenchmark {
     private static final byte CHANNEL = 0x20;
@@ -53,13 +53,6 @@ public final class SecretConnectionBenchmark {
                             + " B, queue " + queue, MConnectionBenchmark.summary(mbs, "%.0f"), MConnectionBenchmark.median(rates));
                 }
             }
-            double[] hps = new double[trials];
-            handshakes(clients, servers, seconds / 2);
-            for (int t = 0; t < trials; t++) {
-                hps[t] = handshakes(clients, servers, seconds);
-            }
-            System.out.printf("%n%-44s %24s%n", "full handshakes/s (TCP + SecretConnection), 8 dialers",
-                    MConnectionBenchmark.summary(hps, "%.0f"));
         } finally {
             clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             servers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
@@ -108,34 +101,6 @@ public final class SecretConnectionBenchmark {
             pusher.join();
             return result;
         }
-    }
-
-    private static double handshakes(EventLoopGroup clients, EventLoopGroup servers, double seconds) throws Exception {
-        AtomicLong done = new AtomicLong();
-        AtomicBoolean running = new AtomicBoolean(true);
-        List<Thread> dialers = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            dialers.add(Thread.ofVirtual().start(() -> {
-                while (running.get()) {
-                    try (LoopbackConnection pair = LoopbackConnection.open(clients, servers)) {
-                        secure(pair);
-                        done.incrementAndGet();
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            }));
-        }
-        LockSupport.parkNanos(100_000_000L);
-        long d0 = done.get();
-        long t0 = System.nanoTime();
-        LockSupport.parkNanos((long) (seconds * 1e9));
-        double rate = (done.get() - d0) / ((System.nanoTime() - t0) / 1e9);
-        running.set(false);
-        for (Thread t : dialers) {
-            t.join();
-        }
-        return rate;
     }
 
     private SecretConnectionBenchmark() {}
