@@ -100,6 +100,12 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isOpen()) {
+            // closed before we were added: its pipeline may be torn down already, and then
+            // handlerRemoved never comes, so hold nothing that needs releasing
+            fail(ctx, new SecretConnectionException("connection closed before the handshake began"));
+            return;
+        }
         inbound = ctx.alloc().heapBuffer(EPHEMERAL_MESSAGE + FrameCipher.SEALED_SIZE);
         if (ctx.channel().isActive()) {
             start(ctx);

@@ -210,6 +210,18 @@ class SecretConnectionHostilePeerTest {
     }
 
     @Test
+    void aHandshakeAddedAfterTheConnectionClosedFailsAndHoldsNoBuffer() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.close(); // its pipeline is torn down; a handler added now is never removed
+        SecretConnectionHandshake handshake = new SecretConnectionHandshake(EmbeddedPair.KEY_A, Duration.ofSeconds(3));
+        channel.pipeline().addLast(handshake);
+        assertThat(handshake.result()).isCompletedExceptionally();
+        assertThatThrownBy(() -> handshake.result().get(1, TimeUnit.SECONDS))
+                .hasMessageContaining("connection closed before the handshake began");
+        // the class's leak check fails if the handshake allocated its read buffer
+    }
+
+    @Test
     void scenario15_lowOrderEphemeralKeysAreRefusedBeforeWeSign() {
         String[] points = {
             "0000000000000000000000000000000000000000000000000000000000000000", // u = 0
