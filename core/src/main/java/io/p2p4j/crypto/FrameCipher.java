@@ -35,12 +35,29 @@ public final class FrameCipher {
     private final boolean jdkAead;
     private final byte[] nonce = new byte[12];
     private long counter;
-    // for the ChaCha20 + Poly1305 engine: [64 zero bytes, for keystream block 0][frame]
-    private byte[] streamIn;
-    private byte[] streamOut;
-    private byte[] tag;
-    private byte[] lastBlocks;
-    private Poly1305 poly;
+
+    /**
+     * Working space of the ChaCha20 + Poly1305 engine, one per thread: nothing in it outlives a
+     * call, so the many ciphers of an event loop's connections share it (an idle peer then holds
+     * no frame-sized buffers).
+     */
+    private static final class Scratch {
+        // [64 zero bytes, for keystream block 0][frame]; the zeros are never written
+        final byte[] streamIn = new byte[64 + PLAIN_SIZE];
+        final byte[] streamOut = new byte[64 + PLAIN_SIZE];
+        final byte[] tag = new byte[16];
+        // the ciphertext's last partial block, zero padding, then the two lengths, which never change
+        final byte[] lastBlocks = new byte[32];
+        final Poly1305 poly = new Poly1305();
+
+        Scratch() {
+            for (int i = 0; i < 8; i++) {
+                lastBlocks[24 + i] = (byte) ((long) PLAIN_SIZE >>> (8 * i)); // no associated data
+            }
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private FrameCipher(byte[] key, int mode, long firstCounter) {
         this(key, mode, firstCounter, JDK_AEAD);
@@ -57,16 +74,6 @@ public final class FrameCipher {
         this.key = new SecretKeySpec(key, "ChaCha20");
         this.mode = mode;
         this.counter = firstCounter;
-        if (!jdkAead) {
-            streamIn = new byte[64 + PLAIN_SIZE];
-            streamOut = new byte[64 + PLAIN_SIZE];
-            tag = new byte[16];
-            lastBlocks = new byte[32];
-            for (int i = 0; i < 8; i++) {
-                lastBlocks[24 + i] = (byte) ((long) PLAIN_SIZE >>> (8 * i)); // the ciphertext length; no associated data
-            }
-            poly = new Poly1305();
-        }
     }
 
     /**
@@ -129,9 +136,10 @@ public final class FrameCipher {
                 cipher.doFinal(in, inOff, PLAIN_SIZE, out, outOff);
                 return;
             }
-            xorKeystream(in, inOff);
-            System.arraycopy(streamOut, 64, out, outOff, PLAIN_SIZE);
-            mac(streamOut, 64, out, outOff + PLAIN_SIZE);
+            Scratch scratch = SCRATCH.get();
+            xorKeystream(scratch, in, inOff);
+            System.arraycopy(scratch.streamOut, 64, out, outOff, PLAIN_SIZE);
+            mac(scratch, scratch.streamOut, 64, out, outOff + PLAIN_SIZE);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("sealing a frame failed", e);
         }
@@ -142,19 +150,22 @@ public final class FrameCipher {
      * {@code in[inOff]}: streamOut then holds the one-time Poly1305 key (block 0) and, from byte 64,
      * the frame encrypted or decrypted (the same XOR). streamIn's first 64 bytes stay zero.
      */
-    private void xorKeystream(byte[] in, int inOff) throws GeneralSecurityException {
-        System.arraycopy(in, inOff, streamIn, 64, PLAIN_SIZE);
-        cipher.doFinal(streamIn, 0, streamIn.length, streamOut, 0);
+    private void xorKeystream(Scratch scratch, byte[] in, int inOff) throws GeneralSecurityException {
+        System.arraycopy(in, inOff, scratch.streamIn, 64, PLAIN_SIZE);
+        cipher.doFinal(scratch.streamIn, 0, scratch.streamIn.length, scratch.streamOut, 0);
     }
 
-    /** The RFC 8439 tag of a ciphertext of {@link #PLAIN_SIZE} bytes, no associated data. */
-    private void mac(byte[] ciphertext, int off, byte[] tagOut, int tagOff) {
-        poly.init(streamOut, 0);
+    /**
+     * The RFC 8439 tag of a ciphertext of {@link #PLAIN_SIZE} bytes, no associated data, keyed by
+     * the first 32 bytes of the scratch's streamOut.
+     */
+    private static void mac(Scratch scratch, byte[] ciphertext, int off, byte[] tagOut, int tagOff) {
+        Poly1305 poly = scratch.poly;
+        poly.init(scratch.streamOut, 0);
         int full = PLAIN_SIZE & ~15;
         poly.blocks(ciphertext, off, full);
-        // the rest of the ciphertext, zero padding, then the two lengths (the last 16 bytes never change)
-        System.arraycopy(ciphertext, off + full, lastBlocks, 0, PLAIN_SIZE - full);
-        poly.blocks(lastBlocks, 0, 32);
+        System.arraycopy(ciphertext, off + full, scratch.lastBlocks, 0, PLAIN_SIZE - full);
+        poly.blocks(scratch.lastBlocks, 0, 32);
         poly.finish(tagOut, tagOff);
     }
 
@@ -171,16 +182,17 @@ public final class FrameCipher {
                 cipher.doFinal(in, inOff, SEALED_SIZE, out, outOff);
                 return;
             }
-            xorKeystream(in, inOff); // decrypted into streamOut, released only if the tag checks
-            mac(in, inOff, tag, 0);
+            Scratch scratch = SCRATCH.get();
+            xorKeystream(scratch, in, inOff); // decrypted into streamOut, released only if the tag checks
+            mac(scratch, in, inOff, scratch.tag, 0);
             int diff = 0; // constant time
             for (int i = 0; i < 16; i++) {
-                diff |= tag[i] ^ in[inOff + PLAIN_SIZE + i];
+                diff |= scratch.tag[i] ^ in[inOff + PLAIN_SIZE + i];
             }
             if (diff != 0) {
                 throw new AEADBadTagException("Tag mismatch");
             }
-            System.arraycopy(streamOut, 64, out, outOff, PLAIN_SIZE);
+            System.arraycopy(scratch.streamOut, 64, out, outOff, PLAIN_SIZE);
         } catch (AEADBadTagException e) {
             throw e;
         } catch (GeneralSecurityException e) {

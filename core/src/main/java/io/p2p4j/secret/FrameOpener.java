@@ -15,9 +15,11 @@ import javax.crypto.AEADBadTagException;
  * claims more than 1,024 bytes ends the connection, and nothing after it is passed on.
  */
 final class FrameOpener extends ByteToMessageDecoder {
+    /** Working space per thread, shared by the connections of an event loop: [sealed frame][plain frame]. */
+    private static final ThreadLocal<byte[]> SCRATCH =
+            ThreadLocal.withInitial(() -> new byte[FrameCipher.SEALED_SIZE + FrameCipher.PLAIN_SIZE]);
+    private static final int PLAIN = FrameCipher.SEALED_SIZE;
     private final FrameCipher cipher;
-    private final byte[] sealed = new byte[FrameCipher.SEALED_SIZE];
-    private final byte[] plain = new byte[FrameCipher.PLAIN_SIZE];
     private boolean failed;
 
     FrameOpener(FrameCipher cipher) {
@@ -35,19 +37,20 @@ final class FrameOpener extends ByteToMessageDecoder {
             return;
         }
         ByteBuf data = ctx.alloc().heapBuffer(frames * FrameCipher.DATA_MAX);
+        byte[] scratch = SCRATCH.get();
         try {
             for (int i = 0; i < frames; i++) {
-                in.readBytes(sealed);
+                in.readBytes(scratch, 0, FrameCipher.SEALED_SIZE);
                 SecretConnectionException error = null;
                 try {
-                    cipher.open(sealed, 0, plain, 0);
+                    cipher.open(scratch, 0, scratch, PLAIN);
                 } catch (AEADBadTagException e) {
                     error = new SecretConnectionException("frame authentication failed", e);
                 } catch (FrameCipher.NonceOverflowException e) {
                     error = new SecretConnectionException("nonce overflow: the receive counter is exhausted", e);
                 }
-                long length = (plain[0] & 0xffL) | (plain[1] & 0xffL) << 8 | (plain[2] & 0xffL) << 16
-                        | (plain[3] & 0xffL) << 24;
+                long length = (scratch[PLAIN] & 0xffL) | (scratch[PLAIN + 1] & 0xffL) << 8
+                        | (scratch[PLAIN + 2] & 0xffL) << 16 | (scratch[PLAIN + 3] & 0xffL) << 24;
                 if (error == null && length > FrameCipher.DATA_MAX) {
                     error = new SecretConnectionException("frame length " + length + " > " + FrameCipher.DATA_MAX);
                 }
@@ -59,7 +62,7 @@ final class FrameOpener extends ByteToMessageDecoder {
                     }
                     throw fail(ctx, in, error);
                 }
-                data.writeBytes(plain, 4, (int) length);
+                data.writeBytes(scratch, PLAIN + 4, (int) length);
             }
             if (data.isReadable()) {
                 out.add(data);

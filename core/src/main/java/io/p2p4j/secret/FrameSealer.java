@@ -14,8 +14,9 @@ import java.util.Arrays;
  * zero bytes sends nothing. Takes ownership of (and releases) the buffers written to it.
  */
 final class FrameSealer extends ChannelOutboundHandlerAdapter {
+    /** One plaintext frame of working space per thread, shared by the connections of an event loop. */
+    private static final ThreadLocal<byte[]> PLAIN = ThreadLocal.withInitial(() -> new byte[FrameCipher.PLAIN_SIZE]);
     private final FrameCipher cipher;
-    private final byte[] plain = new byte[FrameCipher.PLAIN_SIZE];
 
     FrameSealer(FrameCipher cipher) {
         this.cipher = cipher;
@@ -36,6 +37,7 @@ final class FrameSealer extends ChannelOutboundHandlerAdapter {
             }
             int frames = (length + FrameCipher.DATA_MAX - 1) / FrameCipher.DATA_MAX;
             out = ctx.alloc().heapBuffer(frames * FrameCipher.SEALED_SIZE);
+            byte[] plain = PLAIN.get();
             byte[] outArray = out.array();
             int outOff = out.arrayOffset() + out.writerIndex();
             for (int i = 0; i < frames; i++) {
