@@ -38,7 +38,7 @@ public final class MConnection implements AutoCloseable {
 
     private final Channel channel;
     private final MConnectionConfig config;
-    private final ChannelState[] byId = new ChannelState[256];
+    private final ChannelTable byId;
     private final List<ChannelState> ordered;
     private final MConnectionHandler handler;
     private final Consumer<Throwable> onError;
@@ -57,14 +57,9 @@ public final class MConnection implements AutoCloseable {
         this.sendTimeoutNanos = SendQueue.toNanos(config.sendTimeout());
         List<ChannelState> states = new ArrayList<>(b.channels.size());
         for (ChannelDescriptor descriptor : b.channels) {
-            int id = descriptor.unsignedId();
-            if (byId[id] != null) {
-                throw new IllegalArgumentException("channel " + ChannelDescriptor.format(id) + " registered twice");
-            }
-            ChannelState state = new ChannelState(descriptor, config.maxPacketMsgPayloadSize());
-            byId[id] = state;
-            states.add(state);
+            states.add(new ChannelState(descriptor, config.maxPacketMsgPayloadSize()));
         }
+        this.byId = new ChannelTable(states);
         this.ordered = List.copyOf(states);
         this.handler = new MConnectionHandler(this, byId, ordered, config, b.receiver);
     }
@@ -83,7 +78,7 @@ public final class MConnection implements AutoCloseable {
      */
     public boolean send(byte channelId, byte[] message) {
         Objects.requireNonNull(message, "message");
-        ChannelState state = byId[Byte.toUnsignedInt(channelId)];
+        ChannelState state = byId.get(Byte.toUnsignedInt(channelId));
         if (state == null || stopped.get() || draining) {
             return false;
         }
@@ -103,7 +98,7 @@ public final class MConnection implements AutoCloseable {
      */
     public boolean trySend(byte channelId, byte[] message) {
         Objects.requireNonNull(message, "message");
-        ChannelState state = byId[Byte.toUnsignedInt(channelId)];
+        ChannelState state = byId.get(Byte.toUnsignedInt(channelId));
         if (state == null || stopped.get() || draining) {
             return false;
         }
@@ -116,7 +111,7 @@ public final class MConnection implements AutoCloseable {
 
     /** True if messages can be queued on this channel right now (a hint; races with senders). */
     public boolean canSend(byte channelId) {
-        ChannelState state = byId[Byte.toUnsignedInt(channelId)];
+        ChannelState state = byId.get(Byte.toUnsignedInt(channelId));
         return state != null && !stopped.get()
                 && state.queue.size() < state.descriptor.sendQueueCapacity();
     }

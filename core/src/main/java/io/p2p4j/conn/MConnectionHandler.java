@@ -38,7 +38,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     static final long BUSY_FLUSH_DELAY_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private final MConnection connection;
-    private final ChannelState[] byId;
+    private final ChannelTable byId;
     private final List<ChannelState> ordered;
     private final MConnectionConfig config;
     private final MConnection.Receiver receiver;
@@ -67,7 +67,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     private volatile long[] recvRates;
     private long lastStatsNanos;
 
-    MConnectionHandler(MConnection connection, ChannelState[] byId, List<ChannelState> ordered,
+    MConnectionHandler(MConnection connection, ChannelTable byId, List<ChannelState> ordered,
             MConnectionConfig config, MConnection.Receiver receiver) {
         this.connection = connection;
         this.byId = byId;
@@ -180,7 +180,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         if (id < 0 || id > 255) {
             throw new UnknownChannelException("channel id " + id + " out of range");
         }
-        ChannelState channel = byId[id];
+        ChannelState channel = byId.get(id);
         if (channel == null) {
             throw new UnknownChannelException("unknown channel " + ChannelDescriptor.format(id));
         }
