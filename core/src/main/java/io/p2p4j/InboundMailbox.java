@@ -9,6 +9,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * One peer's inbound messages on their way to the reactors: the event loop puts them in, a
  * virtual thread of the peer's own takes them out and calls the reactors, in order. Reactor code
  * may therefore block (on {@code send}, say) without holding up any event loop or other peer.
+ * The thread runs only while there is something to deliver: it starts when a message arrives to
+ * an empty mailbox and ends when the mailbox is empty again, so an idle peer holds no thread
+ * (deliveries stay one at a time and in order; they need not all run on the same thread).
  *
  * <p>Backpressure: when the bytes waiting pass the bound, {@code onFull} runs (the connection
  * stops reading from the peer); once they fall to half the bound, {@code onDrained} runs (reading
@@ -31,7 +34,6 @@ final class InboundMailbox {
     private final Runnable onDrained;
     private final java.util.function.Consumer<Throwable> onFailure;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
     private final Condition idle = lock.newCondition();
     private final ArrayDeque<Item> items = new ArrayDeque<>();
     private long queuedBytes;
@@ -39,6 +41,8 @@ final class InboundMailbox {
     private boolean closed;
     private boolean closing;
     private boolean delivering;
+    private boolean started;
+    /** The thread delivering now, or null when the mailbox is empty (or not started). */
     private Thread thread;
 
     InboundMailbox(String name, long boundBytes, Delivery delivery, Runnable onFull, Runnable onDrained,
@@ -51,15 +55,21 @@ final class InboundMailbox {
         this.onFailure = onFailure;
     }
 
-    /** Starts the delivering thread. */
+    /** Starts delivering: what was put before now, and everything after as it comes. */
     void start() {
         lock.lock();
         try {
-            if (thread == null && !closed) {
-                thread = Thread.ofVirtual().name(name).start(this::run);
-            }
+            started = true;
+            startDeliveringIfNeeded();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** With the lock held: a thread to deliver what is waiting, unless one is at it already. */
+    private void startDeliveringIfNeeded() {
+        if (started && thread == null && !closed && !items.isEmpty()) {
+            thread = Thread.ofVirtual().name(name).start(this::run);
         }
     }
 
@@ -77,7 +87,7 @@ final class InboundMailbox {
                 full = true;
                 becameFull = true;
             }
-            notEmpty.signal();
+            startDeliveringIfNeeded();
         } finally {
             lock.unlock();
         }
@@ -108,8 +118,7 @@ final class InboundMailbox {
         lock.lock();
         try {
             closing = true;
-            notEmpty.signalAll();
-            if (thread == current || thread == null) {
+            if (thread == current || thread == null) { // a delivery closing its own peer, or nothing under way
                 closed = true;
                 items.clear();
                 queuedBytes = 0;
@@ -123,8 +132,7 @@ final class InboundMailbox {
             closed = true;
             items.clear();
             queuedBytes = 0;
-            notEmpty.signalAll();
-            if (!finished) {
+            if (!finished && thread != null) {
                 thread.interrupt();
             }
             return finished;
@@ -144,12 +152,10 @@ final class InboundMailbox {
             boolean drained = false;
             lock.lock();
             try {
-                while (items.isEmpty() && !closed && !closing) {
-                    notEmpty.awaitUninterruptibly();
-                }
                 if (closed || items.isEmpty()) {
+                    thread = null; // the next message to arrive starts a new thread
                     idle.signalAll();
-                    return; // closed, or closing with nothing left to deliver
+                    return;
                 }
                 item = items.poll();
                 queuedBytes -= item.message().length;
