@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,29 @@ public final class PexReactor extends BaseReactor {
     private final Set<NodeId> served = ConcurrentHashMap.newKeySet();
     private final Map<NodeId, Long> connectedSince = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService timer;
+    private final LongAdder requestsSent = new LongAdder();
+    private final LongAdder requestsReceived = new LongAdder();
+    private final LongAdder addrsSent = new LongAdder();
+    private final LongAdder addrsReceived = new LongAdder();
+    private final LongAdder peersBanned = new LongAdder();
+
+    /**
+     * PEX traffic since the reactor was made.
+     *
+     * @param requestsSent     address requests sent
+     * @param requestsReceived address requests received
+     * @param addrsSent        address lists sent
+     * @param addrsReceived    address lists received
+     * @param peersBanned      peers stopped and banned for breaking the PEX rules (asking too often,
+     *                         unrequested or oversized lists)
+     */
+    public record Stats(long requestsSent, long requestsReceived, long addrsSent, long addrsReceived,
+            long peersBanned) {
+        /** Messages sent and received, all kinds. */
+        public long messages() {
+            return requestsSent + requestsReceived + addrsSent + addrsReceived;
+        }
+    }
 
     public PexReactor(AddrBook book, PexConfig config) {
         this.book = book;
@@ -63,6 +87,12 @@ public final class PexReactor extends BaseReactor {
     /** The address book this reactor fills. */
     public AddrBook book() {
         return book;
+    }
+
+    /** PEX messages so far, and peers banned for misbehaving. */
+    public Stats stats() {
+        return new Stats(requestsSent.sum(), requestsReceived.sum(), addrsSent.sum(), addrsReceived.sum(),
+                peersBanned.sum());
     }
 
     @Override
@@ -141,7 +171,9 @@ public final class PexReactor extends BaseReactor {
         if (requested.putIfAbsent(peer.id(), Boolean.TRUE) != null) {
             return; // one request at a time per peer
         }
-        if (!peer.trySend(CHANNEL, PexMessage.newBuilder().setPexRequest(PexRequest.getDefaultInstance()).build().toByteArray())) {
+        if (peer.trySend(CHANNEL, PexMessage.newBuilder().setPexRequest(PexRequest.getDefaultInstance()).build().toByteArray())) {
+            requestsSent.increment();
+        } else {
             requested.remove(peer.id());
         }
     }
@@ -164,6 +196,7 @@ public final class PexReactor extends BaseReactor {
     }
 
     private void onRequest(Peer peer) {
+        requestsReceived.increment();
         if (config.seedMode() && !peer.isOutbound()) {
             if (!served.add(peer.id())) {
                 return; // answered once already; the peer is being disconnected
@@ -193,10 +226,13 @@ public final class PexReactor extends BaseReactor {
         for (NetAddress a : addresses.subList(0, Math.min(addresses.size(), MAX_ADDRESSES))) {
             addrs.addAddrs(NetAddressProto.newBuilder().setId(a.id().hex()).setIp(a.host()).setPort(a.port()));
         }
-        peer.send(CHANNEL, PexMessage.newBuilder().setPexAddrs(addrs).build().toByteArray());
+        if (peer.send(CHANNEL, PexMessage.newBuilder().setPexAddrs(addrs).build().toByteArray())) {
+            addrsSent.increment();
+        }
     }
 
     private void onAddrs(Peer peer, PexAddrs addrs) {
+        addrsReceived.increment();
         if (requested.remove(peer.id()) == null) {
             misbehaved(peer, "sent " + addrs.getAddrsCount() + " addresses that were not requested");
             return;
@@ -246,6 +282,7 @@ public final class PexReactor extends BaseReactor {
 
     private void misbehaved(Peer peer, String what) {
         PexException reason = new PexException("peer " + peer.id() + " " + what);
+        peersBanned.increment();
         log.info("{}; banning it for {}", reason.getMessage(), config.banTime());
         book.markBad(peer.remoteAddress(), config.banTime());
         sw().stopPeerForError(peer, reason);

@@ -197,6 +197,8 @@ class PexReactorTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> !node.peers().has(evil.id()));
         assertThat(pex(node).book().isBanned(evil.id())).isTrue();
         assertThat(pex(node).book().size()).isZero();
+        assertThat(pex(node).stats()).extracting(PexReactor.Stats::requestsSent, PexReactor.Stats::addrsReceived,
+                PexReactor.Stats::peersBanned).containsExactly(1L, 1L, 1L);
     }
 
     @Test
@@ -217,6 +219,10 @@ class PexReactorTest {
         rogue.send(REQUEST); // a third within the minimum interval
         await().atMost(Duration.ofSeconds(10)).until(() -> !node.peers().has(evil.id()));
         assertThat(pex(node).book().isBanned(evil.id())).isTrue();
+        PexReactor.Stats stats = pex(node).stats();
+        assertThat(stats.requestsReceived()).isEqualTo(3);
+        assertThat(stats.addrsSent()).isEqualTo(2);
+        assertThat(stats.peersBanned()).isEqualTo(1);
 
         // a seed answers an inbound peer once, then disconnects it; it is not banned for asking
         Switch seed = pexNode("seed", pexConfig().withSeedMode(true).withCrawl(Duration.ofHours(1), Duration.ofHours(1)));
@@ -236,6 +242,8 @@ class PexReactorTest {
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> asker.received.size() == 1);
         assertThat(asker.received.get(0).getPexAddrs().getAddrsCount()).isBetween(1, 250);
         assertThat(pex(seed).book().isBanned(client.id())).isFalse();
+        assertThat(pex(seed).stats().peersBanned()).isZero();
+        assertThat(pex(seed).stats().addrsSent()).isEqualTo(1);
     }
 
     @Test
