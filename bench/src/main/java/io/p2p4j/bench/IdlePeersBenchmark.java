@@ -75,12 +75,7 @@ public final class IdlePeersBenchmark {
             rows.add(measure("p2p4j (heap limit " + HUB_HEAP + ")", hub, peers, settle));
         }
         Path work = Files.createTempDirectory("p2p4j-idle-bench");
-        Path goPeer = null;
-        try {
-            goPeer = InteropBenchmark.buildGoPeer(work);
-        } catch (Exception e) {
-            System.out.println("CometBFT hub skipped: " + e.getMessage().lines().findFirst().orElse(""));
-        }
+        Path goPeer = InteropBenchmark.buildGoPeerOrSay(work, "CometBFT hub skipped");
         if (goPeer != null) {
             try (ChildProcess hub = ChildProcess.goPeer(goPeer, work, "-full-node-channels", "-echo=false",
                     "-network", NETWORK, "-max-inbound", String.valueOf(peers + 16), "-log-level", "error")) {

@@ -72,6 +72,16 @@ public final class InteropBenchmark {
         return values[values.length / 2];
     }
 
+    /** The go-peer binary, or null after printing {@code skipped} and why when it cannot be built. */
+    static Path buildGoPeerOrSay(Path work, String skipped) {
+        try {
+            return buildGoPeer(work);
+        } catch (Exception e) {
+            System.out.println(skipped + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            return null;
+        }
+    }
+
     static Path buildGoPeer(Path work) throws Exception {
         Path out = work.resolve("go-peer");
         Process build = new ProcessBuilder("go", "build", "-o", out.toString(), ".").directory(Path.of("interop", "go-peer").toFile())
