@@ -7,11 +7,13 @@ public final class Ed25519Keys {
     private Ed25519Keys() {}
 
     /**
-     * True if the 32 bytes are a valid Ed25519 point of full order: the small-order encodings
-     * (the identity among them, which verifies forged signatures) are refused as identities.
+     * True if the 32 bytes decode to an Ed25519 point that is not of small order: the small-order
+     * encodings (the identity among them, which verifies forged signatures) are refused as
+     * identities. Like Go's ed25519, a key with a small-order component added to a prime-order
+     * point is accepted; proving full order would cost as much again as verifying the signature.
      */
     public static boolean isAcceptableIdentity(byte[] publicKey) {
-        return publicKey.length == Ed25519.PUBLIC_KEY_SIZE && Ed25519.validatePublicKeyFull(publicKey, 0);
+        return publicKey.length == Ed25519.PUBLIC_KEY_SIZE && Ed25519.validatePublicKeyPartial(publicKey, 0);
     }
 
     /** Verifies a 64-byte signature over {@code message}. */

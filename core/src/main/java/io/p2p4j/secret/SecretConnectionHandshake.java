@@ -32,7 +32,7 @@ import javax.crypto.AEADBadTagException;
  *     the two ephemeral keys, derives the challenge from a Merlin transcript and the two frame
  *     keys by HKDF-SHA256;</li>
  * <li>sends, in the first sealed frame, its long-term key and signature over the challenge, and
- *     reads and verifies the peer's (Ed25519 only, of full order, a 64-byte signature that
+ *     reads and verifies the peer's (Ed25519 only, not of small order, a 64-byte signature that
  *     verifies), refusing a length prefix over {@link #MAX_AUTH_MESSAGE} bytes without
  *     buffering it;</li>
  * <li>replaces itself with a {@link FrameSealer} and a {@link FrameOpener}, completes
@@ -291,7 +291,7 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
         }
         if (!Ed25519Keys.isAcceptableIdentity(remoteKey)) {
             throw new SecretConnectionException("public key " + HexFormat.of().formatHex(remoteKey)
-                    + " is not a valid full-order ed25519 key");
+                    + " is not a usable ed25519 key (small order, or no point at all)");
         }
         byte[] signature = auth.getSig().toByteArray();
         if (signature.length != 64) {

@@ -143,4 +143,30 @@ class CryptoVectorsTest {
         keys.put("03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8", true);  // node A
         keys.forEach((hex, ok) -> assertThat(Ed25519Keys.isAcceptableIdentity(HEX.parseHex(hex))).as(hex).isEqualTo(ok));
     }
+
+    /**
+     * Every encoding of a point of small order: the seven y values those points have (0, 1, p-1,
+     * the two of order 8, and the non-canonical p and p+1), each with either sign bit.
+     */
+    @Test
+    void everyEncodingOfASmallOrderPointIsRefused() {
+        List<String> ys = List.of(
+                "0000000000000000000000000000000000000000000000000000000000000000",
+                "0100000000000000000000000000000000000000000000000000000000000000",
+                "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+                "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+                "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+                "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+                "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+        for (String y : ys) {
+            for (int sign : new int[] {0, 0x80}) {
+                byte[] key = HEX.parseHex(y);
+                key[31] = (byte) ((key[31] & 0x7f) | sign);
+                assertThat(Ed25519Keys.isAcceptableIdentity(key)).as(HEX.formatHex(key)).isFalse();
+            }
+        }
+        for (int i = 0; i < 100; i++) {
+            assertThat(Ed25519Keys.isAcceptableIdentity(io.p2p4j.NodeKey.generate().publicKey())).isTrue();
+        }
+    }
 }

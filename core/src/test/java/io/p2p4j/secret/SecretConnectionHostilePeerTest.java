@@ -309,7 +309,7 @@ class SecretConnectionHostilePeerTest {
         assertThat(handshakeWithAuth(delimited(AuthSigMessage.newBuilder()
                 .setPubKey(PublicKey.newBuilder().setEd25519(ByteString.copyFrom(identity)))
                 .setSig(ByteString.copyFrom(forged)).build())).getMessage())
-                .contains("is not a valid full-order ed25519 key");
+                .contains("is not a usable ed25519 key (small order, or no point at all)");
         // and a wrong signature from a real key
         byte[] badSig = goodSig.clone();
         badSig[10] ^= 1;
