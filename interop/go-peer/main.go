@@ -49,6 +49,9 @@ func main() {
 	benchPeer := flag.String("bench-peer", "", "dial this echo peer, measure, print BENCH lines (use with -echo=false)")
 	benchMix := flag.String("bench-mix", "65536x200,1024x2000", "sizexcount of each throughput run")
 	benchRounds := flag.Int("bench-latency-rounds", 200, "round trips of a 256-byte message")
+	benchHandshakesFlag = flag.String("bench-handshakes", "", "dial this id@host:port over and over, print a BENCH line")
+	benchSecondsFlag = flag.Float64("bench-seconds", 2, "how long -bench-handshakes counts")
+	benchDialersFlag = flag.Int("bench-dialers", 8, "concurrent dialers of -bench-handshakes")
 	maxInboundFlag = flag.Int("max-inbound", 40, "most inbound peers")
 	fullNodeFlag = flag.Bool("full-node-channels", false,
 		"register CometBFT v0.38's full-node channel set instead of -echo-channels (use with -pex=false)")
@@ -165,6 +168,9 @@ func run(home, laddr, network, moniker, seeds, persistent string, pexOn, seedMod
 	fmt.Printf("READY id=%s addr=%s@%s:%d\n", nodeKey.ID(), nodeKey.ID(), host, port)
 
 	go commands(sw, book, echo)
+	if *benchHandshakesFlag != "" {
+		go benchHandshakes(*benchHandshakesFlag, *benchDialersFlag, *benchSecondsFlag, nodeInfo)
+	}
 	if *benchPeerFlag != "" {
 		go bench(sw, echo, *benchPeerFlag, *benchMixFlag, *benchRoundsFlag)
 	}

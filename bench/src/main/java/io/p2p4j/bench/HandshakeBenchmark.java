@@ -6,8 +6,12 @@ import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.NetAddress;
 import io.p2p4j.NodeInfo;
 import io.p2p4j.NodeKey;
+import io.p2p4j.P2pConfig;
+import io.p2p4j.Switch;
 import io.p2p4j.transport.Transport;
 import io.p2p4j.transport.UpgradedConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,11 +22,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Full peer handshakes on loopback, as a node accepts them: 8 dialers, each with its own identity,
- * repeatedly connect to one listening node, and each connection goes through TCP connect, the
- * SecretConnection handshake and the NodeInfo exchange with all its checks before both ends close
- * it. Reports completed handshakes per second and the dialer's time per handshake (p50, p99).
- * The listener and the dialers each run on one event loop. Run: {@code bench/run handshakes}.
+ * Full peer handshakes on loopback, as a node accepts them (performance.md S5): 8 dialers, each
+ * with its own identity, connect again and again to one listening node; each connection goes
+ * through TCP connect, the SecretConnection handshake and the NodeInfo exchange with all its
+ * checks, and the dialer closes it as soon as that is done. The listener is a whole node (a switch
+ * with a full node's channels), so it also sets up the peer and drops it again. Reports handshakes
+ * per second and the dialer's time per handshake (p50, p99) for p2p4j dialing p2p4j, CometBFT
+ * dialing CometBFT (go-peer, when Go is installed) and p2p4j dialing CometBFT, in one run.
+ * Run: {@code bench/run handshakes [--trials N --seconds S]}.
  */
 public final class HandshakeBenchmark {
     private static final int DIALERS = 8;
@@ -31,18 +38,40 @@ public final class HandshakeBenchmark {
             new Transport.Timeouts(Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(1));
 
     public static void main(String[] args) throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         int trials = MConnectionBenchmark.intArg(args, "--trials", 5);
         double seconds = Double.parseDouble(MConnectionBenchmark.stringArg(args, "--seconds", "2"));
-        System.out.printf("Handshake benchmark: JDK %s, %d cores, %d dialers, %d trials of %.1f s (after one warm-up)%n",
+        System.out.printf("Handshake benchmark: JDK %s, %d cores, %d dialers, %d trials of %.1f s (after a warm-up)%n",
                 Runtime.version(), Runtime.getRuntime().availableProcessors(), DIALERS, trials, seconds);
-        EventLoopGroup listenerLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        Path work = Files.createTempDirectory("p2p4j-handshake-bench");
+        Path goPeer = InteropBenchmark.buildGoPeerOrSay(work, "CometBFT rows skipped");
+        List<String[]> rows = new ArrayList<>();
+        P2pConfig listenerConfig = P2pConfig.defaults().withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true)
+                .withMaxInboundPeers(1000);
+        try (Switch listener = Switch.builder(NodeKey.generate(), listenerConfig).network(NETWORK).moniker("listener")
+                .reactor("full", new FullNodeChannels()).build()) {
+            listener.start();
+            rows.add(javaDialers("p2p4j -> p2p4j", listener.listenAddress(), trials, seconds));
+        }
+        if (goPeer != null) {
+            try (ChildProcess listener = ChildProcess.goPeer(goPeer, work, "-full-node-channels", "-echo=false",
+                    "-network", NETWORK, "-max-inbound", "1000", "-moniker", "listener")) {
+                NetAddress address = NetAddress.parse(listener.waitFor("READY", 60).replaceFirst(".*addr=", ""));
+                rows.add(goDialers("CometBFT -> CometBFT", goPeer, work, address, trials, seconds));
+                rows.add(javaDialers("p2p4j -> CometBFT", address, trials, seconds));
+            }
+        }
+        System.out.printf("%n%-24s %26s %26s %26s%n", "dialers -> listener", "handshakes/s [min-max]",
+                "p50 ms [min-max]", "p99 ms [min-max]");
+        for (String[] row : rows) {
+            System.out.printf("%-24s %26s %26s %26s%n", (Object[]) row);
+        }
+    }
+
+    private static String[] javaDialers(String label, NetAddress target, int trials, double seconds) throws Exception {
         EventLoopGroup dialerLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        NodeKey listenerKey = NodeKey.generate();
-        Transport listener = transport(listenerKey, listenerLoop);
         List<Transport> dialers = new ArrayList<>();
         try {
-            int port = listener.listen("127.0.0.1", 0, inbound -> inbound.thenAccept(c -> c.channel().close())).getPort();
-            NetAddress target = new NetAddress(listenerKey.id(), "127.0.0.1", port);
             for (int i = 0; i < DIALERS; i++) {
                 dialers.add(transport(NodeKey.generate(), dialerLoop));
             }
@@ -56,21 +85,46 @@ public final class HandshakeBenchmark {
                 p50[t] = trial.percentileMillis(0.50);
                 p99[t] = trial.percentileMillis(0.99);
             }
-            System.out.printf("%-48s %24s%n", "full handshakes/s (TCP + SecretConnection + NodeInfo)",
-                    MConnectionBenchmark.summary(rates, "%.0f"));
-            System.out.printf("%-48s %24s%n", "time per handshake p50, ms", MConnectionBenchmark.summary(p50, "%.2f"));
-            System.out.printf("%-48s %24s%n", "time per handshake p99, ms", MConnectionBenchmark.summary(p99, "%.2f"));
+            return row(label, rates, p50, p99);
         } finally {
             dialers.forEach(Transport::close);
-            listener.close();
             dialerLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            listenerLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
+    private static String[] goDialers(String label, Path goPeer, Path work, NetAddress target, int trials, double seconds)
+            throws Exception {
+        double[] rates = new double[trials];
+        double[] p50 = new double[trials];
+        double[] p99 = new double[trials];
+        for (int t = 0; t < trials; t++) {
+            try (ChildProcess dialer = ChildProcess.goPeer(goPeer, work, "-full-node-channels", "-echo=false",
+                    "-network", NETWORK, "-moniker", "dialer", "-bench-handshakes", target.toString(),
+                    "-bench-seconds", String.valueOf(seconds), "-bench-dialers", String.valueOf(DIALERS))) {
+                String line = dialer.waitFor("BENCH", 120);
+                if (line.contains("error=")) {
+                    throw new IllegalStateException("go-peer handshake benchmark: " + line);
+                }
+                rates[t] = field(line, "count=") / field(line, "seconds=");
+                p50[t] = field(line, "p50_us=") / 1000;
+                p99[t] = field(line, "p99_us=") / 1000;
+            }
+        }
+        return row(label, rates, p50, p99);
+    }
+
+    private static double field(String line, String name) {
+        return Double.parseDouble(line.replaceFirst(".*" + name + "([0-9.]+).*", "$1"));
+    }
+
+    private static String[] row(String label, double[] rates, double[] p50, double[] p99) {
+        return new String[] {label, MConnectionBenchmark.summary(rates, "%.0f"), MConnectionBenchmark.summary(p50, "%.2f"),
+                MConnectionBenchmark.summary(p99, "%.2f")};
+    }
+
     private static Transport transport(NodeKey key, EventLoopGroup loop) {
-        NodeInfo info = NodeInfo.of(key.id(), "tcp://127.0.0.1:0", NETWORK, NodeInfo.DEFAULT_VERSION,
-                new byte[] {0x20, 0x21, 0x22, 0x23, 0x30, 0x38, 0x40}, "bench");
+        NodeInfo info = NodeInfo.of(key.id(), "tcp://127.0.0.1:26656", NETWORK, NodeInfo.DEFAULT_VERSION,
+                new byte[] {0x00, 0x20, 0x21, 0x22, 0x23, 0x30, 0x38, 0x40, 0x60, 0x61}, "dialer");
         return new Transport(Transport.Kind.TCP, key, () -> info, TIMEOUTS, List.of(), loop);
     }
 
@@ -93,7 +147,7 @@ public final class HandshakeBenchmark {
                     try {
                         UpgradedConnection c = dialer.dial(target).get(10, TimeUnit.SECONDS);
                         long took = System.nanoTime() - t0;
-                        c.channel().close().syncUninterruptibly();
+                        c.channel().close();
                         if (timing.get()) {
                             times.add(took);
                         }
