@@ -183,7 +183,8 @@ public final class NodeKey implements Ed25519Signer {
     @Override
     public byte[] sign(byte[] message) {
         byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
-        Ed25519.sign(seed, 0, message, 0, message.length, signature, 0);
+        // with the public key given, BC does not derive it again (a second base-point multiplication)
+        Ed25519.sign(seed, 0, publicKey, 0, message, 0, message.length, signature, 0);
         return signature;
     }
 
