@@ -19,7 +19,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +78,8 @@ public final class Switch implements AutoCloseable {
     private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
     private final ReentrantLock admission = new ReentrantLock();
     private final ScheduledExecutorService timers;
+    /** Runs peer filters, each check on a virtual thread of its own; shut down by close(). */
+    private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
     private volatile NodeInfo nodeInfo;
     private volatile NetAddress listenAddress;
     private volatile boolean running;
@@ -183,6 +187,7 @@ public final class Switch implements AutoCloseable {
         running = false;
         transport.stopListening();
         timers.shutdownNow();
+        filterThreads.shutdownNow();
         for (SwitchPeer peer : List.copyOf(all.values())) {
             stopPeer(peer, null);
         }
@@ -547,13 +552,11 @@ public final class Switch implements AutoCloseable {
 
     private void runPeerFilters(UpgradedConnection connection) throws Exception {
         for (PeerFilter filter : peerFilters) {
-            CompletableFuture<Void> check = CompletableFuture.runAsync(() -> {
-                try {
-                    filter.check(connection.id(), connection.nodeInfo());
-                } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            }, Executors.newVirtualThreadPerTaskExecutor());
+            // on a thread of its own, so a filter that hangs costs its peer only; cancel interrupts it
+            Future<?> check = filterThreads.submit(() -> {
+                filter.check(connection.id(), connection.nodeInfo());
+                return null;
+            });
             try {
                 check.get(config.filterTimeout().toNanos(), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {

@@ -187,10 +187,15 @@ class SwitchHostilePeerTest {
         P2pConfig config = ConnectedSwitches.testConfig().withFilterTimeout(Duration.ofMillis(200));
         CountDownLatch never = new CountDownLatch(1);
         AtomicInteger mode = new AtomicInteger();
+        AtomicInteger hungFiltersReleased = new AtomicInteger();
         Node hub = node(config, b -> b
                 .connectionFilter(remote -> {
                     if (mode.get() == 1) {
-                        never.await(); // hangs
+                        try {
+                            never.await(); // hangs until the timeout interrupts it
+                        } finally {
+                            hungFiltersReleased.incrementAndGet();
+                        }
                     }
                     if (mode.get() == 2) {
                         throw new IllegalStateException("connection filter says no");
@@ -198,7 +203,11 @@ class SwitchHostilePeerTest {
                 })
                 .peerFilter((id, info) -> {
                     if (mode.get() == 3) {
-                        never.await();
+                        try {
+                            never.await();
+                        } finally {
+                            hungFiltersReleased.incrementAndGet();
+                        }
                     }
                     if (mode.get() == 4) {
                         throw new IllegalStateException("peer filter says no");
@@ -217,6 +226,11 @@ class SwitchHostilePeerTest {
                 assertThat(reason.getCause()).hasMessageContaining("says no");
             }
             assertThat(hub.sw().peers().size()).isZero();
+            if (m == 1 || m == 3) {
+                // the hung check is interrupted, not left holding its thread until the switch closes
+                int released = m == 1 ? 1 : 2;
+                await().atMost(Duration.ofSeconds(10)).until(() -> hungFiltersReleased.get() == released);
+            }
         }
         // the accept loop still serves others
         mode.set(0);

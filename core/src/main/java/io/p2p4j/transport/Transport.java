@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -250,18 +251,11 @@ public final class Transport implements AutoCloseable {
         if (filters.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<Void> all = CompletableFuture.allOf(filters.stream()
-                .map(filter -> CompletableFuture.runAsync(() -> {
-                    try {
-                        filter.check(remote);
-                    } catch (Exception e) {
-                        throw new java.util.concurrent.CompletionException(new HandshakeException(Reason.FILTERED,
-                                "connection from " + remote + " refused by a filter: " + e.getMessage(), e));
-                    }
-                }, filterThreads))
-                .toArray(CompletableFuture[]::new));
+        List<CompletableFuture<Void>> checks = filters.stream().map(filter -> runFilter(filter, remote)).toList();
+        CompletableFuture<Void> all = CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
         return all.orTimeout(timeouts.filter().toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+            checks.forEach(check -> check.completeExceptionally(cause)); // interrupts the ones still running
             if (cause instanceof TimeoutException) {
                 return CompletableFuture.failedFuture(new HandshakeException(Reason.FILTERED,
                         "connection from " + remote + " refused: filter timeout after "
@@ -269,6 +263,26 @@ public final class Transport implements AutoCloseable {
             }
             return CompletableFuture.failedFuture(cause);
         });
+    }
+
+    /** One filter on a virtual thread of its own; completing the result early interrupts it. */
+    private CompletableFuture<Void> runFilter(ConnectionFilter filter, InetSocketAddress remote) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        Future<?> task = filterThreads.submit(() -> {
+            try {
+                filter.check(remote);
+                result.complete(null);
+            } catch (Exception e) {
+                result.completeExceptionally(new HandshakeException(Reason.FILTERED,
+                        "connection from " + remote + " refused by a filter: " + e.getMessage(), e));
+            }
+        });
+        result.whenComplete((ok, error) -> {
+            if (error != null) {
+                task.cancel(true); // timed out or another filter refused: stop waiting for this one
+            }
+        });
+        return result;
     }
 
     private static HandshakeException asHandshakeException(Throwable error) {
