@@ -60,8 +60,9 @@ public final class AddrBook implements AutoCloseable {
     private final boolean strict;
     private final Clock clock;
     private final Random random = new SecureRandom();
-    private final byte[] processKey = new byte[32];
+    /** The book's secret hash key, saved in the file so that placement survives a restart. */
     private final String key;
+    private final byte[] keyBytes;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Map<NodeId, KnownAddress>> newBuckets = new ArrayList<>(NEW_BUCKETS);
     private final List<Map<NodeId, KnownAddress>> oldBuckets = new ArrayList<>(OLD_BUCKETS);
@@ -80,7 +81,7 @@ public final class AddrBook implements AutoCloseable {
         this.strict = strict;
         this.clock = clock;
         this.key = key;
-        random.nextBytes(processKey);
+        this.keyBytes = java.util.HexFormat.of().parseHex(key);
         for (int i = 0; i < NEW_BUCKETS; i++) {
             newBuckets.add(new LinkedHashMap<>());
         }
@@ -702,24 +703,24 @@ public final class AddrBook implements AutoCloseable {
 
     int newBucketIndex(NetAddress addr, NetAddress src) {
         String srcGroup = AddressGroups.group(src, strict);
-        long h1 = hash(key, AddressGroups.group(addr, strict), srcGroup);
+        long h1 = hash(AddressGroups.group(addr, strict), srcGroup);
         long i = Long.remainderUnsigned(h1, NEW_BUCKETS_PER_GROUP);
-        long h2 = hash(key, srcGroup, Long.toString(i));
+        long h2 = hash(srcGroup, Long.toString(i));
         return (int) Long.remainderUnsigned(h2, NEW_BUCKETS);
     }
 
     int oldBucketIndex(NetAddress addr) {
-        long h1 = hash(key, addr.toString());
+        long h1 = hash(addr.toString());
         long i = Long.remainderUnsigned(h1, OLD_BUCKETS_PER_GROUP);
-        long h2 = hash(key, AddressGroups.group(addr, strict), Long.toString(i));
+        long h2 = hash(AddressGroups.group(addr, strict), Long.toString(i));
         return (int) Long.remainderUnsigned(h2, OLD_BUCKETS);
     }
 
-    /** A 64-bit keyed hash (SHA-256 over the per-process key and the parts) of length-prefixed parts. */
+    /** A 64-bit keyed hash: SHA-256 over the book's key and the length-prefixed parts. */
     private long hash(String... parts) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(processKey);
+            digest.update(keyBytes);
             for (String part : parts) {
                 byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
                 digest.update((byte) bytes.length);

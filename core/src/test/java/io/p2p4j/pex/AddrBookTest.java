@@ -120,6 +120,10 @@ class AddrBookTest {
         }
         clock.now = clock.now.plus(Duration.ofHours(25));
         assertThat(reloaded.isBanned(bad.id())).isFalse();
+        // the saved key keeps placement: an address heard again after a restart lands where it would have
+        NetAddress later = address("5.6.7.8", 26656);
+        assertThat(reloaded.newBucketIndex(later, source)).isEqualTo(book.newBucketIndex(later, source));
+        assertThat(reloaded.oldBucketIndex(later)).isEqualTo(book.oldBucketIndex(later));
     }
 
     @Test
