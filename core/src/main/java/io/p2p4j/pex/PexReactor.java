@@ -268,16 +268,20 @@ public final class PexReactor extends BaseReactor {
         }
     }
 
-    private NetAddress sourceOf(Peer peer) {
+    /**
+     * The source recorded for what a peer gossips: the IP we are connected to, not the address
+     * the peer claims in its NodeInfo (CometBFT takes the claim), so a peer cannot choose the
+     * source group that bounds how many buckets its addresses may fill. The advertised port is
+     * kept where there is one, since an inbound connection's port is ephemeral.
+     */
+    static NetAddress sourceOf(Peer peer) {
+        NetAddress connected = peer.remoteAddress();
         try {
-            NetAddress self = peer.nodeInfo().netAddress();
-            if (self.isValid()) {
-                return self;
-            }
-        } catch (RuntimeException ignored) {
-            // fall back to the connection's address
+            NetAddress advertised = peer.nodeInfo().netAddress();
+            return new NetAddress(peer.id(), connected.host(), advertised.port());
+        } catch (RuntimeException e) {
+            return connected;
         }
-        return peer.remoteAddress();
     }
 
     private void misbehaved(Peer peer, String what) {

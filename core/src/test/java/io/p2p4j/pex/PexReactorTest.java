@@ -138,7 +138,11 @@ class PexReactorTest {
     }
 
     Switch rogue(RogueReactor reactor) {
-        Switch sw = Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig()).network("pex-test")
+        return rogue(reactor, ConnectedSwitches.testConfig());
+    }
+
+    Switch rogue(RogueReactor reactor, P2pConfig config) {
+        Switch sw = Switch.builder(NodeKey.generate(), config).network("pex-test")
                 .reactor("rogue", reactor).build();
         switches.add(sw);
         sw.start();
@@ -199,6 +203,21 @@ class PexReactorTest {
         assertThat(pex(node).book().size()).isZero();
         assertThat(pex(node).stats()).extracting(PexReactor.Stats::requestsSent, PexReactor.Stats::addrsReceived,
                 PexReactor.Stats::peersBanned).containsExactly(1L, 1L, 1L);
+    }
+
+    @Test
+    void gossipedAddressesAreCreditedToTheConnectionsIpNotTheClaimedOne() throws Exception {
+        RogueReactor rogue = new RogueReactor();
+        // claims a listen address in another group, to pick the source group its addresses count against
+        Switch evil = rogue(rogue, ConnectedSwitches.testConfig().withExternalAddress("9.9.9.9:26656"));
+        Switch node = pexNode("node", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)).withMaxOutboundPeers(0));
+        node.dial(evil.listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> rogue.received.stream().anyMatch(PexMessage::hasPexRequest));
+        List<NetAddress> gossiped = someAddresses(3);
+        rogue.send(addrs(gossiped));
+        await().atMost(Duration.ofSeconds(10)).until(() -> gossiped.stream().allMatch(a -> pex(node).book().hasAddress(a.id())));
+        assertThat(pex(node).book().snapshot()).filteredOn(k -> gossiped.contains(k.addr))
+                .extracting(k -> k.src).containsOnly(new NetAddress(evil.id(), "127.0.0.1", 26656));
     }
 
     @Test
