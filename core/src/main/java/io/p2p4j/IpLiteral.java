@@ -166,12 +166,16 @@ final class IpLiteral {
     }
 
     static boolean inV4(byte[] ip, int a, int b, int prefixBits) {
+        return inV4(ip, a, b, 0, prefixBits);
+    }
+
+    static boolean inV4(byte[] ip, int a, int b, int c, int prefixBits) {
         byte[] v4 = v4(ip);
         if (v4 == null) {
             return false;
         }
         int value = (u(v4[0]) << 24) | (u(v4[1]) << 16) | (u(v4[2]) << 8) | u(v4[3]);
-        int net = (a << 24) | (b << 16);
+        int net = (a << 24) | (b << 16) | (c << 8);
         int mask = prefixBits == 0 ? 0 : -1 << (32 - prefixBits);
         return (value & mask) == (net & mask);
     }
@@ -213,6 +217,18 @@ final class IpLiteral {
 
     static boolean isRfc4843(byte[] ip) {
         return inV6(ip, new int[] {0x20, 0x01, 0x00, 0x10}, 28);
+    }
+
+    /**
+     * Ranges no peer can be reached at that CometBFT still counts as routable: IPv4 documentation
+     * (RFC 5737), shared carrier-grade NAT space (RFC 6598), benchmarking (RFC 2544) and the
+     * reserved 240.0.0.0/4; IPv6 discard (RFC 6666) and benchmarking (RFC 5180).
+     */
+    static boolean isSpecialPurpose(byte[] ip) {
+        return inV4(ip, 192, 0, 2, 24) || inV4(ip, 198, 51, 100, 24) || inV4(ip, 203, 0, 113, 24)
+                || inV4(ip, 100, 64, 10) || inV4(ip, 198, 18, 15) || inV4(ip, 240, 0, 4)
+                || inV6(ip, new int[] {0x01, 0x00, 0, 0, 0, 0, 0, 0}, 64)
+                || inV6(ip, new int[] {0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48);
     }
 
     static boolean isMulticast(byte[] ip) {

@@ -159,13 +159,16 @@ public record NetAddress(NodeId id, String host, int port) {
 
     /**
      * CometBFT's {@code Routable}: valid, not local, and in none of the private or special ranges
-     * (RFC 1918, 3927, 4862, 4193, 4843); p2p4j also refuses multicast, which no peer listens on.
+     * (RFC 1918, 3927, 4862, 4193, 4843). p2p4j also refuses multicast and the special-purpose
+     * ranges no peer can be reached at: IPv4 documentation (RFC 5737), shared CGNAT space
+     * (RFC 6598), benchmarking (RFC 2544), 240.0.0.0/4, IPv6 discard (RFC 6666) and
+     * benchmarking (RFC 5180).
      */
     public boolean isRoutable() {
         byte[] ip = ip();
         return isValid() && !isLocal() && !IpLiteral.isRfc1918(ip) && !IpLiteral.isRfc3927(ip)
                 && !IpLiteral.isRfc4862(ip) && !IpLiteral.isRfc4193(ip) && !IpLiteral.isRfc4843(ip)
-                && !IpLiteral.isMulticast(ip);
+                && !IpLiteral.isMulticast(ip) && !IpLiteral.isSpecialPurpose(ip);
     }
 
     @Override
