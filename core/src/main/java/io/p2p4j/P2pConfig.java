@@ -15,8 +15,8 @@ import java.util.Set;
  * @param externalAddress       the address advertised to peers, {@code host:port}; empty means
  *                              the listen address (default empty)
  * @param maxInboundPeers       inbound peers accepted, unconditional ones not counted (default 40)
- * @param maxOutboundPeers      outbound peers the peer exchange aims for (default 10); explicit
- *                              dials ignore it
+ * @param maxOutboundPeers      outbound peers the peer exchange aims for (default 10) unless its
+ *                              own PexConfig sets a number; explicit dials ignore it
  * @param unconditionalPeerIds  node ids exempt from the peer limits (default none)
  * @param privatePeerIds        node ids never gossiped (default none)
  * @param allowDuplicateIp      accept several peers from one IP address (default false)

@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param seedMode                 crawl the network and serve addresses, disconnecting peers once served
  * @param ensurePeersPeriod        how often outbound peers are topped up (30 s); a peer may send a
  *                                 request at most every third of it
- * @param maxOutboundPeers         outbound peers aimed for (CometBFT's max_num_outbound_peers, 10)
+ * @param maxOutboundPeers         outbound peers aimed for; -1 (the default) takes the switch's
+ *                                 {@link io.p2p4j.P2pConfig#maxOutboundPeers()} (CometBFT's
+ *                                 max_num_outbound_peers, 10)
  * @param banTime                  how long a misbehaving peer is banned (24 h)
  * @param crawlPeriod              seed mode: how often the crawl runs (30 s)
  * @param minCrawlInterval         seed mode: least time between two crawls of one address (2 min)
@@ -43,11 +45,14 @@ public record PexConfig(
         Objects.requireNonNull(seedDisconnectWaitPeriod, "seedDisconnectWaitPeriod");
         Objects.requireNonNull(bookSavePeriod, "bookSavePeriod");
         Objects.requireNonNull(dialBackoffBase, "dialBackoffBase");
+        if (maxOutboundPeers < -1) {
+            throw new IllegalArgumentException("maxOutboundPeers must be -1 (the switch's) or at least 0, not " + maxOutboundPeers);
+        }
     }
 
     /** CometBFT v0.38's values, no seeds. */
     public static PexConfig defaults() {
-        return new PexConfig(List.of(), false, Duration.ofSeconds(30), 10, Duration.ofHours(24), Duration.ofSeconds(30),
+        return new PexConfig(List.of(), false, Duration.ofSeconds(30), -1, Duration.ofHours(24), Duration.ofSeconds(30),
                 Duration.ofMinutes(2), Duration.ofHours(28), Duration.ofMinutes(2), 16, Duration.ofSeconds(1));
     }
 

@@ -294,10 +294,15 @@ public final class PexReactor extends BaseReactor {
 
     // ---- ensure peers --------------------------------------------------------------------------------
 
+    /** The outbound peers aimed for: this reactor's setting, or else the switch's. */
+    int maxOutboundPeers() {
+        return config.maxOutboundPeers() >= 0 ? config.maxOutboundPeers() : sw().config().maxOutboundPeers();
+    }
+
     /** One round: top up outbound peers, ask for more addresses, fall back to the seeds. */
     void ensurePeers(boolean scheduled) {
         PeerCounts counts = sw().numPeers();
-        int numToDial = config.maxOutboundPeers() - (counts.outbound() + counts.dialing());
+        int numToDial = maxOutboundPeers() - (counts.outbound() + counts.dialing());
         boolean picked = false;
         if (numToDial > 0) {
             int bias = Math.min(counts.outbound(), 8) * 10 + 10;

@@ -206,6 +206,16 @@ class PexReactorTest {
     }
 
     @Test
+    void theOutboundTargetIsTheSwitchsUnlessThePexConfigSetsOne() {
+        P2pConfig p2p = ConnectedSwitches.testConfig().withMaxOutboundPeers(3);
+        Switch own = pexNode(NodeKey.generate(), "own", PexConfig.defaults().withEnsurePeersPeriod(Duration.ofHours(1)), p2p);
+        assertThat(pex(own).maxOutboundPeers()).isEqualTo(3);
+        Switch set = pexNode(NodeKey.generate(), "set", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)), p2p);
+        assertThat(pex(set).maxOutboundPeers()).isEqualTo(4);
+        assertThat(PexConfig.defaults().maxOutboundPeers()).isEqualTo(-1);
+    }
+
+    @Test
     void gossipedAddressesAreCreditedToTheConnectionsIpNotTheClaimedOne() throws Exception {
         RogueReactor rogue = new RogueReactor();
         // claims a listen address in another group, to pick the source group its addresses count against
