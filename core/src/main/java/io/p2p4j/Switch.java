@@ -147,6 +147,9 @@ public final class Switch implements AutoCloseable {
             throw new IllegalStateException("a switch can be started once");
         }
         running = true;
+        if (!config.externalAddress().isEmpty()) {
+            ourAddresses.add(config.externalAddress()); // host:port, as dial compares
+        }
         if (!config.listenAddress().isBlank()) {
             URI uri = listenUri(config.listenAddress());
             try {

@@ -106,6 +106,11 @@ public final class PexReactor extends BaseReactor {
         if (sw().listenAddress() != null) {
             book.addOurAddress(sw().listenAddress());
         }
+        try {
+            book.addOurAddress(sw().nodeInfo().netAddress()); // the external address, when one is set
+        } catch (RuntimeException e) {
+            log.debug("our advertised address does not parse: {}", e.getMessage());
+        }
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("p2p4j-pex").factory());
         long period = config.seedMode() ? config.crawlPeriod().toMillis() : config.ensurePeersPeriod().toMillis();
         timer.scheduleWithFixedDelay(this::safely, 0, period, TimeUnit.MILLISECONDS);
