@@ -20,6 +20,7 @@ type echoReactor struct {
 	echo     bool
 	received atomic.Int64
 	echoed   atomic.Int64
+	dropped  atomic.Int64  // received but not echoed: not a BytesValue, or the peer stopped first
 	arrivals chan struct{} // with echo off: one signal per message received (for bench)
 }
 
@@ -75,14 +76,18 @@ func (r *echoReactor) Receive(e p2p.Envelope) {
 	}
 	msg, ok := e.Message.(*gogotypes.BytesValue)
 	if !ok {
+		r.dropped.Add(1)
 		return
 	}
-	// blocking send keeps the order; retry while the queue is full
-	for i := 0; i < 100; i++ {
+	// Send waits up to 10 s for room in the channel's queue; try again for as long as the peer
+	// runs, so a slow reader gets every echo in order. Only a stopped peer loses one, counted.
+	for e.Src.IsRunning() {
 		if e.Src.Send(p2p.Envelope{ChannelID: e.ChannelID, Message: &gogotypes.BytesValue{Value: msg.Value}}) {
 			r.echoed.Add(1)
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	r.dropped.Add(1)
+	fmt.Printf("ECHO_DROPPED peer=%s channel=%#x size=%d\n", e.Src.ID(), e.ChannelID, len(msg.Value))
 }

@@ -201,8 +201,8 @@ func commands(sw *p2p.Switch, book pex.AddrBook, echo *echoReactor) {
 			if book != nil {
 				size = book.Size()
 			}
-			fmt.Printf("STATS received=%d echoed=%d peers=%d addrbook=%d\n", echo.received.Load(), echo.echoed.Load(),
-				sw.Peers().Size(), size)
+			fmt.Printf("STATS received=%d echoed=%d dropped=%d peers=%d addrbook=%d\n", echo.received.Load(),
+				echo.echoed.Load(), echo.dropped.Load(), sw.Peers().Size(), size)
 		case "mem":
 			printMem()
 		case "peers":
