@@ -11,6 +11,7 @@ import io.p2p4j.P2pConfig;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;
 import io.p2p4j.SwitchListener;
+import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.pex.AddrBook;
 import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
@@ -41,10 +42,23 @@ class InteropTest {
     Path dir;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
+    /** Closes everything, even when one close fails, so no Go process outlives its test. */
     @AfterEach
     void closeAll() throws Exception {
+        Exception first = null;
         for (AutoCloseable c : toClose.reversed()) {
-            c.close();
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
@@ -77,9 +91,13 @@ class InteropTest {
     record JavaNode(Switch sw, EchoClient echo, PexReactor pex, List<Throwable> refused) {}
 
     JavaNode java(String network, PexConfig pex) {
+        return java(network, pex, ConnectedSwitches.testConfig());
+    }
+
+    JavaNode java(String network, PexConfig pex, P2pConfig config) {
         EchoClient echo = new EchoClient();
         List<Throwable> refused = new CopyOnWriteArrayList<>();
-        Switch.Builder builder = Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig())
+        Switch.Builder builder = Switch.builder(NodeKey.generate(), config)
                 .network(network).moniker("p2p4j").reactor("echo", echo)
                 .listener(new SwitchListener() {
                     @Override
@@ -132,8 +150,11 @@ class InteropTest {
 
     @Test
     void messagesOfEveryEdgeSizeComeBackWholeAndInOrderOnTwoChannels() throws Exception {
+        // ~31 MB each way: with the default 5.12 MB/s limit a loaded machine would need minutes;
+        // go-peer runs with rate limits off, and so does this node
         GoPeer goPeer = go("-network", NETWORK, "-max-msg", String.valueOf(LIMIT));
-        JavaNode javaNode = java(NETWORK, null);
+        JavaNode javaNode = java(NETWORK, null,
+                ConnectedSwitches.testConfig().withConnection(MConnectionConfig.defaults().unlimited()));
         Peer peer = javaNode.sw().dial(goPeer.address).get(15, TimeUnit.SECONDS);
         int limitData = LIMIT - 1 - 4; // the BytesValue tag and 4-byte length take the rest of the limit
         int[] sizes = {1, 1023, 1024, 1025, 1 << 20, limitData};
@@ -155,11 +176,12 @@ class InteropTest {
             sentFast.add(small);
         }
         assertThat(bytesValue(new byte[limitData])).hasSize(LIMIT);
-        await().atMost(Duration.ofSeconds(90)).until(() -> javaNode.echo().on(SLOW).size() == sentSlow.size()
+        await().atMost(Duration.ofSeconds(120)).until(() -> javaNode.echo().on(SLOW).size() == sentSlow.size()
                 && javaNode.echo().on(FAST).size() == sentFast.size());
         assertThat(javaNode.echo().on(SLOW)).containsExactlyElementsOf(sentSlow);
         assertThat(javaNode.echo().on(FAST)).containsExactlyElementsOf(sentFast);
-        assertThat(goPeer.ask("stats", "STATS")).contains("echoed=" + (sentSlow.size() + sentFast.size()));
+        assertThat(goPeer.ask("stats", "STATS")).contains("echoed=" + (sentSlow.size() + sentFast.size()))
+                .contains("dropped=0");
     }
 
     @Test
@@ -182,20 +204,49 @@ class InteropTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> go3.ask("addrbook", "ADDRBOOK").contains(java2.sw().id().hex()));
     }
 
+    /** What CometBFT's NodeInfo check says, and its switch logs, when a peer is on another network. */
+    static String goNetworkRefusal(String theirs, String ours) {
+        return "incompatible: peer is on a different network. Got " + theirs + ", expected " + ours;
+    }
+
+    /** The Java switch's reason: an incompatible peer, naming both networks. */
+    static boolean isJavaNetworkRefusal(Throwable error, String ours, String theirs) {
+        return error instanceof HandshakeException h && h.reason() == HandshakeException.Reason.INCOMPATIBLE
+                && h.getMessage().contains("network mismatch: ours \"" + ours + "\", theirs \"" + theirs + "\"");
+    }
+
     @Test
     void wrongNetworkIsRefusedBothWaysWithTheReasonInEachLog() throws Exception {
+        // Java dials Go: each side checks the other's NodeInfo and refuses it
         GoPeer goPeer = go("-network", NETWORK);
         JavaNode stranger = java("another-network", null);
         Throwable error = stranger.sw().dial(goPeer.address).handle((p, e) -> e).get(15, TimeUnit.SECONDS);
-        assertThat(error).isInstanceOf(HandshakeException.class).hasMessageContaining("network mismatch");
+        assertThat(isJavaNetworkRefusal(error, "another-network", NETWORK)).as(String.valueOf(error)).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> goPeer.output().stream()
-                .anyMatch(l -> l.toLowerCase().contains("network") && l.contains("another-network")));
+                .anyMatch(l -> l.contains("Inbound Peer rejected") && l.contains(goNetworkRefusal("another-network", NETWORK))));
+        assertThat(goPeer.printed("PEER_ADDED")).isFalse();
 
+        // Go dials Java: the same both ways round, Go's refusal in its own log
         JavaNode ours = java(NETWORK, null);
         GoPeer foreign = go("-network", "go-network", "-persistent-peers", ours.sw().listenAddress().toString());
         await().atMost(Duration.ofSeconds(15)).until(() -> ours.refused().stream()
-                .anyMatch(e -> e.getMessage().contains("network mismatch") && e.getMessage().contains("go-network")));
+                .anyMatch(e -> isJavaNetworkRefusal(e, NETWORK, "go-network")));
+        await().atMost(Duration.ofSeconds(15)).until(() -> foreign.printed(goNetworkRefusal(NETWORK, "go-network")));
         assertThat(ours.sw().peers().has(foreign.address.id())).isFalse();
+        assertThat(foreign.printed("PEER_ADDED")).isFalse();
+    }
+
+    @Test
+    void goPeerStopsCleanlyOnSigterm() throws Exception {
+        GoPeer goPeer = go("-network", NETWORK);
+        JavaNode javaNode = java(NETWORK, null);
+        javaNode.sw().dial(goPeer.address).get(15, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> goPeer.printed("PEER_ADDED id=" + javaNode.sw().id().hex()));
+
+        assertThat(goPeer.stop()).as("exit code after SIGTERM").isZero();
+        assertThat(goPeer.output()).contains("STOPPED").noneMatch(l -> l.startsWith("go-peer:"));
+        assertThat(goPeer.home.resolve("addrbook.json")).exists();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !javaNode.sw().peers().has(goPeer.address.id()));
     }
 
     @Test
