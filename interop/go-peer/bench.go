@@ -57,7 +57,8 @@ func bench(sw *p2p.Switch, echo *echoReactor, target, mix string, rounds int) {
 		times = append(times, float64(time.Since(start).Microseconds()))
 	}
 	sort.Float64s(times)
+	// p99 by nearest rank, as the Java side computes it
 	fmt.Printf("BENCH latency size=256 rounds=%d p50_us=%.1f p99_us=%.1f\n", rounds, times[len(times)/2],
-		times[len(times)*99/100])
+		times[(len(times)*99+99)/100-1])
 	fmt.Println("BENCH done")
 }

@@ -47,7 +47,12 @@ final class ChildProcess implements AutoCloseable {
 
     /** The first line printed so far or within {@code seconds} that starts with {@code prefix}. */
     String waitFor(String prefix, long seconds) throws InterruptedException {
-        return waitFor(prefix, 0, seconds);
+        return waitFor(List.of(prefix), 0, seconds);
+    }
+
+    /** The first line printed so far or within {@code seconds} that starts with one of {@code prefixes}. */
+    String waitForAny(List<String> prefixes, long seconds) throws InterruptedException {
+        return waitFor(prefixes, 0, seconds);
     }
 
     /** Every line printed so far (a copy). */
@@ -65,30 +70,33 @@ final class ChildProcess implements AutoCloseable {
         }
         commands.write(command + "\n");
         commands.flush();
-        return waitFor(prefix, from, seconds);
+        return waitFor(List.of(prefix), from, seconds);
     }
 
-    private String waitFor(String prefix, int from, long seconds) throws InterruptedException {
+    private String waitFor(List<String> prefixes, int from, long seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         synchronized (lines) {
             for (long left = deadline - System.nanoTime(); left > 0; left = deadline - System.nanoTime()) {
                 for (String line : lines.subList(from, lines.size())) {
-                    if (line.startsWith(prefix)) {
+                    if (prefixes.stream().anyMatch(line::startsWith)) {
                         return line;
                     }
                 }
                 TimeUnit.NANOSECONDS.timedWait(lines, left); // woken by each new line
             }
-            throw new IllegalStateException("the process did not print " + prefix + ": "
+            throw new IllegalStateException("the process did not print " + String.join(" or ", prefixes) + ": "
                     + lines.subList(Math.max(from, lines.size() - 20), lines.size()));
         }
     }
 
     @Override
     public void close() throws Exception {
-        process.destroy();
+        // SIGTERM through the handle: Process.destroy() also closes the pipes, and a go-peer that
+        // logs as it stops would die of SIGPIPE instead of stopping cleanly
+        process.toHandle().destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
         }
     }
 }

@@ -44,7 +44,7 @@ public final class HandshakeBenchmark {
         System.out.printf("Handshake benchmark: JDK %s, %d cores, %d dialers, %d trials of %.1f s (after a warm-up)%n",
                 Runtime.version(), Runtime.getRuntime().availableProcessors(), DIALERS, trials, seconds);
         Path work = Files.createTempDirectory("p2p4j-handshake-bench");
-        Path goPeer = InteropBenchmark.buildGoPeerOrSay(work, "CometBFT rows skipped");
+        Path goPeer = InteropBenchmark.buildGoPeerOrSay("CometBFT rows skipped");
         List<String[]> rows = new ArrayList<>();
         P2pConfig listenerConfig = P2pConfig.defaults().withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true)
                 .withMaxInboundPeers(1000);

@@ -75,7 +75,7 @@ public final class IdlePeersBenchmark {
             rows.add(measure("p2p4j (heap limit " + HUB_HEAP + ")", hub, peers, settle));
         }
         Path work = Files.createTempDirectory("p2p4j-idle-bench");
-        Path goPeer = InteropBenchmark.buildGoPeerOrSay(work, "CometBFT hub skipped");
+        Path goPeer = InteropBenchmark.buildGoPeerOrSay("CometBFT hub skipped");
         if (goPeer != null) {
             try (ChildProcess hub = ChildProcess.goPeer(goPeer, work, "-full-node-channels", "-echo=false",
                     "-network", NETWORK, "-max-inbound", String.valueOf(peers + 16), "-log-level", "error")) {

@@ -8,56 +8,63 @@ import io.p2p4j.P2pConfig;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;
 import io.p2p4j.conn.MConnectionConfig;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import io.p2p4j.interop.GoPeerBinary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Side by side, in one run: Go↔Go (two go-peer processes on the real cometbft module),
- * Java↔Java and Java→Go (a p2p4j client against go-peer), over loopback with SecretConnection,
- * rate limits off, the same mix: echo throughput of 200 messages of 64 KiB and of 2,000 of 1 KiB,
- * then the round-trip time of a 256-byte message. Run: {@code bench/run interop} (needs Go).
+ * Java↔Java, Java→Go (a p2p4j client against a go-peer echo) and Go→Java (a go-peer client
+ * against a p2p4j echo), over loopback with SecretConnection, rate limits off, the same mix: echo
+ * throughput of 200 messages of 64 KiB and of 2,000 of 1 KiB, then the round-trip time of a
+ * 256-byte message, {@code --rounds} times (300 by default, so the p99 is not simply the
+ * slowest). Run: {@code bench/run interop [--trials N --rounds R]} (needs Go).
  */
 public final class InteropBenchmark {
     static final byte CHANNEL = 0x70;
     static final int[][] MIX = {{65536, 200}, {1024, 2000}};
-    static final int ROUNDS = 30;
+    /** Go's flush throttle makes a Go↔Go round trip about 200 ms: allow far more per round. */
+    static final long SECONDS_PER_ROUND_AT_MOST = 2;
 
     record Result(double mbs64k, double msgs1k, double p50Micros, double p99Micros) {}
 
     public static void main(String[] args) throws Exception {
         int trials = MConnectionBenchmark.intArg(args, "--trials", 3);
+        int rounds = MConnectionBenchmark.intArg(args, "--rounds", 300);
+        if (rounds < 1 || trials < 1) {
+            throw new IllegalArgumentException("--trials and --rounds must be at least 1");
+        }
         Path work = Files.createTempDirectory("p2p4j-interop-bench");
-        Path goPeer = buildGoPeer(work);
-        System.out.printf("Interop benchmark: JDK %s, %d cores, CometBFT v0.38.25 go-peer, %d trials, medians%n",
-                Runtime.version(), Runtime.getRuntime().availableProcessors(), trials);
+        Path goPeer = GoPeerBinary.ensureBuilt(Path.of("interop"), GoPeerBinary.BUILD_TIME_LIMIT);
+        System.out.printf("Interop benchmark: JDK %s, %d cores, CometBFT v0.38.25 go-peer, %d trials, medians,"
+                + " %d round trips per trial%n", Runtime.version(), Runtime.getRuntime().availableProcessors(), trials, rounds);
         List<Result> goGo = new ArrayList<>();
         List<Result> javaJava = new ArrayList<>();
         List<Result> javaGo = new ArrayList<>();
+        List<Result> goJava = new ArrayList<>();
         for (int t = 0; t < trials; t++) {
-            goGo.add(goToGo(goPeer, work));
-            javaJava.add(javaTo(null, work));
-            javaGo.add(javaTo(goPeer, work));
+            goGo.add(goToGo(goPeer, work, rounds));
+            javaJava.add(javaTo(null, work, rounds));
+            javaGo.add(javaTo(goPeer, work, rounds));
+            goJava.add(goToJava(goPeer, work, rounds));
         }
         Result base = median(goGo);
         System.out.printf("%n%-12s %16s %16s %14s %14s %10s %10s%n", "pair", "64 KiB echo MB/s", "1 KiB echo msg/s",
                 "RTT p50 ms", "RTT p99 ms", "MB/s ×Go", "msg/s ×Go");
-        for (var row : List.of(List.of("Go↔Go", goGo), List.of("Java↔Java", javaJava), List.of("Java→Go", javaGo))) {
+        for (var row : List.of(List.of("Go↔Go", goGo), List.of("Java↔Java", javaJava), List.of("Java→Go", javaGo),
+                List.of("Go→Java", goJava))) {
             @SuppressWarnings("unchecked")
             Result r = median((List<Result>) row.get(1));
             System.out.printf("%-12s %16.1f %16.0f %14.3f %14.3f %10.2f %10.2f%n", row.get(0), r.mbs64k(), r.msgs1k(),
                     r.p50Micros() / 1000, r.p99Micros() / 1000, r.mbs64k() / base.mbs64k(), r.msgs1k() / base.msgs1k());
         }
-        System.out.println("\n(echo throughput counts each payload byte once although it crosses the connection twice;"
-                + " Go's flush throttle of 100 ms sets its round-trip time)");
+        System.out.println("\n(A→B: client A, echo B. Echo throughput counts each payload byte once although it crosses"
+                + " the connection twice; Go's flush throttle of 100 ms sets its round-trip time)");
     }
 
     private static Result median(List<Result> results) {
@@ -72,49 +79,57 @@ public final class InteropBenchmark {
         return values[values.length / 2];
     }
 
-    /** The go-peer binary, or null after printing {@code skipped} and why when it cannot be built. */
-    static Path buildGoPeerOrSay(Path work, String skipped) {
+    /** The go-peer binary (built unless up to date), or null after printing {@code skipped} and why. */
+    static Path buildGoPeerOrSay(String skipped) {
         try {
-            return buildGoPeer(work);
+            return GoPeerBinary.ensureBuilt(Path.of("interop"), GoPeerBinary.BUILD_TIME_LIMIT);
         } catch (Exception e) {
             System.out.println(skipped + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
             return null;
         }
     }
 
-    static Path buildGoPeer(Path work) throws Exception {
-        Path out = work.resolve("go-peer");
-        Process build = new ProcessBuilder("go", "build", "-o", out.toString(), ".").directory(Path.of("interop", "go-peer").toFile())
-                .redirectErrorStream(true).start();
-        String log = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!build.waitFor(15, TimeUnit.MINUTES) || build.exitValue() != 0) {
-            throw new IllegalStateException("go build failed (is Go installed?):\n" + log);
-        }
-        return out;
+    /** p99 by nearest rank: with fewer than 100 samples that is the slowest one. */
+    static double p99(double[] sorted) {
+        return sorted[(int) Math.ceil(sorted.length * 0.99) - 1];
     }
 
-    private static Result goToGo(Path binary, Path work) throws Exception {
+    private static Result goToGo(Path binary, Path work, int rounds) throws Exception {
         try (ChildProcess server = ChildProcess.goPeer(binary, work, "-moniker", "server")) {
-            String address = server.waitFor("READY", 30).replaceFirst(".*addr=", "");
-            try (ChildProcess client = ChildProcess.goPeer(binary, work, "-moniker", "client", "-echo=false", "-bench-peer", address,
-                    "-bench-latency-rounds", String.valueOf(ROUNDS))) {
-                client.waitFor("BENCH done", 300);
-                double mbs = 0;
-                double msgs = 0;
-                double p50 = 0;
-                double p99 = 0;
-                for (String line : client.lines()) {
-                    if (line.startsWith("BENCH throughput size=65536")) {
-                        mbs = 65536.0 * 200 / seconds(line) / 1e6;
-                    } else if (line.startsWith("BENCH throughput size=1024")) {
-                        msgs = 2000 / seconds(line);
-                    } else if (line.startsWith("BENCH latency")) {
-                        p50 = value(line, "p50_us=");
-                        p99 = value(line, "p99_us=");
-                    }
-                }
-                return new Result(mbs, msgs, p50, p99);
+            return goClient(binary, work, server.waitFor("READY", 30).replaceFirst(".*addr=", ""), rounds);
+        }
+    }
+
+    /** A go-peer client against a p2p4j echo node. */
+    private static Result goToJava(Path binary, Path work, int rounds) throws Exception {
+        try (Switch server = javaNode(new EchoReactor(true))) {
+            return goClient(binary, work, server.listenAddress().toString(), rounds);
+        }
+    }
+
+    /** Runs go-peer's bench client against the echo node at {@code address} and reads its BENCH lines. */
+    private static Result goClient(Path binary, Path work, String address, int rounds) throws Exception {
+        try (ChildProcess client = ChildProcess.goPeer(binary, work, "-moniker", "client", "-echo=false", "-bench-peer", address,
+                "-bench-latency-rounds", String.valueOf(rounds))) {
+            String end = client.waitForAny(List.of("BENCH done", "BENCH error"), 300 + rounds * SECONDS_PER_ROUND_AT_MOST);
+            if (end.startsWith("BENCH error")) {
+                throw new IllegalStateException("go-peer bench client against " + address + ": " + end);
             }
+            double mbs = 0;
+            double msgs = 0;
+            double p50 = 0;
+            double p99 = 0;
+            for (String line : client.lines()) {
+                if (line.startsWith("BENCH throughput size=65536")) {
+                    mbs = 65536.0 * 200 / seconds(line) / 1e6;
+                } else if (line.startsWith("BENCH throughput size=1024")) {
+                    msgs = 2000 / seconds(line);
+                } else if (line.startsWith("BENCH latency")) {
+                    p50 = value(line, "p50_us=");
+                    p99 = value(line, "p99_us=");
+                }
+            }
+            return new Result(mbs, msgs, p50, p99);
         }
     }
 
@@ -160,7 +175,7 @@ public final class InteropBenchmark {
     }
 
     /** A p2p4j client against a go-peer echo server (binary given) or a p2p4j one (null). */
-    private static Result javaTo(Path goBinary, Path work) throws Exception {
+    private static Result javaTo(Path goBinary, Path work, int rounds) throws Exception {
         ChildProcess goServer = null;
         Switch javaServer = null;
         EchoReactor client = new EchoReactor(false);
@@ -193,16 +208,18 @@ public final class InteropBenchmark {
                 sender.join();
                 rates[m] = m == 0 ? (double) size * count / secs / 1e6 : count / secs;
             }
-            double[] rtts = new double[ROUNDS];
+            double[] rtts = new double[rounds];
             byte[] small = bytesValue(new byte[256]);
-            for (int i = 0; i < ROUNDS; i++) {
+            for (int i = 0; i < rounds; i++) {
                 long start = System.nanoTime();
                 peer.send(CHANNEL, small);
-                client.arrivals.acquire();
+                if (!client.arrivals.tryAcquire(SECONDS_PER_ROUND_AT_MOST * 30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("round trip " + i + " did not come back");
+                }
                 rtts[i] = (System.nanoTime() - start) / 1e3;
             }
             Arrays.sort(rtts);
-            return new Result(rates[0], rates[1], rtts[ROUNDS / 2], rtts[ROUNDS * 99 / 100]);
+            return new Result(rates[0], rates[1], rtts[rounds / 2], p99(rtts));
         } finally {
             sw.close();
             if (javaServer != null) {

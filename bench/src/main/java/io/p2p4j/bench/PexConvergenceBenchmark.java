@@ -69,7 +69,7 @@ public final class PexConvergenceBenchmark {
                 + " %d trials%n", Runtime.version(), Runtime.getRuntime().availableProcessors(), nodes, outbound,
                 ensure.toMillis(), trials);
         Path work = Files.createTempDirectory("p2p4j-pex-bench");
-        Path goPeer = InteropBenchmark.buildGoPeerOrSay(work, "CometBFT run skipped");
+        Path goPeer = InteropBenchmark.buildGoPeerOrSay("CometBFT run skipped");
         List<Trial> java = new ArrayList<>();
         List<Trial> go = new ArrayList<>();
         for (int t = 0; t < trials; t++) {
