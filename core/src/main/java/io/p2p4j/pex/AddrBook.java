@@ -464,8 +464,8 @@ public final class AddrBook implements AutoCloseable {
     /**
      * Picks an address to dial: from the new or the old buckets, favouring new ones by
      * {@code biasTowardsNewPercent} (0 to 100) weighted by the square roots of their counts, as
-     * CometBFT does; then a random non-empty bucket and a random entry. Null if the chosen side
-     * is empty.
+     * CometBFT does; then a random non-empty bucket and a random entry. Null only when the book
+     * is empty (a side with no entries has no weight).
      */
     public NetAddress pickAddress(int biasTowardsNewPercent) {
         lock.lock();
