@@ -2,13 +2,18 @@ package io.p2p4j.node;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code p2p4j demo}: the main job, on built-in defaults, with nothing to configure. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Starts N nodes on 127.0.0.1 in this process, one of them a seed; they find each other "
                 + "through peer exchange and gossip messages. Exits 0 when every node found its peers.")
 final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--nodes", defaultValue = "8", description = "How many nodes (default ${DEFAULT-VALUE}).")
     int nodes;
@@ -27,8 +32,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (nodes < 2) {
-            System.err.println("p2p4j: --nodes must be at least 2");
-            return 2;
+            throw new ParameterException(spec.commandLine(), "--nodes must be at least 2, got " + nodes);
         }
         return new NetworkDemo(System.out, nodes, seconds, status, timeout).run();
     }

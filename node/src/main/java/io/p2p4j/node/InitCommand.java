@@ -16,20 +16,16 @@ final class InitCommand implements Callable<Integer> {
     HomeOptions options;
 
     @Override
-    public Integer call() {
-        try {
-            Path home = options.home();
-            Files.createDirectories(home.resolve("config"));
-            Files.createDirectories(home.resolve("data"));
-            NodeKey key = NodeKey.loadOrGenerate(home.resolve("config/node_key.json"));
-            Path config = home.resolve("config/config.toml");
-            if (!Files.exists(config)) {
-                Files.writeString(config, NodeConfig.defaults().toToml());
-            }
-            System.out.println("node " + key.id() + " initialised in " + home);
-            return 0;
-        } catch (Exception e) {
-            return options.fail(e);
+    public Integer call() throws Exception {
+        Path home = options.home();
+        Files.createDirectories(home.resolve("config"));
+        Files.createDirectories(home.resolve("data"));
+        NodeKey key = NodeKey.loadOrGenerate(home.resolve("config/node_key.json"));
+        Path config = home.resolve("config/config.toml");
+        if (!Files.exists(config)) {
+            Files.writeString(config, NodeConfig.defaults().toToml());
         }
+        System.out.println("node " + key.id() + " initialised in " + home);
+        return 0;
     }
 }

@@ -12,12 +12,8 @@ final class ShowNodeIdCommand implements Callable<Integer> {
     HomeOptions options;
 
     @Override
-    public Integer call() {
-        try {
-            System.out.println(NodeKey.load(options.home().resolve("config/node_key.json")).id());
-            return 0;
-        } catch (Exception e) {
-            return options.fail(e);
-        }
+    public Integer call() throws Exception {
+        System.out.println(NodeKey.load(options.home().resolve("config/node_key.json")).id());
+        return 0;
     }
 }

@@ -1,6 +1,5 @@
 package io.p2p4j.node;
 
-import io.p2p4j.node.NodeConfig.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -47,55 +46,71 @@ final class StartCommand implements Callable<Integer> {
     @Option(names = "--status.laddr", description = "Status server host:port; \"\" turns it off.")
     String statusLaddr;
 
-    /** Released to stop a node started in-process (tests); signals use the shutdown hook. */
+    /** Released to stop the node: by SIGINT or SIGTERM in a process of its own, by tests in-process. */
     final CountDownLatch stop = new CountDownLatch(1);
     volatile Node node;
+    private final boolean ownsProcess;
+
+    /** A command run in-process (tests): it leaves the JVM's signals and shutdown hooks alone. */
+    StartCommand() {
+        this(false);
+    }
+
+    /** @param ownsProcess whether this JVM is the node's, so its SIGINT and SIGTERM stop the node */
+    StartCommand(boolean ownsProcess) {
+        this.ownsProcess = ownsProcess;
+    }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        Path home = options.home();
+        Path configFile = home.resolve("config/config.toml");
+        NodeConfig config = Files.exists(configFile) ? NodeConfig.load(configFile) : NodeConfig.defaults();
+        for (Map.Entry<String, String> flag : flags().entrySet()) {
+            if (flag.getValue() != null) {
+                config.set(flag.getKey(), flag.getValue(), "flag");
+            }
+        }
+        Node running = Node.start(home, config, null);
+        node = running;
+        Thread hook = ownsProcess ? takeOverProcessStop(running) : null;
+        System.out.println("node " + running.sw.id() + " listening on " + running.sw.listenAddress()
+                + (running.status == null ? "" : ", status on http://" + hostPort(running.status.address())));
         try {
-            Path home = options.home();
-            Path configFile = home.resolve("config/config.toml");
-            NodeConfig config = Files.exists(configFile) ? NodeConfig.load(configFile) : NodeConfig.defaults();
-            for (Map.Entry<String, String> flag : flags().entrySet()) {
-                if (flag.getValue() != null) {
-                    config.set(flag.getKey(), flag.getValue(), "flag");
-                }
-            }
-            Node running = Node.start(home, config, null);
-            node = running;
-            Thread hook = new Thread(() -> {
-                running.close();
-                stop.countDown();
-            }, "p2p4j-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
-            // SIGTERM and SIGINT end the wait below, so the node stops in order and exits 0
-            // (left to the JVM, a signal ends the process with 128 + the signal number)
-            for (String name : new String[] {"TERM", "INT"}) {
-                try {
-                    sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
-                } catch (IllegalArgumentException unsupported) {
-                    // not on this platform: the shutdown hook still saves the book
-                }
-            }
-            System.out.println("node " + running.sw.id() + " listening on " + running.sw.listenAddress()
-                    + (running.status == null ? "" : ", status on http://" + hostPort(running.status.address())));
             stop.await();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-                running.close();
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is closing it
-            }
-            return 0;
-        } catch (ConfigException e) {
-            return options.fail(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 1;
-        } catch (Exception e) {
-            return options.fail(e);
         }
+        try {
+            if (hook != null) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+        } catch (IllegalStateException shuttingDown) {
+            return 0; // the hook is closing the node
+        }
+        running.close();
+        return Thread.currentThread().isInterrupted() ? 1 : 0;
+    }
+
+    /**
+     * SIGTERM and SIGINT end the wait for {@link #stop}, so the node stops in order and the
+     * process exits 0 (left to the JVM, a signal ends it with 128 + the signal number). The
+     * returned shutdown hook still closes the node, saving the book, if the JVM ends otherwise.
+     */
+    private Thread takeOverProcessStop(Node running) {
+        Thread hook = new Thread(() -> {
+            running.close();
+            stop.countDown();
+        }, "p2p4j-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
+            } catch (IllegalArgumentException unsupported) {
+                // not on this platform: the shutdown hook still saves the book
+            }
+        }
+        return hook;
     }
 
     private static String hostPort(java.net.InetSocketAddress a) {

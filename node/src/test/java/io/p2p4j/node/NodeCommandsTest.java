@@ -94,6 +94,47 @@ class NodeCommandsTest {
         assertThat(badFlag.err().trim()).contains("p2p.pex = \"maybe\" is not true or false");
     }
 
+    /** Asserts the run failed with exit code 1 and printed exactly one line, "p2p4j: ...". */
+    static String oneLineFailure(Run run) {
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        assertThat(run.err()).startsWith("p2p4j: ").endsWith(System.lineSeparator());
+        String line = run.err().substring(0, run.err().length() - System.lineSeparator().length());
+        assertThat(line).as("one line").doesNotContain("\n").doesNotContain("\r");
+        assertThat(run.out()).as("no usage text").isEmpty();
+        return line;
+    }
+
+    @Test
+    void badFlagsAndValuesFailWithOneLineForEveryCommand() {
+        Path home = dir.resolve("home");
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--p2p.bogus", "x")))
+                .contains("--p2p.bogus");
+        assertThat(oneLineFailure(run("start", "--p2p.seed", "x"))).contains("--p2p.seed").contains("did you mean --p2p.seeds?");
+        assertThat(oneLineFailure(run("init", "--bogus"))).contains("--bogus");
+        assertThat(oneLineFailure(run("show-node-id", "--home", home.toString()))).contains("node_key.json").contains("does not exist");
+        assertThat(oneLineFailure(run("demo", "--nodes", "many"))).contains("--nodes").contains("many");
+        assertThat(oneLineFailure(run("demo", "--nodes", "1"))).contains("--nodes must be at least 2");
+        assertThat(oneLineFailure(run("demo-mconnection", "--seconds"))).contains("--seconds");
+        assertThat(oneLineFailure(run("no-such-command"))).contains("no-such-command");
+    }
+
+    @Test
+    void debugAddsTheStackTrace() {
+        Run debug = run("show-node-id", "--home", dir.resolve("none").toString(), "--log_level", "debug");
+        assertThat(debug.code()).isEqualTo(1);
+        assertThat(debug.err()).startsWith("p2p4j: ").contains("at io.p2p4j.");
+    }
+
+    @Test
+    void aProblemWithoutAMessageIsNamedByItsKindAndCause() {
+        assertThat(Main.describe(new IllegalStateException())).isEqualTo("IllegalStateException");
+        assertThat(Main.describe(new java.util.concurrent.ExecutionException(null, new java.io.IOException("disk full"))))
+                .isEqualTo("ExecutionException: disk full");
+        assertThat(Main.describe(new java.nio.file.NoSuchFileException("config/node_key.json")))
+                .isEqualTo("config/node_key.json: no such file");
+        assertThat(Main.describe(new IllegalArgumentException("two\nlines"))).isEqualTo("two; lines");
+    }
+
     @Test
     void twoStartedNodesWithPersistentPeersConnectAndStoppingSavesTheBook() throws Exception {
         Path homeA = dir.resolve("a");
