@@ -12,6 +12,7 @@ import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -106,9 +107,9 @@ final class Node implements AutoCloseable {
                 .withRecvRate(config.longValue("p2p.recv_rate"))
                 .withMaxPacketMsgPayloadSize(config.intValue("p2p.max_packet_msg_payload_size"))
                 .withFlushThrottle(config.durationValue("p2p.flush_throttle_timeout"));
-        config.durationValue("p2p.handshake_timeout"); // validated; the transport uses 3 s per stage as CometBFT does
-        config.durationValue("p2p.dial_timeout");
-        config.durationValue("p2p.persistent_peers_max_dial_period");
+        Duration handshakeTimeout = positive(config, "p2p.handshake_timeout");
+        Duration dialTimeout = positive(config, "p2p.dial_timeout");
+        boolean maxDialPeriodSet = !config.durationValue("p2p.persistent_peers_max_dial_period").isZero();
         String laddr = config.get("p2p.laddr");
         try {
             java.net.URI uri = java.net.URI.create(laddr.contains("://") ? laddr : "tcp://" + laddr);
@@ -126,15 +127,32 @@ final class Node implements AutoCloseable {
         for (NodeId id : ids(config, "p2p.private_peer_ids")) {
             privateIds.add(id.hex());
         }
-        return P2pConfig.defaults()
+        P2pConfig p2p = P2pConfig.defaults()
                 .withListen(laddr)
                 .withExternalAddress(config.get("p2p.external_address"))
                 .withMaxInboundPeers(config.intValue("p2p.max_num_inbound_peers"))
                 .withMaxOutboundPeers(config.intValue("p2p.max_num_outbound_peers"))
                 .withAllowDuplicateIp(config.boolValue("p2p.allow_duplicate_ip"))
+                .withHandshakeTimeout(handshakeTimeout)
+                .withDialTimeout(dialTimeout)
                 .withUnconditionalPeerIds(unconditional)
                 .withPrivatePeerIds(privateIds)
                 .withConnection(connection);
+        if (maxDialPeriodSet) {
+            // the switch redials persistent peers on a schedule of its own, which has no such cap
+            P2pConfig.ReconnectPolicy r = p2p.reconnect();
+            log.warn("p2p.persistent_peers_max_dial_period is not applied: persistent peers are redialed every {} s "
+                    + "{} times, then after {}^n s", r.interval().toSeconds(), r.regularAttempts(), r.backoffBase().toSeconds());
+        }
+        return p2p;
+    }
+
+    private static Duration positive(NodeConfig config, String key) throws ConfigException {
+        Duration d = config.durationValue(key);
+        if (d.isZero()) {
+            throw new ConfigException(key + " = \"" + config.get(key) + "\" must be more than zero");
+        }
+        return d;
     }
 
     static List<NetAddress> addresses(NodeConfig config, String key) throws ConfigException {

@@ -10,20 +10,34 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's settings: CometBFT's config.toml keys for what p2p4j shares with it (the top-level
  * {@code moniker}, the {@code [p2p]} section), plus a {@code [p2p4j]} section for the chain id
- * (CometBFT reads it from genesis.json) and the status server. Sections of a CometBFT home that a
- * p2p node has no use for ({@code [rpc]}, {@code [mempool]}...) are ignored; an unknown key in the
- * sections p2p4j reads is an error, so that a typo does not pass silently.
+ * (CometBFT reads it from genesis.json) and the status server.
+ *
+ * <p>A CometBFT home's config.toml is read as it is. The rule for keys: those p2p4j uses are
+ * checked strictly (a bad value is an error naming the key); the rest of CometBFT's layout
+ * (v0.34 to v0.38: its other top-level keys, {@code [p2p]} keys p2p4j has no use for, and whole
+ * sections such as {@code [rpc]} or {@code [mempool]}, whatever they hold) is accepted and
+ * ignored, logged at debug; any other key or section is an error naming it, so that a typo does
+ * not pass silently.
  */
 final class NodeConfig {
-    static final Set<String> IGNORED_SECTIONS = Set.of("rpc", "grpc", "mempool", "statesync", "blocksync", "fastsync",
-            "consensus", "storage", "tx_index", "instrumentation", "abci", "priv_validator");
-    static final Set<String> TOP_LEVEL = Set.of("moniker", "proxy_app", "db_backend", "db_dir", "log_level",
-            "log_format", "genesis_file", "priv_validator_key_file", "priv_validator_state_file",
-            "priv_validator_laddr", "node_key_file", "abci", "filter_peers", "version", "home");
+    private static final Logger log = LoggerFactory.getLogger(NodeConfig.class);
+
+    /** CometBFT's sections that p2p4j has no use for; {@code fastsync} is v0.34's name for {@code blocksync}. */
+    static final Set<String> COMETBFT_OTHER_SECTIONS = Set.of("rpc", "mempool", "statesync", "blocksync", "fastsync",
+            "consensus", "storage", "tx_index", "instrumentation");
+    /** CometBFT's top-level keys besides {@code moniker}; {@code fast_sync} (v0.34) and {@code block_sync} (v0.37) linger in upgraded homes. */
+    static final Set<String> COMETBFT_OTHER_TOP_LEVEL = Set.of("version", "home", "proxy_app", "fast_sync", "block_sync",
+            "db_backend", "db_dir", "log_level", "log_format", "genesis_file", "priv_validator_key_file",
+            "priv_validator_state_file", "priv_validator_laddr", "node_key_file", "abci", "filter_peers",
+            "event_bus_buffer_capacity");
+    /** CometBFT's {@code [p2p]} keys that p2p4j has no use for: v0.34's UPnP, and test-only settings. */
+    static final Set<String> COMETBFT_OTHER_P2P = Set.of("upnp", "home", "test_dial_fail", "test_fuzz", "test_fuzz_config");
 
     final Map<String, String> values = new LinkedHashMap<>();
 
@@ -50,8 +64,10 @@ final class NodeConfig {
         c.values.put("p2p.recv_rate", "5120000");
         c.values.put("p2p.max_packet_msg_payload_size", "1024");
         c.values.put("p2p.flush_throttle_timeout", "100ms");
-        c.values.put("p2p.handshake_timeout", "20s");
-        c.values.put("p2p.dial_timeout", "3s");
+        // CometBFT writes 20s and 3s but its transport applies its own 3 s per handshake stage and 1 s
+        // dial whatever they say; p2p4j applies the keys, and defaults to the limits CometBFT enforces
+        c.values.put("p2p.handshake_timeout", "3s");
+        c.values.put("p2p.dial_timeout", "1s");
         c.values.put("p2p.persistent_peers_max_dial_period", "0s");
         return c;
     }
@@ -69,24 +85,37 @@ final class NodeConfig {
             Map.Entry<String, JsonNode> entry = it.next();
             String key = entry.getKey();
             JsonNode value = entry.getValue();
-            if (value.isObject()) {
-                if (IGNORED_SECTIONS.contains(key)) {
-                    continue;
-                }
-                if (!key.equals("p2p") && !key.equals("p2p4j")) {
-                    throw new ConfigException(file + ": unknown section [" + key + "]");
+            if (key.equals("p2p") || key.equals("p2p4j")) {
+                if (!value.isObject()) {
+                    throw new ConfigException(file + ": \"" + key + "\" must be a section, [" + key + "]");
                 }
                 for (Iterator<Map.Entry<String, JsonNode>> inner = value.fields(); inner.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = inner.next();
-                    c.set(key + "." + e.getKey(), e.getValue().asText(), file.toString());
+                    if (key.equals("p2p") && COMETBFT_OTHER_P2P.contains(e.getKey())) {
+                        log.debug("{}: ignoring p2p.{} (p2p4j has no use for it)", file, e.getKey());
+                    } else {
+                        c.set(key + "." + e.getKey(), scalar(file, key + "." + e.getKey(), e.getValue()), file.toString());
+                    }
                 }
             } else if (key.equals("moniker")) {
-                c.values.put("moniker", value.asText());
-            } else if (!TOP_LEVEL.contains(key)) {
+                c.values.put("moniker", scalar(file, key, value));
+            } else if (value.isObject() ? COMETBFT_OTHER_SECTIONS.contains(key) : COMETBFT_OTHER_TOP_LEVEL.contains(key)) {
+                log.debug("{}: ignoring {} (p2p4j has no use for it)", file, value.isObject() ? "[" + key + "]" : key);
+            } else if (value.isObject()) {
+                throw new ConfigException(file + ": unknown section [" + key + "]");
+            } else {
                 throw new ConfigException(file + ": unknown key \"" + key + "\"");
             }
         }
         return c;
+    }
+
+    /** A key's value as text; a list or table where p2p4j expects one value is an error naming the key. */
+    private static String scalar(Path file, String key, JsonNode value) throws ConfigException {
+        if (value.isContainerNode()) {
+            throw new ConfigException(file + ": " + key + " must be a single value, not a " + (value.isArray() ? "list" : "table"));
+        }
+        return value.asText();
     }
 
     /** Sets a key (section.key form); an unknown key is an error naming where it came from. */

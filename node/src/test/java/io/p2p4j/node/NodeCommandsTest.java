@@ -185,6 +185,25 @@ class NodeCommandsTest {
         assertThat(runA.get(20, TimeUnit.SECONDS)).isZero();
     }
 
+    @Test
+    void startRunsOnACometBftHomeAsItIs() throws Exception {
+        Path home = dir.resolve("cometbft");
+        Files.createDirectories(home.resolve("config"));
+        Files.copy(NodeConfigTest.cometBftConfig(dir), home.resolve("config/config.toml"));
+        NodeKey.generate().save(home.resolve("config/node_key.json"));
+        StartCommand start = new StartCommand();
+        CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> new CommandLine(start).execute(
+                "--home", home.toString(), "--status.laddr", ""));
+        await().atMost(Duration.ofSeconds(20)).until(() -> start.node != null || running.isDone());
+        assertThat(start.node).as("started (exit code %s)", running.getNow(null)).isNotNull();
+        assertThat(start.node.sw.nodeInfo().moniker()).isEqualTo("cometbft-home-node");
+        assertThat(start.node.sw.config().handshakeTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(start.node.sw.config().dialTimeout()).isEqualTo(Duration.ofSeconds(2));
+        start.stop.countDown();
+        assertThat(running.get(20, TimeUnit.SECONDS)).isZero();
+        assertThat(home.resolve("config/addrbook.json")).exists(); // where this config.toml puts the book
+    }
+
     private static int freePort() throws Exception {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();

@@ -1,0 +1,84 @@
+package io.p2p4j.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.p2p4j.P2pConfig;
+import org.assertj.core.api.AbstractThrowableAssert;
+import io.p2p4j.node.NodeConfig.ConfigException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading config.toml: CometBFT's layout accepted, p2p4j's keys checked, anything else refused. */
+class NodeConfigTest {
+    @TempDir
+    Path dir;
+
+    static Path cometBftConfig(Path dir) throws Exception {
+        Path file = dir.resolve("config.toml");
+        try (InputStream in = NodeConfigTest.class.getResourceAsStream("/cometbft-home/config.toml")) {
+            Files.write(file, in.readAllBytes());
+        }
+        return file;
+    }
+
+    private Path write(String toml) throws Exception {
+        return Files.writeString(dir.resolve("config.toml"), toml);
+    }
+
+    /** Asserts that loading this TOML fails with a ConfigException, for checks of its message. */
+    private AbstractThrowableAssert<?, ? extends Throwable> refused(String toml) {
+        return assertThatThrownBy(() -> NodeConfig.load(write(toml))).isInstanceOf(ConfigException.class);
+    }
+
+    @Test
+    void aCometBftConfigIsReadAsItIsAndItsP2pKeysTakeEffect() throws Exception {
+        NodeConfig config = NodeConfig.load(cometBftConfig(dir));
+        assertThat(config.get("moniker")).isEqualTo("cometbft-home-node");
+        assertThat(config.get("p2p.addr_book_file")).isEqualTo("config/addrbook.json");
+        P2pConfig p2p = Node.p2pConfig(config);
+        assertThat(p2p.listenAddress()).isEqualTo("tcp://127.0.0.1:0");
+        assertThat(p2p.allowDuplicateIp()).isTrue();
+        assertThat(p2p.maxInboundPeers()).isEqualTo(40);
+        assertThat(p2p.handshakeTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(p2p.dialTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(p2p.connection().flushThrottle()).isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void withoutTheKeysTheTimeoutsAreTheLimitsCometBftsTransportApplies() throws Exception {
+        P2pConfig p2p = Node.p2pConfig(NodeConfig.load(write("moniker = \"m\"\n")));
+        assertThat(p2p.handshakeTimeout()).isEqualTo(P2pConfig.defaults().handshakeTimeout());
+        assertThat(p2p.dialTimeout()).isEqualTo(P2pConfig.defaults().dialTimeout());
+        assertThat(Node.p2pConfig(NodeConfig.defaults()).handshakeTimeout()).isEqualTo(P2pConfig.defaults().handshakeTimeout());
+    }
+
+    @Test
+    void keysOfOlderCometBftHomesAreAccepted() throws Exception {
+        Path upgraded = write("fast_sync = true\nblock_sync = true\n[fastsync]\nversion = \"v0\"\n[p2p]\nupnp = false\n");
+        assertThatCode(() -> NodeConfig.load(upgraded)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void unknownKeysAndSectionsAreErrorsNamingThem() throws Exception {
+        refused("monikr = \"x\"\n").hasMessageEndingWith("unknown key \"monikr\"");
+        refused("[p2p]\nseed = \"\"\n").hasMessageEndingWith("unknown key \"p2p.seed\"");
+        refused("[p2p4j]\nstatus = \"\"\n").hasMessageEndingWith("unknown key \"p2p4j.status\"");
+        refused("[rcp]\nladdr = \"\"\n").hasMessageEndingWith("unknown section [rcp]");
+        refused("[p2p]\nseeds = [\"a\", \"b\"]\n").hasMessageEndingWith("p2p.seeds must be a single value, not a list");
+        refused("p2p = 1\n").hasMessageContaining("\"p2p\" must be a section");
+    }
+
+    @Test
+    void badValuesOfTheKeysP2p4jUsesAreErrors() throws Exception {
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p]\nhandshake_timeout = \"20 s\"\n"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("p2p.handshake_timeout");
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p]\ndial_timeout = \"0s\"\n"))))
+                .isInstanceOf(ConfigException.class).hasMessage("p2p.dial_timeout = \"0s\" must be more than zero");
+    }
+}
