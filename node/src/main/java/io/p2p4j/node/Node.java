@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A running p2p4j node: its key, address book, switch with the PEX and gossip reactors, and the
  * status server. Built from a home folder and its {@link NodeConfig}; {@link #close()} stops it
- * and saves the address book.
+ * and saves the address book, with PEX on or off.
  */
 final class Node implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
@@ -34,10 +34,13 @@ final class Node implements AutoCloseable {
     final GossipReactor gossip;
     final StatusServer status;
     final NodeMetrics metrics;
+    /** Whether the PEX reactor runs; it keeps and saves the book then, the node itself otherwise. */
+    private final boolean pex;
 
-    private Node(Switch sw, AddrBook book, GossipReactor gossip, StatusServer status, NodeMetrics metrics) {
+    private Node(Switch sw, AddrBook book, boolean pex, GossipReactor gossip, StatusServer status, NodeMetrics metrics) {
         this.sw = sw;
         this.book = book;
+        this.pex = pex;
         this.gossip = gossip;
         this.status = status;
         this.metrics = metrics;
@@ -98,7 +101,7 @@ final class Node implements AutoCloseable {
         }
         log.info("node {} ({}) on network {} listening on {}", key.id(), config.get("moniker"),
                 config.get("p2p4j.chain_id"), sw.listenAddress());
-        return new Node(sw, book, gossip, status, metrics);
+        return new Node(sw, book, pex, gossip, status, metrics);
     }
 
     static P2pConfig p2pConfig(NodeConfig config) throws ConfigException {
@@ -195,7 +198,15 @@ final class Node implements AutoCloseable {
         if (status != null) {
             status.close();
         }
-        sw.close(); // the PEX reactor saves the address book as it stops
+        sw.close(); // the PEX reactor, if any, saves the address book as it stops
+        if (!pex) {
+            // without PEX the book holds the persistent peers (as CometBFT's does), saved on the way out
+            try {
+                book.close();
+            } catch (java.io.IOException e) {
+                log.warn("saving the address book {} failed: {}", book.file(), e.getMessage());
+            }
+        }
     }
 
     /** Logs peers joining and leaving, with the reason. */

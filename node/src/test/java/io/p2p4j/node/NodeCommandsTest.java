@@ -136,7 +136,7 @@ class NodeCommandsTest {
     }
 
     @Test
-    void twoStartedNodesWithPersistentPeersConnectAndStoppingSavesTheBook() throws Exception {
+    void twoStartedNodesWithPersistentPeersConnectAndStoppingSavesTheBookEvenWithoutPex() throws Exception {
         Path homeA = dir.resolve("a");
         Path homeB = dir.resolve("b");
         run("init", "--home", homeA.toString());
@@ -153,7 +153,7 @@ class NodeCommandsTest {
         CompletableFuture<Integer> runB = CompletableFuture.supplyAsync(() -> new CommandLine(b).execute("--home",
                 homeB.toString(), "--p2p.laddr", "tcp://127.0.0.1:0", "--p2p.allow_duplicate_ip", "true",
                 "--p2p.addr_book_strict", "false", "--status.laddr", "", "--chain-id", "test-net",
-                "--p2p.persistent_peers", idA + "@127.0.0.1:" + portA), threads);
+                "--p2p.persistent_peers", idA + "@127.0.0.1:" + portA, "--p2p.pex", "false"), threads);
         try {
             await().atMost(Duration.ofSeconds(20)).until(() -> b.node != null && a.node.sw.peers().size() == 1
                     && b.node.sw.peers().size() == 1);
@@ -175,7 +175,7 @@ class NodeCommandsTest {
         assertThat(http.send(HttpRequest.newBuilder(URI.create(url + "/")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).contains("<title>p2p4j status</title>");
 
-        // stopping (what SIGTERM does) saves the address book and exits 0
+        // stopping (what SIGTERM does) saves the address book, PEX off as here or on, and exits 0
         b.stop.countDown();
         assertThat(runB.get(20, TimeUnit.SECONDS)).isZero();
         Path bookB = homeB.resolve("data/addrbook.json");
