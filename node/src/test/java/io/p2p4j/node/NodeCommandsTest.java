@@ -2,7 +2,10 @@ package io.p2p4j.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p2p4j.NodeKey;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,6 +20,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -94,6 +99,18 @@ class NodeCommandsTest {
         assertThat(badFlag.err().trim()).contains("p2p.pex = \"maybe\" is not true or false");
     }
 
+    /**
+     * Runs {@code start} in-process on a thread of its own and waits until its node is up;
+     * {@code command.stop} ends it and the returned future gives its exit code.
+     */
+    static CompletableFuture<Integer> startInProcess(StartCommand command, String... args) {
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> new CommandLine(command).execute(args),
+                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        await().atMost(Duration.ofSeconds(20)).until(() -> command.node != null || exit.isDone());
+        assertThat(command.node).as("started (exit code %s)", exit.getNow(null)).isNotNull();
+        return exit;
+    }
+
     /** Asserts the run failed with exit code 1 and printed exactly one line, "p2p4j: ...". */
     static String oneLineFailure(Run run) {
         assertThat(run.code()).as(run.err()).isEqualTo(1);
@@ -143,17 +160,14 @@ class NodeCommandsTest {
         run("init", "--home", homeB.toString());
         String idA = NodeKey.load(homeA.resolve("config/node_key.json")).id().hex();
         int portA = freePort();
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
         StartCommand a = new StartCommand();
         StartCommand b = new StartCommand();
-        CompletableFuture<Integer> runA = CompletableFuture.supplyAsync(() -> new CommandLine(a).execute("--home",
-                homeA.toString(), "--p2p.laddr", "tcp://127.0.0.1:" + portA, "--p2p.allow_duplicate_ip", "true",
-                "--p2p.addr_book_strict", "false", "--status.laddr", "127.0.0.1:0", "--chain-id", "test-net"), threads);
-        await().atMost(Duration.ofSeconds(20)).until(() -> a.node != null);
-        CompletableFuture<Integer> runB = CompletableFuture.supplyAsync(() -> new CommandLine(b).execute("--home",
-                homeB.toString(), "--p2p.laddr", "tcp://127.0.0.1:0", "--p2p.allow_duplicate_ip", "true",
-                "--p2p.addr_book_strict", "false", "--status.laddr", "", "--chain-id", "test-net",
-                "--p2p.persistent_peers", idA + "@127.0.0.1:" + portA, "--p2p.pex", "false"), threads);
+        CompletableFuture<Integer> runA = startInProcess(a, "--home", homeA.toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:" + portA, "--p2p.allow_duplicate_ip", "true", "--p2p.addr_book_strict", "false",
+                "--status.laddr", "127.0.0.1:0", "--chain-id", "test-net");
+        CompletableFuture<Integer> runB = startInProcess(b, "--home", homeB.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--p2p.allow_duplicate_ip", "true", "--p2p.addr_book_strict", "false", "--status.laddr", "",
+                "--chain-id", "test-net", "--p2p.persistent_peers", idA + "@127.0.0.1:" + portA, "--p2p.pex", "false");
         try {
             await().atMost(Duration.ofSeconds(20)).until(() -> b.node != null && a.node.sw.peers().size() == 1
                     && b.node.sw.peers().size() == 1);
@@ -167,7 +181,7 @@ class NodeCommandsTest {
         HttpClient http = HttpClient.newHttpClient();
         String netInfo = http.send(HttpRequest.newBuilder(URI.create(url + "/net_info")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(netInfo).contains("\"n_peers\" : \"1\"").contains(b.node.sw.id().hex()).contains("\"is_outbound\" : false");
+        assertCometBftNetInfo(new ObjectMapper().readTree(netInfo), b.node);
         String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("cometbft_p2p_peers").contains("cometbft_p2p_peer_receive_bytes_total")
@@ -192,16 +206,60 @@ class NodeCommandsTest {
         Files.copy(NodeConfigTest.cometBftConfig(dir), home.resolve("config/config.toml"));
         NodeKey.generate().save(home.resolve("config/node_key.json"));
         StartCommand start = new StartCommand();
-        CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> new CommandLine(start).execute(
-                "--home", home.toString(), "--status.laddr", ""));
-        await().atMost(Duration.ofSeconds(20)).until(() -> start.node != null || running.isDone());
-        assertThat(start.node).as("started (exit code %s)", running.getNow(null)).isNotNull();
+        CompletableFuture<Integer> running = startInProcess(start, "--home", home.toString(), "--status.laddr", "");
         assertThat(start.node.sw.nodeInfo().moniker()).isEqualTo("cometbft-home-node");
         assertThat(start.node.sw.config().handshakeTimeout()).isEqualTo(Duration.ofSeconds(7));
         assertThat(start.node.sw.config().dialTimeout()).isEqualTo(Duration.ofSeconds(2));
         start.stop.countDown();
         assertThat(running.get(20, TimeUnit.SECONDS)).isZero();
         assertThat(home.resolve("config/addrbook.json")).exists(); // where this config.toml puts the book
+    }
+
+    /** /net_info as CometBFT's RPC gives it (its JSON writes 64-bit numbers as strings), for node A with peer B. */
+    private static void assertCometBftNetInfo(JsonNode reply, Node peerB) {
+        assertThat(reply.path("jsonrpc").asText()).isEqualTo("2.0");
+        JsonNode result = reply.path("result");
+        assertThat(result.path("listening").isBoolean()).isTrue();
+        assertThat(result.path("listening").asBoolean()).isTrue();
+        assertThat(result.path("listeners").isArray()).isTrue();
+        assertThat(result.path("listeners").get(0).asText()).startsWith("Listener(@").endsWith(")");
+        assertThat(result.path("n_peers").isTextual()).as("n_peers is a string").isTrue();
+        assertThat(result.path("n_peers").asText()).isEqualTo("1");
+        assertThat(result.path("peers")).hasSize(1);
+        JsonNode peer = result.path("peers").get(0);
+
+        JsonNode info = peer.path("node_info");
+        for (String version : new String[] {"p2p", "block", "app"}) {
+            assertThat(info.path("protocol_version").path(version).isTextual()).as("protocol_version.%s", version).isTrue();
+        }
+        assertThat(info.path("protocol_version").path("p2p").asText()).isEqualTo("8");
+        assertThat(info.path("id").asText()).isEqualTo(peerB.sw.id().hex());
+        assertThat(info.path("listen_addr").asText()).isEqualTo(peerB.sw.nodeInfo().listenAddr());
+        assertThat(info.path("network").asText()).isEqualTo("test-net");
+        assertThat(info.path("version").isTextual()).isTrue();
+        // hex of the channel bytes; B runs no PEX, so the gossip channel alone
+        assertThat(info.path("channels").asText()).isEqualTo(String.format("%02x", GossipReactor.CHANNEL));
+        assertThat(info.path("moniker").asText()).isEqualTo(peerB.sw.nodeInfo().moniker());
+        assertThat(info.path("other").has("tx_index")).isTrue();
+        assertThat(info.path("other").has("rpc_address")).isTrue();
+
+        assertThat(peer.path("is_outbound").isBoolean()).isTrue();
+        assertThat(peer.path("is_outbound").asBoolean()).isFalse();
+        assertThat(peer.path("remote_ip").asText()).isEqualTo("127.0.0.1");
+        JsonNode status = peer.path("connection_status");
+        assertThat(status.path("Duration").asText()).matches("\\d+");
+        for (String monitor : new String[] {"SendMonitor", "RecvMonitor"}) {
+            assertThat(status.path(monitor).path("Bytes").asText()).as(monitor).matches("\\d+");
+            assertThat(status.path(monitor).path("CurRate").asText()).as(monitor).matches("\\d+");
+        }
+        assertThat(status.path("Channels").isArray()).isTrue();
+        assertThat(status.path("Channels")).isNotEmpty().allSatisfy(channel -> {
+            assertThat(channel.path("ID").isInt()).as("ID is a number").isTrue();
+            for (String field : new String[] {"SendQueueCapacity", "SendQueueSize", "Priority", "RecentlySent"}) {
+                assertThat(channel.path(field).isTextual()).as(field).isTrue();
+                assertThat(channel.path(field).asText()).as(field).matches("\\d+");
+            }
+        });
     }
 
     private static int freePort() throws Exception {
@@ -217,14 +275,38 @@ class NodeCommandsTest {
         assertThat(demo.out()).contains("every node found its peers");
     }
 
-    @Test
-    void sigtermSavesTheBookAndExitsZero() throws Exception {
+    /** Whether this JVM was started with the signal ignored, which its children then inherit. */
+    private static boolean ignoredHere(int signal) throws java.io.IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.exists(status)) {
+            return false;
+        }
+        return Files.readAllLines(status).stream().filter(line -> line.startsWith("SigIgn:"))
+                .map(line -> Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16))
+                .anyMatch(mask -> (mask >>> (signal - 1) & 1) == 1);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"TERM, 15", "INT, 2"})
+    void aSignalSavesTheBookWithThePeerAndExitsZero(String signal, int number) throws Exception {
+        assumeFalse(ignoredHere(number), "SIG" + signal + " is ignored in this JVM, and so in its child");
+        // the peer the signalled node connects to, in this JVM
+        Path peerHome = dir.resolve("peer");
+        run("init", "--home", peerHome.toString());
+        String peerId = NodeKey.load(peerHome.resolve("config/node_key.json")).id().hex();
+        int peerPort = freePort();
+        StartCommand peer = new StartCommand();
+        CompletableFuture<Integer> peerRun = startInProcess(peer, "--home", peerHome.toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:" + peerPort, "--p2p.allow_duplicate_ip", "true", "--p2p.addr_book_strict", "false",
+                "--status.laddr", "");
+
         Path home = dir.resolve("signalled");
         run("init", "--home", home.toString());
         String java = ProcessHandle.current().info().command().orElse("java");
         Process node = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0", "--status.laddr", "",
-                "--p2p.seeds", NodeKey.generate().id() + "@127.0.0.1:1")
+                "--p2p.allow_duplicate_ip", "true", "--p2p.addr_book_strict", "false",
+                "--p2p.persistent_peers", peerId + "@127.0.0.1:" + peerPort)
                 .redirectErrorStream(true).start();
         StringBuilder output = new StringBuilder();
         Thread reader = Thread.ofVirtual().start(() -> {
@@ -238,15 +320,25 @@ class NodeCommandsTest {
                 // the process ended
             }
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            synchronized (output) {
-                return output.toString().contains("\nnode ");
-            }
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> peer.node.sw.peers().size() == 1 || !node.isAlive());
+            assertThat(peer.node.sw.peers().size()).as("connected; node output:%n%s", output).isEqualTo(1);
+            Process kill = new ProcessBuilder("kill", "-s", signal, String.valueOf(node.pid())).inheritIO().start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(node.waitFor(30, TimeUnit.SECONDS)).as("ended after SIG%s", signal).isTrue();
+            reader.join(Duration.ofSeconds(5));
+            assertThat(node.exitValue()).as(output.toString()).isZero();
+        } finally {
+            node.destroyForcibly();
+            peer.stop.countDown();
+        }
+        assertThat(peerRun.get(20, TimeUnit.SECONDS)).isZero();
+
+        JsonNode book = new ObjectMapper().readTree(home.resolve("data/addrbook.json").toFile());
+        assertThat(book.path("addrs")).anySatisfy(entry -> {
+            assertThat(entry.path("addr").path("id").asText()).isEqualTo(peerId);
+            assertThat(entry.path("addr").path("ip").asText()).isEqualTo("127.0.0.1");
+            assertThat(entry.path("addr").path("port").asInt()).isEqualTo(peerPort);
         });
-        node.destroy(); // SIGTERM
-        assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        reader.join(Duration.ofSeconds(5));
-        assertThat(node.exitValue()).as(output.toString()).isZero();
-        assertThat(home.resolve("data/addrbook.json")).exists();
     }
 }
