@@ -64,8 +64,11 @@ final class NetworkDemo {
             out.printf("p2p4j demo: %d nodes on 127.0.0.1 (node 0 is the seed), each wants %d outbound peers%n", count, target);
             if (!statusAddress.isBlank()) {
                 try {
-                    status = StatusServer.start(Node.parseHostPort(statusAddress),
-                            nodes.stream().map(DemoNode::sw).toList(), null);
+                    // the page's peer table is the first switch's: node 1 keeps its peers, while the
+                    // seed drops each one once it has served it addresses
+                    List<Switch> shown = new ArrayList<>(nodes.stream().map(DemoNode::sw).toList());
+                    java.util.Collections.rotate(shown, -1);
+                    status = StatusServer.start(Node.parseHostPort(statusAddress), shown, null);
                     out.printf("status page with the network drawing: http://%s/%n", statusAddress);
                 } catch (Exception e) {
                     out.printf("(no status page: %s is not available: %s)%n", statusAddress, e.getMessage());

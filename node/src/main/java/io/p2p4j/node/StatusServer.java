@@ -33,6 +33,10 @@ final class StatusServer implements AutoCloseable {
         this.server = server;
     }
 
+    /**
+     * Serves the status of {@code switches}: {@code /net_info} and the page's peer table describe
+     * the first, {@code /network} all of them.
+     */
     static StatusServer start(InetSocketAddress address, List<Switch> switches, NodeMetrics metrics) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
