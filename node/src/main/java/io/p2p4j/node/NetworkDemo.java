@@ -3,7 +3,9 @@ package io.p2p4j.node;
 import io.p2p4j.NodeId;
 import io.p2p4j.NodeKey;
 import io.p2p4j.P2pConfig;
+import io.p2p4j.Peer;
 import io.p2p4j.Switch;
+import io.p2p4j.SwitchListener;
 import io.p2p4j.pex.AddrBook;
 import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,6 +52,18 @@ final class NetworkDemo {
         PexConfig pexBase = PexConfig.defaults().withEnsurePeersPeriod(Duration.ofMillis(500)).withMaxOutboundPeers(target)
                 .withCrawl(Duration.ofMillis(500), Duration.ofSeconds(5)).withDialBackoffBase(Duration.ofMillis(50));
         P2pConfig p2p = ConnectedSwitches.testConfig();
+        Semaphore peerEvents = new Semaphore(0);
+        SwitchListener wake = new SwitchListener() {
+            @Override
+            public void peerAdded(Peer peer) {
+                peerEvents.release();
+            }
+
+            @Override
+            public void peerRemoved(Peer peer, Throwable reason) {
+                peerEvents.release();
+            }
+        };
         try {
             for (int i = 0; i < count; i++) {
                 PexConfig pexConfig = i == 0 ? pexBase.withSeedMode(true)
@@ -57,7 +72,8 @@ final class NetworkDemo {
                 PexReactor pex = new PexReactor(book, pexConfig);
                 GossipReactor gossip = new GossipReactor();
                 Switch sw = Switch.builder(NodeKey.generate(), p2p).network("p2p4j-demo")
-                        .moniker(i == 0 ? "seed" : "node" + i).reactor("pex", pex).reactor("gossip", gossip).build();
+                        .moniker(i == 0 ? "seed" : "node" + i).reactor("pex", pex).reactor("gossip", gossip)
+                        .listener(wake).build();
                 sw.start();
                 nodes.add(new DemoNode(sw, pex, gossip));
             }
@@ -76,26 +92,36 @@ final class NetworkDemo {
             }
             long start = System.nanoTime();
             long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+            long tick = TimeUnit.MILLISECONDS.toNanos(250);
+            long nextTick = start + tick;
             long formedAt = -1;
             long lastBytes = 0;
             long lastTick = start;
             int sequence = 0;
             while (System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                for (DemoNode node : nodes.subList(1, nodes.size())) {
-                    node.gossip().publish(("gossip " + sequence++ + " from " + node.sw().nodeInfo().moniker() + " ")
-                            .repeat(20).getBytes(StandardCharsets.UTF_8));
+                // until the next progress tick, or sooner when a node gains or loses a peer, so that
+                // the network is seen formed when it forms
+                if (peerEvents.tryAcquire(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    peerEvents.drainPermits();
                 }
                 long now = System.nanoTime();
-                long bytes = nodes.stream().mapToLong(n -> n.gossip().bytesDelivered.get()).sum();
-                double rate = (bytes - lastBytes) / ((now - lastTick) / 1e9);
-                lastBytes = bytes;
-                lastTick = now;
-                long delivered = nodes.stream().mapToLong(n -> n.gossip().delivered.get()).sum();
-                String peers = nodes.stream().map(n -> String.valueOf(n.sw().peers().size())).reduce((a, b) -> a + " " + b).orElse("");
-                out.printf("\r  %5.1f s  peers per node [%s]  gossip delivered %d  %.1f kB/s   ",
-                        (now - start) / 1e9, peers, delivered, rate / 1e3);
-                out.flush();
+                if (now >= nextTick) {
+                    for (DemoNode node : nodes.subList(1, nodes.size())) {
+                        node.gossip().publish(("gossip " + sequence++ + " from " + node.sw().nodeInfo().moniker() + " ")
+                                .repeat(20).getBytes(StandardCharsets.UTF_8));
+                    }
+                    long bytes = nodes.stream().mapToLong(n -> n.gossip().bytesDelivered.get()).sum();
+                    double rate = (bytes - lastBytes) / ((now - lastTick) / 1e9);
+                    lastBytes = bytes;
+                    lastTick = now;
+                    nextTick = now + tick;
+                    long delivered = nodes.stream().mapToLong(n -> n.gossip().delivered.get()).sum();
+                    String peers = nodes.stream().map(n -> String.valueOf(n.sw().peers().size()))
+                            .reduce((a, b) -> a + " " + b).orElse("");
+                    out.printf("\r  %5.1f s  peers per node [%s]  gossip delivered %d  %.1f kB/s   ",
+                            (now - start) / 1e9, peers, delivered, rate / 1e3);
+                    out.flush();
+                }
                 // links to the seed do not count (finding the others through it is the point), and
                 // the network must stay formed, not just touch the target once
                 boolean formed = nodesShortOfPeers(nodes, target).isEmpty();
