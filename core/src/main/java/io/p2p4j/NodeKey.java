@@ -3,17 +3,12 @@ package io.p2p4j;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p2p4j.crypto.Ed25519Signer;
+import io.p2p4j.internal.AtomicFile;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
@@ -132,31 +127,8 @@ public final class NodeKey implements Ed25519Signer {
      * same folder, synced, then renamed), readable by the owner only where POSIX permissions exist.
      */
     public void save(Path file) throws NodeKeyException {
-        Path dir = file.toAbsolutePath().getParent();
         try {
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".node_key", ".tmp");
-            try {
-                try {
-                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException ignored) {
-                    // not a POSIX file system: keep the default permissions
-                }
-                try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-                    channel.write(java.nio.ByteBuffer.wrap(toJson().getBytes(StandardCharsets.UTF_8)));
-                    channel.force(true);
-                }
-                try {
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (FileAlreadyExistsException e) {
-            throw new NodeKeyException(file, "cannot be written: " + e.getMessage(), e);
+            AtomicFile.write(file, toJson().getBytes(StandardCharsets.UTF_8), true, () -> { });
         } catch (IOException e) {
             throw new NodeKeyException(file, "cannot be written: " + e.getMessage(), e);
         }

@@ -218,6 +218,56 @@ class SwitchTest {
     }
 
     @Test
+    void unconditionalPeersPassAFullInboundLimit() throws Exception {
+        Node vip = node();
+        Node other = node();
+        Node hub = node(ConnectedSwitches.testConfig().withMaxInboundPeers(0)
+                .withUnconditionalPeerIds(java.util.Set.of(vip.sw().id().hex())), "test-chain");
+        vip.sw().dial(hub.sw().listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().has(vip.sw().id()));
+        other.sw().dial(hub.sw().listenAddress()).exceptionally(e -> null).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.refused().stream()
+                .anyMatch(e -> e.getMessage().contains("inbound peer limit of 0 reached")));
+        assertThat(hub.sw().peers().list()).extracting(Peer::id).containsExactly(vip.sw().id());
+    }
+
+    @Test
+    void aSecondPeerFromOneIpIsRefusedUnlessDuplicateIpsAreAllowed() throws Exception {
+        Node hub = node(ConnectedSwitches.testConfig().withAllowDuplicateIp(false), "test-chain");
+        Node first = node();
+        Node second = node();
+        first.sw().dial(hub.sw().listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().has(first.sw().id()));
+        second.sw().dial(hub.sw().listenAddress()).exceptionally(e -> null).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.refused().stream()
+                .anyMatch(e -> e.getMessage().contains("duplicate IP 127.0.0.1")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.sw().peers().size() == 0);
+        assertThat(hub.sw().peers().list()).extracting(Peer::id).containsExactly(first.sw().id());
+        // the default of the test config allows them
+        Node lenient = node();
+        first.sw().dial(lenient.sw().listenAddress()).get(10, TimeUnit.SECONDS);
+        second.sw().dial(lenient.sw().listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lenient.sw().peers().size() == 2);
+    }
+
+    @Test
+    void connectedSwitchesOverTcpAreFullyConnectedAndTalk() {
+        RecordingReactor[] reactors = new RecordingReactor[4];
+        try (ConnectedSwitches net = ConnectedSwitches.create(4, Transport.Kind.TCP, (i, b) -> {
+            reactors[i] = new RecordingReactor(ChannelDescriptor.of(CHAT, 1));
+            b.network("test-chain").reactor("chat", reactors[i]);
+        })) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(net.get(i).peers().size()).as("peers of switch %d", i).isEqualTo(3);
+            }
+            net.get(0).broadcast(CHAT, numbered(7));
+            await().atMost(Duration.ofSeconds(10)).until(() -> reactors[1].from(net.get(0).id()).size() == 1
+                    && reactors[2].from(net.get(0).id()).size() == 1 && reactors[3].from(net.get(0).id()).size() == 1);
+            assertThat(reactors[3].from(net.get(0).id()).get(0)).isEqualTo(numbered(7));
+        }
+    }
+
+    @Test
     void aReactorThatThrowsStopsOnlyThatPeerWithTheExceptionAsReason() throws Exception {
         RecordingReactor recorder = new RecordingReactor(ChannelDescriptor.of((byte) 0x43, 1));
         RecordingReactor chat = new RecordingReactor(ChannelDescriptor.of(CHAT, 1)) {

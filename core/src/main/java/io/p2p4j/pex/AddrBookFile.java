@@ -9,15 +9,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p2p4j.NetAddress;
 import io.p2p4j.NodeId;
+import io.p2p4j.internal.AtomicFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -156,7 +152,7 @@ final class AddrBookFile {
         }
     }
 
-    /** Writes the entries atomically: temporary file in the same folder, fsync, rename. */
+    /** Writes the entries atomically (see {@link AtomicFile}). */
     static void save(Path file, String key, List<KnownAddress> entries, Runnable afterTemporaryWrite) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("key", key);
@@ -179,26 +175,7 @@ final class AddrBookFile {
                 .withSeparators(Separators.createDefaultInstance()
                         .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
         byte[] bytes = JSON.writer(printer).writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            afterTemporaryWrite.run();
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(file, bytes, false, afterTemporaryWrite);
     }
 
     private static void putAddress(ObjectNode node, NetAddress address) {
