@@ -40,22 +40,26 @@ class CryptoVectorsTest {
                     }
                     case "KEY" -> {
                         if (meta) {
-                            return;
+                            strobe = null; // meta-KEY is not implemented (Merlin never uses it)
+                        } else {
+                            strobe.key(HEX.parseHex(op.get("input_data").asText()), more);
                         }
-                        strobe.key(HEX.parseHex(op.get("input_data").asText()), more);
                     }
                     case "PRF" -> {
                         if (meta) {
-                            break;
+                            strobe = null; // meta-PRF is not implemented (Merlin never uses it)
+                        } else {
+                            output = new byte[op.get("input_length").asInt()];
+                            strobe.prf(output, more);
                         }
-                        output = new byte[op.get("input_length").asInt()];
-                        strobe.prf(output, more);
                     }
                     default -> {
-                        strobe = null; // an operation Merlin does not use: the rest of this vector is not ours
+                        strobe = null; // an operation Merlin does not use
                     }
                 }
                 if (strobe == null) {
+                    // every later state depends on the operation we cannot run: leave this vector
+                    // (not the test), and go on with the next one
                     break;
                 }
                 if (output != null) {
@@ -66,7 +70,8 @@ class CryptoVectorsTest {
                 checked++;
             }
         }
-        assertThat(checked).isGreaterThanOrEqualTo(17);
+        // every vector up to its first operation Merlin does not use: 4 + 4 + 6 + 3 states
+        assertThat(checked).isEqualTo(17);
     }
 
     @Test
