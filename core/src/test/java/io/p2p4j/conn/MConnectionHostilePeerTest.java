@@ -50,8 +50,13 @@ class MConnectionHostilePeerTest {
 
     /** Sends raw bytes at a fresh MConnection and returns it once it has ended. */
     private static Endpoint hostile(byte[]... writes) {
+        return hostile(CHANNELS, writes);
+    }
+
+    /** Sends raw bytes at a fresh MConnection with these channels and returns it once it has ended. */
+    private static Endpoint hostile(List<ChannelDescriptor> channels, byte[]... writes) {
         LoopbackConnection pair = loopback.connect();
-        Endpoint victim = new Endpoint(pair.server(), CHANNELS, CONFIG);
+        Endpoint victim = new Endpoint(pair.server(), channels, CONFIG);
         RawPeer peer = RawPeer.reading(pair.client());
         for (byte[] write : writes) {
             if (peer.isOpen()) {
@@ -129,10 +134,18 @@ class MConnectionHostilePeerTest {
                     .isInstanceOf(UnknownChannelException.class)
                     .extracting(Throwable::getMessage).isEqualTo("unknown channel 0x00");
             // random bytes within a valid length
-            byte[] garbage = new byte[40];
-            new Random(7).nextBytes(garbage);
-            garbage[0] = 39;
-            assertThat(hostile(garbage).errors).singleElement().isInstanceOf(MConnectionException.class);
+            for (int seed = 0; seed < 8; seed++) {
+                byte[] garbage = new byte[40];
+                new Random(seed).nextBytes(garbage);
+                garbage[0] = 39;
+                Endpoint victim = hostile(garbage);
+                assertThat(victim.errors).as("seed %d", seed).singleElement()
+                        .isInstanceOf(UndecodablePacketException.class)
+                        .extracting(Throwable::getMessage).asString()
+                        .matches(m -> m.startsWith("undecodable packet of 39 bytes") || m.startsWith("unknown packet type"),
+                                "says the packet is undecodable or of an unknown type");
+                assertThat(victim.received.values()).as("seed %d", seed).allMatch(List::isEmpty);
+            }
         });
     }
 
@@ -144,12 +157,17 @@ class MConnectionHostilePeerTest {
 
     @Test
     void scenario03_unknownOrOutOfRangeChannelId() {
+        // 0xff registered too, so that every out-of-range id below has a channel to truncate to
+        List<ChannelDescriptor> channels = new ArrayList<>(CHANNELS);
+        channels.add(ChannelDescriptor.builder((byte) 0xff).build());
         assertHealthyConnectionUnaffected(() -> {
-            assertThat(hostile(packet(0x7f)).errors).singleElement().isInstanceOf(UnknownChannelException.class)
+            assertThat(hostile(channels, packet(0x7f)).errors).singleElement().isInstanceOf(UnknownChannelException.class)
                     .extracting(Throwable::getMessage).isEqualTo("unknown channel 0x7f");
-            // each of these would truncate to a registered channel (257 -> 0x01, 1025 -> 0x01, ...)
+            // each truncates to a registered channel: 257 and 1025 to 0x01, -1 and 2^31-1 to 0xff
             for (long id : new long[] {257, 1025, -1, Integer.MAX_VALUE}) {
-                Endpoint victim = hostile(packet(id));
+                assertThat(channels).as("id %d truncates to a registered channel", id)
+                        .anyMatch(c -> c.id() == (byte) id);
+                Endpoint victim = hostile(channels, packet(id));
                 assertThat(victim.errors).singleElement().isInstanceOf(UnknownChannelException.class)
                         .extracting(Throwable::getMessage).isEqualTo("channel id " + id + " out of range");
                 assertThat(victim.received.values()).allMatch(List::isEmpty);
@@ -182,6 +200,57 @@ class MConnectionHostilePeerTest {
 
     @Test
     void scenario04_messageOverTheChannelReceiveCapacity() {
+        byte[] a = message(300, 1);
+        byte[] b = message(300, 2);
+        byte[] c = message(1500, 3); // two packets on 0x22: starts before the oversized message, ends inside it
+        byte[] d = message(300, 4);
+        byte[] e = message(1500, 5); // two packets on 0x22: starts inside the oversized message, would end after the error
+        byte[] f = message(300, 6);
+        byte[] exact = message(1 << 20, 7);
+        byte[] over = message((1 << 20) + 1, 8);
+        int limit = PacketCodec.payloadLimit(0x20, CONFIG.maxPacketMsgPayloadSize());
+        // what a peer writes: traffic on 0x21 and 0x22 interleaved with the packets of the two big messages
+        io.netty.buffer.ByteBuf wire = Unpooled.buffer();
+        writePackets(wire, 0x21, a, 0, a.length);
+        writePackets(wire, 0x20, exact, 0, exact.length / 2);
+        writePackets(wire, 0x21, b, 0, b.length);
+        writePackets(wire, 0x20, exact, exact.length / 2, exact.length);
+        writePackets(wire, 0x22, c, 0, limit); // first half of c
+        writePackets(wire, 0x20, over, 0, 100 * limit);
+        writePackets(wire, 0x21, d, 0, d.length);
+        writePackets(wire, 0x22, c, limit, c.length); // c completes
+        writePackets(wire, 0x20, over, 100 * limit, 1 << 20); // exactly the capacity so far: accepted
+        writePackets(wire, 0x22, e, 0, limit); // first half of e
+        writePackets(wire, 0x20, over, 1 << 20, over.length); // one byte over: the error
+        writePackets(wire, 0x22, e, limit, e.length); // after the error: never delivered
+        writePackets(wire, 0x21, f, 0, f.length);
+        byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(wire);
+        wire.release();
+
+        List<ChannelDescriptor> channels = List.of(
+                ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(1 << 20).build(),
+                ChannelDescriptor.builder((byte) 0x21).priority(5).build(),
+                ChannelDescriptor.builder((byte) 0x22).build());
+        assertHealthyConnectionUnaffected(() -> {
+            Endpoint victim = hostile(channels, java.util.Arrays.copyOfRange(bytes, 0, bytes.length / 3),
+                    java.util.Arrays.copyOfRange(bytes, bytes.length / 3, bytes.length));
+            assertThat(victim.errors).singleElement().isInstanceOf(MessageTooLargeException.class)
+                    .extracting(Throwable::getMessage)
+                    .isEqualTo("message of at least 1048577 bytes over the channel 0x20 limit of 1048576 bytes");
+            // the message of exactly the capacity whole; nothing of the one over it
+            assertThat(victim.messages(0x20)).singleElement().isEqualTo(exact);
+            // on the other channels, exactly the messages completed before the error, in order;
+            // the socket is closed, so nothing can still come after
+            assertThat(victim.messages(0x21)).containsExactly(a, b, d);
+            assertThat(victim.messages(0x22)).containsExactly(c);
+        });
+        assertThat(ChannelDescriptor.of((byte) 1, 1).recvMessageCapacity())
+                .isEqualTo(ChannelDescriptor.DEFAULT_RECV_MESSAGE_CAPACITY);
+    }
+
+    @Test
+    void scenario04_realSenderOverTheReceiversCapacityWhileAnotherChannelIsBusy() {
+        // the sender allows 4 MiB on 0x20, the receiver 1 MiB: a peer with another configuration
         List<ChannelDescriptor> senderChannels = List.of(
                 ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(4 << 20).build(),
                 ChannelDescriptor.builder((byte) 0x21).priority(5).build());
@@ -191,27 +260,50 @@ class MConnectionHostilePeerTest {
         try (LoopbackConnection pair = loopback.connect()) {
             Endpoint sender = new Endpoint(pair.client(), senderChannels, CONFIG);
             Endpoint receiver = new Endpoint(pair.server(), receiverChannels, CONFIG);
+            List<byte[]> sentOther = new java.util.concurrent.CopyOnWriteArrayList<>();
             Thread other = Thread.ofVirtual().start(() -> {
-                for (int i = 0; i < 50; i++) {
-                    sender.connection.send((byte) 0x21, new byte[] {(byte) i});
+                for (int i = 0; i < 200; i++) {
+                    byte[] msg = message(2000, 100 + i);
+                    if (!sender.connection.send((byte) 0x21, msg)) {
+                        return;
+                    }
+                    sentOther.add(msg);
                 }
             });
-            byte[] exact = new byte[1 << 20];
-            new Random(1).nextBytes(exact);
+            byte[] exact = message(1 << 20, 1);
             assertThat(sender.connection.send((byte) 0x20, exact)).isTrue();
             await().atMost(Duration.ofSeconds(10)).until(() -> receiver.count(0x20) == 1);
-            int otherBefore = receiver.count(0x21);
             assertThat(sender.connection.send((byte) 0x20, new byte[(1 << 20) + 1])).isTrue();
             await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.errors.isEmpty());
-            assertThat(receiver.messages(0x20)).singleElement().isEqualTo(exact);
-            assertThat(receiver.count(0x21)).isGreaterThanOrEqualTo(otherBefore);
-            assertThat(receiver.errors).singleElement().isInstanceOf(MessageTooLargeException.class)
-                    .extracting(Throwable::getMessage)
-                    .isEqualTo("message of at least 1048577 bytes over the channel 0x20 limit of 1048576 bytes");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !pair.server().isOpen());
             other.interrupt();
+            assertThat(receiver.messages(0x20)).singleElement().isEqualTo(exact);
+            assertThat(receiver.errors).singleElement().isInstanceOf(MessageTooLargeException.class);
+            // the other channel got what was sent, in order, byte-exact: a prefix of it, as the
+            // error cut the stream somewhere
+            List<byte[]> got = receiver.messages(0x21);
+            assertThat(got).isNotEmpty();
+            assertThat(got.size()).isLessThanOrEqualTo(sentOther.size());
+            assertThat(got).containsExactlyElementsOf(sentOther.subList(0, got.size()));
         }
-        assertThat(ChannelDescriptor.of((byte) 1, 1).recvMessageCapacity())
-                .isEqualTo(ChannelDescriptor.DEFAULT_RECV_MESSAGE_CAPACITY);
+    }
+
+    private static byte[] message(int size, int seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    /**
+     * Writes {@code message[from, to)} as packets of the largest payload, eof on the packet that
+     * ends the message.
+     */
+    private static void writePackets(io.netty.buffer.ByteBuf out, int channel, byte[] message, int from, int to) {
+        int limit = PacketCodec.payloadLimit(channel, CONFIG.maxPacketMsgPayloadSize());
+        for (int offset = from; offset < to; offset += limit) {
+            int len = Math.min(limit, to - offset);
+            PacketCodec.writePacketMsg(out, channel, offset + len == message.length, message, offset, len);
+        }
     }
 
     @Test
@@ -225,11 +317,16 @@ class MConnectionHostilePeerTest {
             RawPeer peer = RawPeer.reading(pair.client()); // reads, never writes
             await().atMost(Duration.ofSeconds(5)).until(() -> !victim.errors.isEmpty());
             long elapsedMs = (System.nanoTime() - start) / 1_000_000;
-            assertThat(elapsedMs).isBetween(100L, 2_000L);
+            // the first ping goes at 200 ms and its pong is due 100 ms later: never sooner
+            // (a few ms of slack for the timer's granularity); late only by scheduling delays
+            assertThat(elapsedMs).isBetween(290L, 2_000L);
             await().atMost(Duration.ofSeconds(5)).until(() -> !peer.isOpen());
             assertThat(victim.errors).singleElement().isInstanceOf(PongTimeoutException.class)
                     .extracting(Throwable::getMessage).isEqualTo("pong not received within 100ms");
             assertThat(pair.server().isOpen()).isFalse();
+            // exactly once, also after several more ping intervals would have passed
+            await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(3))
+                    .until(() -> victim.errors.size() == 1);
         }
     }
 
@@ -251,9 +348,19 @@ class MConnectionHostilePeerTest {
             long start = System.nanoTime();
             assertThat(toStalled.connection.send((byte) 0x21, mib)).isFalse();
             long waitedMs = (System.nanoTime() - start) / 1_000_000;
-            assertThat(waitedMs).isBetween(400L, 1_500L);
+            // the whole timeout, not less; more only by scheduling delays
+            assertThat(waitedMs).isBetween(450L, 3_000L);
 
-            // the healthy peer on the same event loops still gets everything
+            // senders keep blocking on the stalled peer (each giving up after the timeout) ...
+            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean healthyDone = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread blocked = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 100 && !healthyDone.get(); i++) {
+                    (toStalled.connection.send((byte) 0x21, mib) ? accepted : refused).incrementAndGet();
+                }
+            });
+            // ... while the healthy peer on the same event loops still gets everything
             List<byte[]> sent = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 byte[] msg = new byte[64 * 1024];
@@ -263,6 +370,11 @@ class MConnectionHostilePeerTest {
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> healthyPeer.count(0x21) == 20);
             assertThat(healthyPeer.messages(0x21)).containsExactlyElementsOf(sent);
+            healthyDone.set(true);
+            assertThat(blocked.join(Duration.ofSeconds(10))).isTrue();
+            assertThat(accepted.get()).as("sends to the stalled peer that got through").isZero();
+            assertThat(refused.get()).isPositive();
+            assertThat(stalled.client().isWritable()).as("the stalled peer is still stuck").isFalse();
 
             // memory held for the stalled peer: the queue plus Netty's bounded outbound buffer
             ConnectionStatus status = toStalled.connection.status();
