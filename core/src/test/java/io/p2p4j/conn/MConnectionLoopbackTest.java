@@ -190,6 +190,45 @@ class MConnectionLoopbackTest {
     }
 
     @Test
+    void statusReportsRecentRatesWhileTrafficFlowsAndZeroOnceItStops() throws Exception {
+        // a modest send rate: traffic for a few statistics intervals without taking the CPU
+        MConnectionConfig config = CONFIG.withSendRate(1_000_000);
+        try (LoopbackConnection pair = loopback.connect()) {
+            Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
+            Endpoint b = new Endpoint(pair.server(), CHANNELS, CONFIG);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            Thread pusher = Thread.ofVirtual().start(() -> {
+                while (!stop.get() && System.nanoTime() < deadline && a.connection.send((byte) 0x20, new byte[8 * 1024])) {
+                    // keep the channel busy
+                }
+            });
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                ConnectionStatus sent = a.connection.status();
+                ConnectionStatus received = b.connection.status();
+                return sent.sendRate() > 0 && sent.channel(0x20).sendRate() > 0
+                        && received.recvRate() > 0 && received.channel(0x20).recvRate() > 0;
+            });
+            // only the busy channel has a rate; nothing flows the other way
+            assertThat(a.connection.status().channel(0x21).sendRate()).isZero();
+            assertThat(b.connection.status().sendRate()).isZero();
+            assertThat(a.connection.status().recvRate()).isZero();
+
+            stop.set(true);
+            assertThat(pusher.join(Duration.ofSeconds(30))).isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                ConnectionStatus sent = a.connection.status();
+                ConnectionStatus received = b.connection.status();
+                return sent.sendRate() == 0 && sent.channel(0x20).sendRate() == 0
+                        && received.recvRate() == 0 && received.channel(0x20).recvRate() == 0;
+            });
+            assertThat(b.count(0x20)).isEqualTo(a.connection.status().channel(0x20).messagesSent());
+            assertThat(a.errors).isEmpty();
+            assertThat(b.errors).isEmpty();
+        }
+    }
+
+    @Test
     void underSaturationBytesPerChannelFollowThePriorities() throws Exception {
         List<ChannelDescriptor> channels = List.of(
                 ChannelDescriptor.builder((byte) 0x40).priority(1).sendQueueCapacity(4).build(),
