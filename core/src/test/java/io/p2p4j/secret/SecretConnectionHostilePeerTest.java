@@ -174,7 +174,7 @@ class SecretConnectionHostilePeerTest {
         }
     }
 
-    /** A frame from A with counter 1 and the given 4-byte length field and data. */
+    /** A frame from A with this counter and the given 4-byte length field and data. */
     private static byte[] frameFromA(long counter, long lengthField, byte[] data) throws Exception {
         FrameCipher cipher = FrameCipher.startingAt(EmbeddedPair.A_SEND_KEY, true, counter);
         byte[] plain = new byte[FrameCipher.PLAIN_SIZE];
@@ -347,6 +347,35 @@ class SecretConnectionHostilePeerTest {
         assertThat(error).hasMessageContaining("nonce overflow");
         assertThat(channel.isOpen()).isFalse();
         channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void scenario21_receiveCounterExhaustionEndsTheConnectionBeforeReuse() throws Exception {
+        long start = -3L; // 2^64 - 3
+        FrameCipher opening = FrameCipher.startingAt(EmbeddedPair.A_SEND_KEY, false, start);
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameOpener(opening));
+        // the peer seals the last two usable counters, then goes on sending: replays of its
+        // last frame, as it has no counter left to seal anything new with
+        byte[] last = frameFromA(start + 1, 2, "cd".getBytes());
+        java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+        stream.writeBytes(frameFromA(start, 2, "ab".getBytes()));
+        stream.writeBytes(last);
+        for (int i = 0; i < 3; i++) {
+            stream.writeBytes(last);
+        }
+        assertThatThrownBy(() -> channel.writeInbound(Unpooled.wrappedBuffer(stream.toByteArray())))
+                .hasMessageContaining("nonce overflow: the receive counter is exhausted")
+                .hasRootCauseInstanceOf(FrameCipher.NonceOverflowException.class);
+        assertThat(opening.nextCounter()).as("never wraps to 0").isEqualTo(-1L);
+        assertThat(channel.isOpen()).isFalse();
+        // what the frames before the overflow carried went on; nothing after
+        java.io.ByteArrayOutputStream delivered = new java.io.ByteArrayOutputStream();
+        for (io.netty.buffer.ByteBuf buf; (buf = channel.readInbound()) != null; ) {
+            delivered.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(buf));
+            buf.release();
+        }
+        assertThat(delivered.toString()).isEqualTo("abcd");
+        assertThat(channel.finishAndReleaseAll()).isFalse();
     }
 
     @Test
