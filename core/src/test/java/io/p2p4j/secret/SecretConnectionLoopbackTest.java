@@ -13,7 +13,9 @@ import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.NodeKey;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
+import io.p2p4j.crypto.FrameCipher;
 import io.p2p4j.testing.LoopbackConnection;
+import io.p2p4j.testkit.FaultProxy;
 import io.p2p4j.testkit.Loopback;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -156,43 +158,141 @@ class SecretConnectionLoopbackTest {
         }
     }
 
-    @Test
-    void mconnectionTrafficRunsUnchangedOverIt() throws Exception {
-        List<ChannelDescriptor> channels = List.of(
-                ChannelDescriptor.builder((byte) 0x20).priority(5).sendQueueCapacity(4).build(),
-                ChannelDescriptor.builder((byte) 0x30).priority(1).sendQueueCapacity(4).build());
-        try (LoopbackConnection pair = loopback.connect()) {
-            var server = java.util.concurrent.CompletableFuture.runAsync(() -> {
-                try {
-                    secure(pair.server(), NodeKey.generate(), null);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            secure(pair.client(), NodeKey.generate(), null);
-            server.get(10, TimeUnit.SECONDS);
-            Map<Integer, List<byte[]>> received = new ConcurrentHashMap<>();
-            MConnection receiver = MConnection.builder(pair.server()).channels(channels)
+    /** One end of an MConnection over a SecretConnection: the key it learned and what it received. */
+    private static final class SecureEnd {
+        final NodeKey key = NodeKey.generate();
+        final Map<Integer, List<byte[]>> received = new ConcurrentHashMap<>();
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        SecretConnectionInfo info;
+        MConnection connection;
+
+        List<byte[]> messages(int channel) {
+            return received.computeIfAbsent(channel, k -> new CopyOnWriteArrayList<>());
+        }
+
+        void start(Channel channel, List<ChannelDescriptor> channels) {
+            connection = MConnection.builder(channel).channels(channels)
                     .config(MConnectionConfig.defaults().unlimited())
-                    .onReceive((id, msg) -> received.computeIfAbsent((int) id, k -> new CopyOnWriteArrayList<>()).add(msg))
+                    .onReceive((id, msg) -> messages(Byte.toUnsignedInt(id)).add(msg))
+                    .onError(errors::add)
                     .start();
-            MConnection sender = MConnection.builder(pair.client()).channels(channels)
-                    .config(MConnectionConfig.defaults().unlimited()).start();
+        }
+    }
+
+    /**
+     * Runs the handshake on both ends of {@code pair} at once, then starts an MConnection on
+     * each (both before either sends, so nothing reaches a pipeline without its MConnection).
+     * Returns the client's end and the server's end.
+     */
+    private static SecureEnd[] secureMConnections(LoopbackConnection pair, List<ChannelDescriptor> channels)
+            throws Exception {
+        SecureEnd client = new SecureEnd();
+        SecureEnd server = new SecureEnd();
+        var serverInfo = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return secure(pair.server(), server.key, null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        client.info = secure(pair.client(), client.key, null);
+        server.info = serverInfo.get(10, TimeUnit.SECONDS);
+        client.start(pair.client(), channels);
+        server.start(pair.server(), channels);
+        return new SecureEnd[] {client, server};
+    }
+
+    private static final List<ChannelDescriptor> MCONN_CHANNELS = List.of(
+            ChannelDescriptor.builder((byte) 0x20).priority(5).sendQueueCapacity(4).build(),
+            ChannelDescriptor.builder((byte) 0x30).priority(1).sendQueueCapacity(4).build());
+
+    @Test
+    void mconnectionTrafficRunsUnchangedOverItBothWaysAndEachSideLearnsTheOthersKey() throws Exception {
+        try (LoopbackConnection pair = loopback.connect()) {
+            SecureEnd[] ends = secureMConnections(pair, MCONN_CHANNELS);
+            assertThat(ends[0].info.remotePublicKey()).isEqualTo(ends[1].key.publicKey());
+            assertThat(ends[1].info.remotePublicKey()).isEqualTo(ends[0].key.publicKey());
             Random random = new Random(5);
+            List<List<byte[]>> sent = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>());
+            List<Thread> senders = new java.util.ArrayList<>();
+            for (int side = 0; side < 2; side++) {
+                List<byte[]> plan = sent.get(side);
+                for (int i = 0; i < 40; i++) {
+                    byte[] msg = new byte[random.nextInt(70_000)];
+                    random.nextBytes(msg);
+                    plan.add(msg);
+                }
+                MConnection from = ends[side].connection;
+                senders.add(Thread.ofVirtual().start(() -> { // both directions at once
+                    for (int i = 0; i < plan.size(); i++) {
+                        assertThat(from.send((byte) (i % 2 == 0 ? 0x20 : 0x30), plan.get(i))).isTrue();
+                    }
+                }));
+            }
+            for (Thread sender : senders) {
+                assertThat(sender.join(Duration.ofSeconds(30))).isTrue();
+            }
+            for (int side = 0; side < 2; side++) {
+                SecureEnd to = ends[1 - side];
+                await().atMost(Duration.ofSeconds(20)).until(() ->
+                        to.messages(0x20).size() == 20 && to.messages(0x30).size() == 20);
+                for (int i = 0; i < 40; i++) {
+                    assertThat(to.messages(i % 2 == 0 ? 0x20 : 0x30).get(i / 2)).as("side %d message %d", side, i)
+                            .isEqualTo(sent.get(side).get(i));
+                }
+            }
+            assertThat(ends[0].errors).isEmpty();
+            assertThat(ends[1].errors).isEmpty();
+            ends[0].connection.close();
+            ends[1].connection.close();
+        }
+    }
+
+    @Test
+    void scenario13_aBitFlippedInAnEstablishedFrameOnTheWireEndsTheConnectionAndDeliversNothingAfter()
+            throws Exception {
+        // client to server: the 35-byte ephemeral key message, the auth frame, then one frame per
+        // message below (each is sent only once the one before it arrived); flip a bit of frame 5
+        int tampered = 5;
+        long offset = 35 + (long) FrameCipher.SEALED_SIZE * (1 + tampered) + 200;
+        List<FaultProxy> proxies = new java.util.ArrayList<>();
+        LoopbackConnection pair = loopback.connect(target -> {
+            FaultProxy proxy = new FaultProxy(loopback.group(), target)
+                    .flipBit(FaultProxy.Direction.TO_TARGET, offset, 3);
+            proxies.add(proxy);
+            return proxy.start();
+        });
+        try (pair; FaultProxy proxy = proxies.get(0)) {
+            SecureEnd[] ends = secureMConnections(pair, MCONN_CHANNELS);
+            SecureEnd client = ends[0];
+            SecureEnd server = ends[1];
             List<byte[]> sent = new java.util.ArrayList<>();
-            for (int i = 0; i < 40; i++) {
-                byte[] msg = new byte[random.nextInt(70_000)];
-                random.nextBytes(msg);
+            for (int i = 0; i < tampered; i++) {
+                byte[] msg = new byte[100];
+                new Random(i).nextBytes(msg);
                 sent.add(msg);
-                assertThat(sender.send((byte) (i % 2 == 0 ? 0x20 : 0x30), msg)).isTrue();
+                assertThat(client.connection.send((byte) 0x20, msg)).isTrue();
+                int expected = i + 1;
+                await().atMost(Duration.ofSeconds(10)).until(() -> server.messages(0x20).size() == expected);
+                // the untouched direction carries traffic too
+                assertThat(server.connection.send((byte) 0x30, msg)).isTrue();
             }
-            await().atMost(Duration.ofSeconds(20)).until(() ->
-                    received.getOrDefault(0x20, List.of()).size() == 20 && received.getOrDefault(0x30, List.of()).size() == 20);
-            for (int i = 0; i < 40; i++) {
-                assertThat(received.get(i % 2 == 0 ? 0x20 : 0x30).get(i / 2)).isEqualTo(sent.get(i));
+            for (int i = tampered; i < tampered + 5; i++) {
+                byte[] msg = new byte[100];
+                new Random(i).nextBytes(msg);
+                client.connection.send((byte) 0x20, msg); // may fail once the server has hung up
             }
-            sender.close();
-            receiver.close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !server.errors.isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !pair.server().isOpen() && !client.connection.isRunning());
+            assertThat(server.errors).singleElement()
+                    .satisfies(e -> assertThat(e).hasMessageContaining("frame authentication failed")
+                            .hasCauseInstanceOf(SecretConnectionException.class)
+                            .hasRootCauseInstanceOf(javax.crypto.AEADBadTagException.class));
+            assertThat(server.connection.isRunning()).isFalse();
+            // the messages before the tampered frame, exactly; nothing from it or after it
+            assertThat(server.messages(0x20)).containsExactlyElementsOf(sent);
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.messages(0x30).size() == tampered);
+            assertThat(client.messages(0x30)).containsExactlyElementsOf(sent);
         }
     }
 }

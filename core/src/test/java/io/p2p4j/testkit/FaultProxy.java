@@ -17,18 +17,34 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A TCP relay on 127.0.0.1 that mangles the timing of a stream without changing its bytes:
- * every write is cut into segments of 1 to {@code maxSegment} bytes, each flushed on its own,
- * and a segment is now and then held back up to {@code maxDelayMillis}. Order is kept (TCP
- * keeps it too), so what arrives is what was sent, in pieces.
+ * A TCP relay on 127.0.0.1 that mangles the timing of a stream: every write is cut into
+ * segments of 1 to {@code maxSegment} bytes, each flushed on its own, and a segment is now and
+ * then held back up to {@code maxDelayMillis}. Order is kept (TCP keeps it too), so what arrives
+ * is what was sent, in pieces, unless a {@link #flipBit bit flip} is asked for. Each connection
+ * through the proxy gets the same treatment.
  */
 public final class FaultProxy implements AutoCloseable {
+    /** Which way bytes travel through the proxy. */
+    public enum Direction {
+        /** From the dialer to the target. */
+        TO_TARGET,
+        /** From the target back to the dialer. */
+        FROM_TARGET
+    }
+
     private final EventLoopGroup group;
     private final SocketAddress target;
     private final int maxSegment;
     private final int maxDelayMillis;
     private final long seed;
+    private final long[] flipOffset = {-1, -1};
+    private final int[] flipMask = new int[2];
     private Channel listener;
+
+    /** A relay that passes the bytes on unchanged, as they come. */
+    public FaultProxy(EventLoopGroup group, SocketAddress target) {
+        this(group, target, Integer.MAX_VALUE - 1, 0, 0);
+    }
 
     public FaultProxy(EventLoopGroup group, SocketAddress target, int maxSegment, int maxDelayMillis, long seed) {
         this.group = group;
@@ -36,6 +52,20 @@ public final class FaultProxy implements AutoCloseable {
         this.maxSegment = maxSegment;
         this.maxDelayMillis = maxDelayMillis;
         this.seed = seed;
+    }
+
+    /**
+     * Flips bit {@code bit} (0 is the lowest) of the byte at {@code offset} (counted from 0 from the
+     * start of the connection) going {@code direction}; the bytes around it pass unchanged. Call
+     * before {@link #start()}.
+     */
+    public FaultProxy flipBit(Direction direction, long offset, int bit) {
+        if (offset < 0 || bit < 0 || bit > 7) {
+            throw new IllegalArgumentException("offset " + offset + ", bit " + bit);
+        }
+        flipOffset[direction.ordinal()] = offset;
+        flipMask[direction.ordinal()] = 1 << bit;
+        return this;
     }
 
     /** Starts listening and returns the address to dial instead of the target. */
@@ -47,13 +77,14 @@ public final class FaultProxy implements AutoCloseable {
                     protected void initChannel(Channel inbound) {
                         // both sides on the inbound side's event loop: the relays are single-threaded
                         new Bootstrap().group(inbound.eventLoop()).channel(NioSocketChannel.class)
-                                .handler(new Relay(inbound, new Random(seed)))
+                                .handler(new Relay(inbound, new Random(seed), Direction.FROM_TARGET))
                                 .connect(target).addListener((io.netty.channel.ChannelFuture f) -> {
                                     if (!f.isSuccess()) {
                                         inbound.close();
                                         return;
                                     }
-                                    inbound.pipeline().addLast(new Relay(f.channel(), new Random(seed + 1)));
+                                    inbound.pipeline().addLast(
+                                            new Relay(f.channel(), new Random(seed + 1), Direction.TO_TARGET));
                                     inbound.config().setAutoRead(true);
                                 });
                     }
@@ -78,18 +109,29 @@ public final class FaultProxy implements AutoCloseable {
         private final Random random;
         private final java.util.ArrayDeque<ByteBuf> held = new java.util.ArrayDeque<>();
         private final java.util.ArrayDeque<Long> releaseAt = new java.util.ArrayDeque<>();
+        private final long flipAt;
+        private final int mask;
+        private long forwarded;
         private boolean drainScheduled;
         private boolean closing;
 
-        Relay(Channel to, Random random) {
+        Relay(Channel to, Random random, Direction direction) {
             this.to = to;
             this.random = random;
+            this.flipAt = flipOffset[direction.ordinal()];
+            this.mask = flipMask[direction.ordinal()];
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf buf = (ByteBuf) msg;
             try {
+                long into = flipAt - forwarded;
+                if (flipAt >= 0 && into >= 0 && into < buf.readableBytes()) {
+                    int index = buf.readerIndex() + (int) into;
+                    buf.setByte(index, buf.getByte(index) ^ mask);
+                }
+                forwarded += buf.readableBytes();
                 while (buf.isReadable()) {
                     int n = Math.min(buf.readableBytes(), 1 + random.nextInt(maxSegment));
                     ByteBuf segment = buf.readRetainedSlice(n);
