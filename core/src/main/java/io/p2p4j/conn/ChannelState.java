@@ -10,6 +10,18 @@ import java.util.List;
  * One channel of a connection: its send queue, the message being cut into packets, the
  * scheduler's recently-sent count, and the reassembly of incoming packets. Everything but the
  * queue and the counters is touched only on the connection's event loop.
+ *
+ * <p><b>Reassembly and {@code recvBufferCapacity}.</b> The descriptor's receive buffer capacity
+ * is accepted (CometBFT's configurations carry it) but deliberately not used. CometBFT allocates
+ * a buffer of that size per channel up front, appends to it, and keeps it at its largest size
+ * after each message. Here nothing is held while no message is partly received (an idle peer
+ * costs no reassembly memory), a single-packet message is handed on without a copy, and the
+ * packets of a longer one are kept as they came and joined once at the end: one copy per
+ * message. A buffer that starts at {@code recvBufferCapacity} and doubles, even one allocated
+ * only when data arrives and dropped after each message, zeroes and copies every intermediate
+ * size as well: in a loop test of 64 KiB and 1 MiB messages in 1 KiB packets it reassembled
+ * 1.2 to 4 times slower. The largest message stays bounded by {@code recvMessageCapacity},
+ * checked before any packet is kept.
  */
 final class ChannelState {
     final ChannelDescriptor descriptor;
