@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
@@ -16,9 +18,13 @@ import io.p2p4j.testkit.Loopback;
 import io.p2p4j.testkit.RawPeer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,9 +109,9 @@ class MConnectionHostilePeerTest {
             Endpoint victim = new Endpoint(pair.server(), CHANNELS, CONFIG);
             RawPeer peer = RawPeer.reading(pair.client());
             byte[] data = new byte[200];
-            io.netty.buffer.ByteBuf buf = Unpooled.buffer();
+            ByteBuf buf = Unpooled.buffer();
             PacketCodec.writePacketMsg(buf, 0x21, true, data, 0, data.length);
-            byte[] wire = io.netty.buffer.ByteBufUtil.getBytes(buf);
+            byte[] wire = ByteBufUtil.getBytes(buf);
             buf.release();
             for (byte b : wire) {
                 peer.write(new byte[] {b});
@@ -177,7 +183,7 @@ class MConnectionHostilePeerTest {
 
     /** A delimited Packet{PacketMsg{channel_id=id, eof=true, data=[1]}} with any int32 id. */
     private static byte[] packet(long id) {
-        io.netty.buffer.ByteBuf inner = Unpooled.buffer();
+        ByteBuf inner = Unpooled.buffer();
         inner.writeByte(0x08);
         long v = id;
         while ((v & ~0x7fL) != 0) {
@@ -187,13 +193,13 @@ class MConnectionHostilePeerTest {
         inner.writeByte((int) v);
         inner.writeBytes(hex("10011a0101"));
         int innerLen = inner.readableBytes();
-        io.netty.buffer.ByteBuf out = Unpooled.buffer();
+        ByteBuf out = Unpooled.buffer();
         out.writeByte(2 + innerLen);
         out.writeByte(0x1a);
         out.writeByte(innerLen);
         out.writeBytes(inner);
         inner.release();
-        byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(out);
+        byte[] bytes = ByteBufUtil.getBytes(out);
         out.release();
         return bytes;
     }
@@ -210,7 +216,7 @@ class MConnectionHostilePeerTest {
         byte[] over = message((1 << 20) + 1, 8);
         int limit = PacketCodec.payloadLimit(0x20, CONFIG.maxPacketMsgPayloadSize());
         // what a peer writes: traffic on 0x21 and 0x22 interleaved with the packets of the two big messages
-        io.netty.buffer.ByteBuf wire = Unpooled.buffer();
+        ByteBuf wire = Unpooled.buffer();
         writePackets(wire, 0x21, a, 0, a.length);
         writePackets(wire, 0x20, exact, 0, exact.length / 2);
         writePackets(wire, 0x21, b, 0, b.length);
@@ -224,7 +230,7 @@ class MConnectionHostilePeerTest {
         writePackets(wire, 0x20, over, 1 << 20, over.length); // one byte over: the error
         writePackets(wire, 0x22, e, limit, e.length); // after the error: never delivered
         writePackets(wire, 0x21, f, 0, f.length);
-        byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(wire);
+        byte[] bytes = ByteBufUtil.getBytes(wire);
         wire.release();
 
         List<ChannelDescriptor> channels = List.of(
@@ -232,8 +238,8 @@ class MConnectionHostilePeerTest {
                 ChannelDescriptor.builder((byte) 0x21).priority(5).build(),
                 ChannelDescriptor.builder((byte) 0x22).build());
         assertHealthyConnectionUnaffected(() -> {
-            Endpoint victim = hostile(channels, java.util.Arrays.copyOfRange(bytes, 0, bytes.length / 3),
-                    java.util.Arrays.copyOfRange(bytes, bytes.length / 3, bytes.length));
+            Endpoint victim = hostile(channels, Arrays.copyOfRange(bytes, 0, bytes.length / 3),
+                    Arrays.copyOfRange(bytes, bytes.length / 3, bytes.length));
             assertThat(victim.errors).singleElement().isInstanceOf(MessageTooLargeException.class)
                     .extracting(Throwable::getMessage)
                     .isEqualTo("message of at least 1048577 bytes over the channel 0x20 limit of 1048576 bytes");
@@ -260,7 +266,7 @@ class MConnectionHostilePeerTest {
         try (LoopbackConnection pair = loopback.connect()) {
             Endpoint sender = new Endpoint(pair.client(), senderChannels, CONFIG);
             Endpoint receiver = new Endpoint(pair.server(), receiverChannels, CONFIG);
-            List<byte[]> sentOther = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<byte[]> sentOther = new CopyOnWriteArrayList<>();
             Thread other = Thread.ofVirtual().start(() -> {
                 for (int i = 0; i < 200; i++) {
                     byte[] msg = message(2000, 100 + i);
@@ -298,7 +304,7 @@ class MConnectionHostilePeerTest {
      * Writes {@code message[from, to)} as packets of the largest payload, eof on the packet that
      * ends the message.
      */
-    private static void writePackets(io.netty.buffer.ByteBuf out, int channel, byte[] message, int from, int to) {
+    private static void writePackets(ByteBuf out, int channel, byte[] message, int from, int to) {
         int limit = PacketCodec.payloadLimit(channel, CONFIG.maxPacketMsgPayloadSize());
         for (int offset = from; offset < to; offset += limit) {
             int len = Math.min(limit, to - offset);
@@ -352,9 +358,9 @@ class MConnectionHostilePeerTest {
             assertThat(waitedMs).isBetween(450L, 3_000L);
 
             // senders keep blocking on the stalled peer (each giving up after the timeout) ...
-            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicBoolean healthyDone = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicInteger refused = new AtomicInteger();
+            AtomicInteger accepted = new AtomicInteger();
+            AtomicBoolean healthyDone = new AtomicBoolean();
             Thread blocked = Thread.ofVirtual().start(() -> {
                 for (int i = 0; i < 100 && !healthyDone.get(); i++) {
                     (toStalled.connection.send((byte) 0x21, mib) ? accepted : refused).incrementAndGet();
@@ -393,7 +399,7 @@ class MConnectionHostilePeerTest {
         List<ChannelDescriptor> channels = List.of(ChannelDescriptor.builder((byte) 0x21).sendQueueCapacity(8).build());
         try (Loopback small = new Loopback(32 * 1024); LoopbackConnection pair = small.connect()) {
             Endpoint sender = new Endpoint(pair.client(), channels, CONFIG);
-            List<long[]> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<long[]> arrivals = new CopyOnWriteArrayList<>();
             MConnection receiver = MConnection.builder(pair.server()).channels(channels)
                     .config(CONFIG.withRecvRate(limit))
                     .onReceive((id, msg) -> arrivals.add(new long[] {System.nanoTime(), msg.length}))

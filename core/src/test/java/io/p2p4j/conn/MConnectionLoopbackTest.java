@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -196,7 +197,7 @@ class MConnectionLoopbackTest {
         try (LoopbackConnection pair = loopback.connect()) {
             Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
             Endpoint b = new Endpoint(pair.server(), CHANNELS, CONFIG);
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             Thread pusher = Thread.ofVirtual().start(() -> {
                 while (!stop.get() && System.nanoTime() < deadline && a.connection.send((byte) 0x20, new byte[8 * 1024])) {
@@ -238,7 +239,7 @@ class MConnectionLoopbackTest {
             Endpoint a = new Endpoint(pair.client(), channels, CONFIG);
             Endpoint b = new Endpoint(pair.server(), channels, CONFIG);
             byte[] payload = new byte[64 * 1024];
-            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            AtomicBoolean running = new AtomicBoolean(true);
             List<Thread> senders = new ArrayList<>();
             for (ChannelDescriptor channel : channels) {
                 senders.add(Thread.ofVirtual().start(() -> {

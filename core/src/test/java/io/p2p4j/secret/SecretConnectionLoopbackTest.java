@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -213,8 +214,8 @@ class SecretConnectionLoopbackTest {
             assertThat(ends[0].info.remotePublicKey()).isEqualTo(ends[1].key.publicKey());
             assertThat(ends[1].info.remotePublicKey()).isEqualTo(ends[0].key.publicKey());
             Random random = new Random(5);
-            List<List<byte[]>> sent = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>());
-            List<Thread> senders = new java.util.ArrayList<>();
+            List<List<byte[]>> sent = List.of(new ArrayList<>(), new ArrayList<>());
+            List<Thread> senders = new ArrayList<>();
             for (int side = 0; side < 2; side++) {
                 List<byte[]> plan = sent.get(side);
                 for (int i = 0; i < 40; i++) {
@@ -255,7 +256,7 @@ class SecretConnectionLoopbackTest {
         // message below (each is sent only once the one before it arrived); flip a bit of frame 5
         int tampered = 5;
         long offset = 35 + (long) FrameCipher.SEALED_SIZE * (1 + tampered) + 200;
-        List<FaultProxy> proxies = new java.util.ArrayList<>();
+        List<FaultProxy> proxies = new ArrayList<>();
         LoopbackConnection pair = loopback.connect(target -> {
             FaultProxy proxy = new FaultProxy(loopback.group(), target)
                     .flipBit(FaultProxy.Direction.TO_TARGET, offset, 3);
@@ -266,7 +267,7 @@ class SecretConnectionLoopbackTest {
             SecureEnd[] ends = secureMConnections(pair, MCONN_CHANNELS);
             SecureEnd client = ends[0];
             SecureEnd server = ends[1];
-            List<byte[]> sent = new java.util.ArrayList<>();
+            List<byte[]> sent = new ArrayList<>();
             for (int i = 0; i < tampered; i++) {
                 byte[] msg = new byte[100];
                 new Random(i).nextBytes(msg);
