@@ -5,13 +5,15 @@ package io.p2p4j;
  *
  * <p>Priorities are relative: under saturation, channels get bytes in proportion to their
  * priorities. The defaults are CometBFT v0.38's: send queue capacity 1 message, receive buffer
- * 4,096 bytes (the initial size of the reassembly buffer, which grows on demand), receive message
+ * 4,096 bytes (kept for CometBFT compatibility: p2p4j's reassembly allocates nothing until data
+ * arrives and then holds just the packets of the message in progress), receive message
  * capacity 22,020,096 bytes (21 MiB, the largest message accepted on the channel).
  *
  * @param id                  the channel id, the same on both ends (0x00 is PEX)
  * @param priority            relative priority, at least 1
  * @param sendQueueCapacity   how many whole messages may wait to be sent, at least 1
- * @param recvBufferCapacity  initial reassembly buffer size in bytes, at least 1
+ * @param recvBufferCapacity  CometBFT's initial reassembly buffer size in bytes, at least 1;
+ *                            accepted for compatibility, reassembly does not preallocate it
  * @param recvMessageCapacity largest message accepted from the peer, in bytes, at least 1
  */
 public record ChannelDescriptor(
@@ -19,7 +21,7 @@ public record ChannelDescriptor(
 
     /** CometBFT's default send queue capacity: one message. */
     public static final int DEFAULT_SEND_QUEUE_CAPACITY = 1;
-    /** CometBFT's default initial reassembly buffer: 4,096 bytes. */
+    /** CometBFT's default initial reassembly buffer: 4,096 bytes (not preallocated by p2p4j). */
     public static final int DEFAULT_RECV_BUFFER_CAPACITY = 4096;
     /** CometBFT's default largest message: 22,020,096 bytes (21 MiB). */
     public static final int DEFAULT_RECV_MESSAGE_CAPACITY = 22_020_096;
@@ -83,7 +85,7 @@ public record ChannelDescriptor(
             return this;
         }
 
-        /** Initial reassembly buffer in bytes (default 4,096). */
+        /** CometBFT's initial reassembly buffer in bytes (default 4,096); kept for compatibility, not preallocated. */
         public Builder recvBufferCapacity(int capacity) {
             this.recvBufferCapacity = capacity;
             return this;
