@@ -233,6 +233,14 @@ class PexReactorTest {
     }
 
     @Test
+    void dialsLeanOnVettedAddressesWhileThereAreFewPeers() {
+        assertThat(PexReactor.biasTowardsNew(0)).isEqualTo(10);
+        assertThat(PexReactor.biasTowardsNew(3)).isEqualTo(40);
+        assertThat(PexReactor.biasTowardsNew(8)).isEqualTo(90);
+        assertThat(PexReactor.biasTowardsNew(40)).isEqualTo(90);
+    }
+
+    @Test
     void theOutboundTargetIsTheSwitchsUnlessThePexConfigSetsOne() {
         P2pConfig p2p = ConnectedSwitches.testConfig().withMaxOutboundPeers(3);
         Switch own = pexNode(NodeKey.generate(), "own", PexConfig.defaults().withEnsurePeersPeriod(Duration.ofHours(1)), p2p);
