@@ -118,7 +118,8 @@ public final class Switch implements AutoCloseable {
         this.nodeInfo = ourNodeInfo(config.externalAddress().isEmpty() ? config.listenAddress()
                 : "tcp://" + config.externalAddress());
         this.transport = new Transport(b.transportKind, key, () -> nodeInfo,
-                new Transport.Timeouts(config.dialTimeout(), config.handshakeTimeout(), config.filterTimeout()),
+                new Transport.Settings(config.dialTimeout(), config.handshakeTimeout(), config.filterTimeout(),
+                        config.socketBufferBytes()),
                 connectionFilters, b.eventLoops);
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());

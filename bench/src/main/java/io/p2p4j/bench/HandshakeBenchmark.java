@@ -34,8 +34,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class HandshakeBenchmark {
     private static final int DIALERS = 8;
     private static final String NETWORK = "bench";
-    private static final Transport.Timeouts TIMEOUTS =
-            new Transport.Timeouts(Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(1));
+    private static final Transport.Settings TIMEOUTS =
+            new Transport.Settings(Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(1));
 
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");

@@ -54,12 +54,28 @@ public final class Transport implements AutoCloseable {
     /** Real sockets or in-process channels. */
     public enum Kind { TCP, IN_MEMORY }
 
-    /** Time limits of the transport. */
-    public record Timeouts(Duration dial, Duration handshake, Duration filter) {
-        public Timeouts {
+    /**
+     * Limits and socket settings of the transport.
+     *
+     * @param dial              TCP connect limit
+     * @param handshake         limit of each handshake stage
+     * @param filter            limit of each connection filter
+     * @param socketBufferBytes SO_SNDBUF and SO_RCVBUF of every TCP connection; 0 leaves them to
+     *                          the kernel (autotuned, up to megabytes)
+     */
+    public record Settings(Duration dial, Duration handshake, Duration filter, int socketBufferBytes) {
+        public Settings {
             Objects.requireNonNull(dial, "dial");
             Objects.requireNonNull(handshake, "handshake");
             Objects.requireNonNull(filter, "filter");
+            if (socketBufferBytes < 0) {
+                throw new IllegalArgumentException("socketBufferBytes must not be negative, got " + socketBufferBytes);
+            }
+        }
+
+        /** These limits, with the kernel's socket buffers. */
+        public Settings(Duration dial, Duration handshake, Duration filter) {
+            this(dial, handshake, filter, 0);
         }
     }
 
@@ -69,7 +85,7 @@ public final class Transport implements AutoCloseable {
     private final Ed25519Signer key;
     private final NodeId ourId;
     private final Supplier<NodeInfo> ourInfo;
-    private final Timeouts timeouts;
+    private final Settings settings;
     private final List<ConnectionFilter> filters;
     private final SecureUpgrade secureUpgrade;
     private final EventLoopGroup group;
@@ -82,9 +98,9 @@ public final class Transport implements AutoCloseable {
     private volatile boolean closing;
 
     /** A transport with event loops of its own (two per core), stopped by {@link #close()}. */
-    public Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Timeouts timeouts,
+    public Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Settings settings,
             List<ConnectionFilter> filters) {
-        this(kind, key, ourInfo, timeouts, filters, null, SecureUpgrade.SECRET_CONNECTION);
+        this(kind, key, ourInfo, settings, filters, null, SecureUpgrade.SECRET_CONNECTION);
     }
 
     /**
@@ -93,18 +109,18 @@ public final class Transport implements AutoCloseable {
      * the group running. The group must suit the kind: NIO for {@link Kind#TCP}, local for
      * {@link Kind#IN_MEMORY}; a null group means event loops of its own.
      */
-    public Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Timeouts timeouts,
+    public Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Settings settings,
             List<ConnectionFilter> filters, EventLoopGroup eventLoops) {
-        this(kind, key, ourInfo, timeouts, filters, eventLoops, SecureUpgrade.SECRET_CONNECTION);
+        this(kind, key, ourInfo, settings, filters, eventLoops, SecureUpgrade.SECRET_CONNECTION);
     }
 
-    Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Timeouts timeouts,
+    Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Settings settings,
             List<ConnectionFilter> filters, EventLoopGroup eventLoops, SecureUpgrade secureUpgrade) {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.key = Objects.requireNonNull(key, "key");
         this.ourId = NodeId.fromPublicKey(key.publicKey());
         this.ourInfo = Objects.requireNonNull(ourInfo, "ourInfo");
-        this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+        this.settings = Objects.requireNonNull(settings, "settings");
         this.filters = List.copyOf(filters);
         this.secureUpgrade = secureUpgrade;
         this.ownsGroup = eventLoops == null;
@@ -141,6 +157,12 @@ public final class Transport implements AutoCloseable {
             bootstrap.channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.SO_REUSEADDR, true);
+            if (settings.socketBufferBytes() > 0) {
+                // the listener's receive buffer is what accepted sockets start with, before the handshake
+                bootstrap.option(ChannelOption.SO_RCVBUF, settings.socketBufferBytes())
+                        .childOption(ChannelOption.SO_RCVBUF, settings.socketBufferBytes())
+                        .childOption(ChannelOption.SO_SNDBUF, settings.socketBufferBytes());
+            }
             Channel bound = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
             listener = bound;
             return (InetSocketAddress) bound.localAddress();
@@ -156,7 +178,7 @@ public final class Transport implements AutoCloseable {
         CompletableFuture<UpgradedConnection> result = new CompletableFuture<>();
         Bootstrap bootstrap = new Bootstrap().group(group)
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeouts.dial().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.dial().toMillis())
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -170,6 +192,10 @@ public final class Transport implements AutoCloseable {
         SocketAddress target;
         if (kind == Kind.TCP) {
             bootstrap.channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
+            if (settings.socketBufferBytes() > 0) {
+                bootstrap.option(ChannelOption.SO_RCVBUF, settings.socketBufferBytes())
+                        .option(ChannelOption.SO_SNDBUF, settings.socketBufferBytes());
+            }
             target = new InetSocketAddress(address.host(), address.port());
         } else {
             bootstrap.channel(LocalChannel.class);
@@ -196,9 +222,9 @@ public final class Transport implements AutoCloseable {
     private CompletableFuture<UpgradedConnection> upgrade(Channel channel, NodeId dialedId) {
         boolean outbound = dialedId != null;
         InetSocketAddress remote = remoteOf(channel);
-        NodeInfoHandshake exchange = new NodeInfoHandshake(ourInfo.get(), timeouts.handshake());
+        NodeInfoHandshake exchange = new NodeInfoHandshake(ourInfo.get(), settings.handshake());
         CompletableFuture<UpgradedConnection> result = runFilters(remote)
-                .thenCompose(ok -> secureUpgrade.secure(channel, key, timeouts.handshake(), exchange))
+                .thenCompose(ok -> secureUpgrade.secure(channel, key, settings.handshake(), exchange))
                 .thenCompose(remoteKey -> {
                     NodeId authenticated = NodeId.fromPublicKey(remoteKey);
                     if (authenticated.equals(ourId)) {
@@ -253,13 +279,13 @@ public final class Transport implements AutoCloseable {
         }
         List<CompletableFuture<Void>> checks = filters.stream().map(filter -> runFilter(filter, remote)).toList();
         CompletableFuture<Void> all = CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
-        return all.orTimeout(timeouts.filter().toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
+        return all.orTimeout(settings.filter().toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
             checks.forEach(check -> check.completeExceptionally(cause)); // interrupts the ones still running
             if (cause instanceof TimeoutException) {
                 return CompletableFuture.failedFuture(new HandshakeException(Reason.FILTERED,
                         "connection from " + remote + " refused: filter timeout after "
-                                + timeouts.filter().toMillis() + " ms"));
+                                + settings.filter().toMillis() + " ms"));
             }
             return CompletableFuture.failedFuture(cause);
         });

@@ -140,7 +140,8 @@ final class Node implements AutoCloseable {
                 .withDialTimeout(dialTimeout)
                 .withUnconditionalPeerIds(unconditional)
                 .withPrivatePeerIds(privateIds)
-                .withConnection(connection);
+                .withConnection(connection)
+                .withSocketBufferBytes(config.intValue("p2p4j.socket_buffer_bytes"));
         if (maxDialPeriodSet) {
             // the switch redials persistent peers on a schedule of its own, which has no such cap
             P2pConfig.ReconnectPolicy r = p2p.reconnect();

@@ -47,6 +47,7 @@ final class NodeConfig {
         c.values.put("moniker", "p2p4j-node");
         c.values.put("p2p4j.chain_id", "p2p4j-devnet");
         c.values.put("p2p4j.status_laddr", "127.0.0.1:26660");
+        c.values.put("p2p4j.socket_buffer_bytes", "0");
         c.values.put("p2p.laddr", "tcp://0.0.0.0:26656");
         c.values.put("p2p.external_address", "");
         c.values.put("p2p.seeds", "");
@@ -195,6 +196,10 @@ final class NodeConfig {
         out.append("chain_id = \"").append(get("p2p4j.chain_id")).append("\"\n");
         out.append("# the status page, /net_info and /metrics; \"\" turns it off\n");
         out.append("status_laddr = \"").append(get("p2p4j.status_laddr")).append("\"\n");
+        out.append("# SO_SNDBUF and SO_RCVBUF of peer sockets; 0 leaves them to the kernel. A cap such as 131072\n");
+        out.append("# keeps high-priority messages from queuing behind bulk data, but limits one connection to\n");
+        out.append("# about buffer / round-trip time: for LANs and data centres, not long paths\n");
+        out.append("socket_buffer_bytes = ").append(get("p2p4j.socket_buffer_bytes")).append("\n");
         return out.toString();
     }
 

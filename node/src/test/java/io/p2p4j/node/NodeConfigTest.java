@@ -59,6 +59,14 @@ class NodeConfigTest {
     }
 
     @Test
+    void socketBuffersAreTheKernelsUnlessP2p4jsSectionCapsThem() throws Exception {
+        assertThat(Node.p2pConfig(NodeConfig.defaults()).socketBufferBytes()).isZero();
+        NodeConfig capped = NodeConfig.load(write("[p2p4j]\nsocket_buffer_bytes = 131072\n"));
+        assertThat(Node.p2pConfig(capped).socketBufferBytes()).isEqualTo(131072);
+        assertThat(NodeConfig.load(write(NodeConfig.defaults().toToml())).get("p2p4j.socket_buffer_bytes")).isEqualTo("0");
+    }
+
+    @Test
     void keysOfOlderCometBftHomesAreAccepted() throws Exception {
         Path upgraded = write("fast_sync = true\nblock_sync = true\n[fastsync]\nversion = \"v0\"\n[p2p]\nupnp = false\n");
         assertThatCode(() -> NodeConfig.load(upgraded)).doesNotThrowAnyException();
