@@ -149,7 +149,12 @@ public final class Switch implements AutoCloseable {
         }
         running = true;
         if (!config.externalAddress().isEmpty()) {
-            ourAddresses.add(config.externalAddress()); // host:port, as dial compares
+            try {
+                NetAddress external = NetAddress.fromHostPort(key.id(), config.externalAddress());
+                ourAddresses.add(external.host() + ":" + external.port()); // as dial compares
+            } catch (InvalidAddressException e) {
+                log.warn("external address {} does not parse: {}", config.externalAddress(), e.getMessage());
+            }
         }
         if (!config.listenAddress().isBlank()) {
             URI uri = listenUri(config.listenAddress());

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * Side by side, in one run: Go↔Go (two go-peer processes on the real cometbft module),
  * Java↔Java, Java→Go (a p2p4j client against a go-peer echo) and Go→Java (a go-peer client
  * against a p2p4j echo), over loopback with SecretConnection, rate limits off, the same mix: echo
- * throughput of 200 messages of 64 KiB and of 2,000 of 1 KiB, then the round-trip time of a
+ * throughput of 2,000 messages of 64 KiB and of 20,000 of 1 KiB ({@link #MIX}), then the round-trip time of a
  * 256-byte message, {@code --rounds} times (300 by default, so the p99 is not simply the
  * slowest). Run: {@code bench/run interop [--trials N --rounds R]} (needs Go).
  */

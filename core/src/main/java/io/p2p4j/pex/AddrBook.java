@@ -480,10 +480,8 @@ public final class AddrBook implements AutoCloseable {
             if (oldCorrelation + newCorrelation == 0) {
                 pickOld = nOld > 0;
             }
+            // a side with no entries has no weight, so the chosen side is never empty here
             List<Map<NodeId, KnownAddress>> side = pickOld ? oldBuckets : newBuckets;
-            if ((pickOld ? nOld : nNew) == 0) {
-                return null;
-            }
             List<Map<NodeId, KnownAddress>> nonEmpty = side.stream().filter(b -> !b.isEmpty()).toList();
             Map<NodeId, KnownAddress> bucket = nonEmpty.get(random.nextInt(nonEmpty.size()));
             List<KnownAddress> entries = List.copyOf(bucket.values());

@@ -278,7 +278,13 @@ public final class Transport implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         List<CompletableFuture<Void>> checks = filters.stream().map(filter -> runFilter(filter, remote)).toList();
-        CompletableFuture<Void> all = CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
+        // passes when every check passes, fails with the first refusal (allOf would wait for all)
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenRun(() -> all.complete(null));
+        checks.forEach(check -> check.exceptionally(e -> {
+            all.completeExceptionally(e);
+            return null;
+        }));
         return all.orTimeout(settings.filter().toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
             checks.forEach(check -> check.completeExceptionally(cause)); // interrupts the ones still running

@@ -65,8 +65,7 @@ final class Node implements AutoCloseable {
         GossipReactor gossip = new GossipReactor();
         NodeMetrics metrics = new NodeMetrics();
         PexConfig pexConfig = (pexOverrides == null ? PexConfig.defaults() : pexOverrides)
-                .withSeeds(seeds).withSeedMode(config.boolValue("p2p.seed_mode"))
-                .withMaxOutboundPeers(config.intValue("p2p.max_num_outbound_peers"));
+                .withSeeds(seeds).withSeedMode(config.boolValue("p2p.seed_mode")); // its outbound target: the switch's
         Switch.Builder builder = Switch.builder(key, p2p)
                 .network(config.get("p2p4j.chain_id"))
                 .moniker(config.get("moniker"))

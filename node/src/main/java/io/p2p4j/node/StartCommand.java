@@ -94,7 +94,8 @@ final class StartCommand implements Callable<Integer> {
 
     /**
      * SIGTERM and SIGINT end the wait for {@link #stop}, so the node stops in order and the
-     * process exits 0 (left to the JVM, a signal ends it with 128 + the signal number). The
+     * process exits 0 (left to the JVM, a signal ends it with 128 + the signal number); a second
+     * one while it stops ends the process at once, with 128 + the signal number. The
      * returned shutdown hook still closes the node, saving the book, if the JVM ends otherwise.
      */
     private Thread takeOverProcessStop(Node running) {
@@ -105,7 +106,13 @@ final class StartCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         for (String name : new String[] {"TERM", "INT"}) {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    if (stop.getCount() == 0) { // a second signal while stopping: do not wait any more
+                        System.err.println("p2p4j: SIG" + name + " again, exiting without waiting for the stop");
+                        Runtime.getRuntime().halt(128 + signal.getNumber());
+                    }
+                    stop.countDown();
+                });
             } catch (IllegalArgumentException unsupported) {
                 // not on this platform: the shutdown hook still saves the book
             }
