@@ -160,16 +160,11 @@ class SwitchHostilePeerTest {
         assertThat(hub.added()).containsExactly(bigKey.id().hex());
     }
 
-    /** The number of refusals once it has stopped changing (the inbound side of a self-dial counts one too). */
-    static int settledRefusals(Node node) {
-        int[] last = {-1};
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            int now = node.refused().size();
-            boolean same = now == last[0];
-            last[0] = now;
-            return same;
-        });
-        return last[0];
+    /** Waits until both ends of a self-dial that got as far as the handshake have refused it. */
+    static int refusedOnBothEnds(Node node, int before) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.refused().stream().skip(before)
+                .filter(e -> e instanceof HandshakeException h && h.reason() == HandshakeException.Reason.SELF).count() >= 2);
+        return node.refused().size();
     }
 
     @Test
@@ -189,7 +184,7 @@ class SwitchHostilePeerTest {
             assertThat(((HandshakeException) error).reason()).isEqualTo(HandshakeException.Reason.SELF);
         }
         // remembered: the alias is refused again before any connection (the inbound side refuses nothing)
-        int beforeAgain = settledRefusals(a);
+        int beforeAgain = refusedOnBothEnds(a, 0);
         Throwable again = a.sw().dial(new NetAddress(NodeKey.generate().id(), "127.0.0.2", self.port()))
                 .handle((p, e) -> e).get(10, TimeUnit.SECONDS);
         assertThat(again).hasMessageContaining("refusing to dial ourselves");
@@ -200,10 +195,8 @@ class SwitchHostilePeerTest {
         NetAddress persistentSelf = new NetAddress(NodeKey.generate().id(), "127.0.0.3", self.port());
         int before = a.refused().size();
         a.sw().addPersistentPeers(List.of(persistentSelf));
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.refused().stream().skip(before)
-                .anyMatch(e -> e instanceof HandshakeException h && h.reason() == HandshakeException.Reason.SELF));
+        int settled = refusedOnBothEnds(a, before);
         await().atMost(Duration.ofSeconds(10)).until(() -> !a.sw().isDialing(persistentSelf.id()));
-        int settled = settledRefusals(a);
         await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
                 .until(() -> a.refused().size() == settled && !a.sw().isDialing(persistentSelf.id()));
         assertThat(a.sw().peers().size()).isZero();
@@ -429,9 +422,9 @@ class SwitchHostilePeerTest {
         hub.sw().stopPeerForError(peer, new IllegalStateException("stopped by the test"));
         assertThat(returned.await(5, TimeUnit.SECONDS)).isTrue();
         long tookMs = (System.nanoTime() - start) / 1_000_000;
-        // the scenario asks for 100 ms; the bound leaves room for a loaded machine and is still 30x
+        // the scenario asks for 100 ms; the bound leaves room for a loaded machine and is still 15x
         // shorter than the send timeout the senders would otherwise wait out
-        assertThat(tookMs).isLessThan(1_000);
+        assertThat(tookMs).isLessThan(2_000);
         assertThat(thrown).isEmpty();
         assertThat(falses.get()).isEqualTo(senders);
         assertThat(peer.trySend(CHAT, new byte[1])).isFalse();
@@ -500,9 +493,15 @@ class SwitchHostilePeerTest {
             // round 0: B is back at its address and A redials it; round 1: B is back elsewhere, so
             // A's redials fail and only B's own dial can connect them (inbound at A, whose limit is 0)
             P2pConfig listen = round == 0 ? fast.withListen("tcp://127.0.0.1:" + addressB.port()) : fast;
-            b = Switch.builder(keyB, listen).network("test-chain")
-                    .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
-            b.start();
+            for (int attempt = 0; attempt < 5; attempt++) {
+                b = Switch.builder(keyB, listen).network("test-chain")
+                        .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
+                b.start();
+                if (round == 0 || b.listenAddress().port() != addressB.port()) {
+                    break;
+                }
+                b.close(); // port 0 gave the old port back: A's redial would reach it
+            }
             if (round == 1) {
                 assertThat(b.listenAddress().port()).isNotEqualTo(addressB.port());
                 b.addPersistentPeers(List.of(a.listenAddress()));

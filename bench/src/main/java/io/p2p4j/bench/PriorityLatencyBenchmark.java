@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 
@@ -85,7 +86,7 @@ public final class PriorityLatencyBenchmark {
                     ChannelDescriptor.builder(URGENT).priority(10).sendQueueCapacity(16).build());
             MConnectionConfig config = MConnectionConfig.defaults().unlimited();
             int maxSamples = (int) (seconds * 100) + 100;
-            long[] latencies = new long[maxSamples];
+            AtomicLongArray latencies = new AtomicLongArray(maxSamples);
             AtomicInteger samples = new AtomicInteger();
             AtomicLong bulkBytes = new AtomicLong();
             AtomicBoolean measuring = new AtomicBoolean();
@@ -95,7 +96,7 @@ public final class PriorityLatencyBenchmark {
                             long sent = ByteBuffer.wrap(msg).getLong();
                             int i = samples.getAndIncrement();
                             if (i < maxSamples) {
-                                latencies[i] = System.nanoTime() - sent;
+                                latencies.set(i, System.nanoTime() - sent);
                             }
                         } else if (measuring.get()) {
                             bulkBytes.addAndGet(msg.length);
@@ -116,9 +117,9 @@ public final class PriorityLatencyBenchmark {
             measuring.set(true);
             long t0 = System.nanoTime();
             long deadline = t0 + (long) (seconds * 1e9);
-            byte[] urgent = new byte[256];
             for (long next = t0; next < deadline; next += 10_000_000L) {
                 LockSupport.parkNanos(next - System.nanoTime());
+                byte[] urgent = new byte[256]; // a queued message is the caller's no more: never reuse it
                 ByteBuffer.wrap(urgent).putLong(System.nanoTime());
                 sender.send(URGENT, urgent);
             }
@@ -135,7 +136,13 @@ public final class PriorityLatencyBenchmark {
             if (pusher != null) {
                 pusher.join();
             }
-            long[] got = Arrays.copyOf(latencies, Math.min(samples.get(), maxSamples));
+            long[] got = new long[Math.min(samples.get(), maxSamples)];
+            if (got.length == 0) {
+                throw new IllegalStateException("no urgent message arrived");
+            }
+            for (int i = 0; i < got.length; i++) {
+                got[i] = latencies.get(i);
+            }
             Arrays.sort(got);
             return new double[] {got[got.length / 2] / 1e6, got[(int) Math.ceil(got.length * 0.99) - 1] / 1e6,
                     got[got.length - 1] / 1e6, mbs};

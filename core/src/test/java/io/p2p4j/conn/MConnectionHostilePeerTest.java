@@ -23,6 +23,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -255,7 +257,7 @@ class MConnectionHostilePeerTest {
     }
 
     @Test
-    void scenario04_realSenderOverTheReceiversCapacityWhileAnotherChannelIsBusy() {
+    void scenario04_realSenderOverTheReceiversCapacityWhileAnotherChannelIsBusy() throws Exception {
         // the sender allows 4 MiB on 0x20, the receiver 1 MiB: a peer with another configuration
         List<ChannelDescriptor> senderChannels = List.of(
                 ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(4 << 20).build(),
@@ -283,6 +285,7 @@ class MConnectionHostilePeerTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.errors.isEmpty());
             await().atMost(Duration.ofSeconds(10)).until(() -> !pair.server().isOpen());
             other.interrupt();
+            assertThat(other.join(Duration.ofSeconds(10))).as("the other sender stopped").isTrue();
             assertThat(receiver.messages(0x20)).singleElement().isEqualTo(exact);
             assertThat(receiver.errors).singleElement().isInstanceOf(MessageTooLargeException.class);
             // the other channel got what was sent, in order, byte-exact: a prefix of it, as the
@@ -361,11 +364,15 @@ class MConnectionHostilePeerTest {
             AtomicInteger refused = new AtomicInteger();
             AtomicInteger accepted = new AtomicInteger();
             AtomicBoolean healthyDone = new AtomicBoolean();
+            CountDownLatch blocking = new CountDownLatch(1);
             Thread blocked = Thread.ofVirtual().start(() -> {
-                for (int i = 0; i < 100 && !healthyDone.get(); i++) {
+                blocking.countDown();
+                int i = 0;
+                do {
                     (toStalled.connection.send((byte) 0x21, mib) ? accepted : refused).incrementAndGet();
-                }
+                } while (++i < 100 && !healthyDone.get());
             });
+            assertThat(blocking.await(10, TimeUnit.SECONDS)).isTrue();
             // ... while the healthy peer on the same event loops still gets everything
             List<byte[]> sent = new ArrayList<>();
             for (int i = 0; i < 20; i++) {

@@ -216,6 +216,7 @@ class SecretConnectionLoopbackTest {
             Random random = new Random(5);
             List<List<byte[]>> sent = List.of(new ArrayList<>(), new ArrayList<>());
             List<Thread> senders = new ArrayList<>();
+            List<String> refusedSends = new java.util.concurrent.CopyOnWriteArrayList<>();
             for (int side = 0; side < 2; side++) {
                 List<byte[]> plan = sent.get(side);
                 for (int i = 0; i < 40; i++) {
@@ -224,15 +225,19 @@ class SecretConnectionLoopbackTest {
                     plan.add(msg);
                 }
                 MConnection from = ends[side].connection;
+                int fromSide = side;
                 senders.add(Thread.ofVirtual().start(() -> { // both directions at once
                     for (int i = 0; i < plan.size(); i++) {
-                        assertThat(from.send((byte) (i % 2 == 0 ? 0x20 : 0x30), plan.get(i))).isTrue();
+                        if (!from.send((byte) (i % 2 == 0 ? 0x20 : 0x30), plan.get(i))) {
+                            refusedSends.add("side " + fromSide + " message " + i);
+                        }
                     }
                 }));
             }
             for (Thread sender : senders) {
                 assertThat(sender.join(Duration.ofSeconds(30))).isTrue();
             }
+            assertThat(refusedSends).as("sends that did not queue").isEmpty();
             for (int side = 0; side < 2; side++) {
                 SecureEnd to = ends[1 - side];
                 await().atMost(Duration.ofSeconds(20)).until(() ->

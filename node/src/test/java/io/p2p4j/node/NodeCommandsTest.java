@@ -27,6 +27,14 @@ import picocli.CommandLine;
 
 /** The command line run in-process: init, bad configuration, two started nodes, stopping. */
 class NodeCommandsTest {
+    /** Nodes started in this JVM: stopped after each test, also when it failed half-way. */
+    private final java.util.List<StartCommand> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void stopNodes() {
+        started.forEach(command -> command.stop.countDown());
+    }
+
     @TempDir
     Path dir;
 
@@ -103,9 +111,10 @@ class NodeCommandsTest {
      * Runs {@code start} in-process on a thread of its own and waits until its node is up;
      * {@code command.stop} ends it and the returned future gives its exit code.
      */
-    static CompletableFuture<Integer> startInProcess(StartCommand command, String... args) {
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> new CommandLine(command).execute(args),
-                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+    CompletableFuture<Integer> startInProcess(StartCommand command, String... args) {
+        started.add(command);
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        Thread.ofVirtual().name("start-in-process").start(() -> exit.complete(new CommandLine(command).execute(args)));
         await().atMost(Duration.ofSeconds(20)).until(() -> command.node != null || exit.isDone());
         assertThat(command.node).as("started (exit code %s)", exit.getNow(null)).isNotNull();
         return exit;
@@ -286,6 +295,12 @@ class NodeCommandsTest {
                 .anyMatch(mask -> (mask >>> (signal - 1) & 1) == 1);
     }
 
+    private static boolean printed(StringBuilder output, String text) {
+        synchronized (output) {
+            return output.indexOf(text) >= 0;
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"TERM, 15", "INT, 2"})
     void aSignalSavesTheBookWithThePeerAndExitsZero(String signal, int number) throws Exception {
@@ -321,7 +336,9 @@ class NodeCommandsTest {
             }
         });
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> peer.node.sw.peers().size() == 1 || !node.isAlive());
+            // connected, and past the point where the node takes its signals (it says so once it does)
+            await().atMost(Duration.ofSeconds(30)).until(() -> peer.node.sw.peers().size() == 1 && printed(output, " listening on ")
+                    || !node.isAlive());
             assertThat(peer.node.sw.peers().size()).as("connected; node output:%n%s", output).isEqualTo(1);
             Process kill = new ProcessBuilder("kill", "-s", signal, String.valueOf(node.pid())).inheritIO().start();
             assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
