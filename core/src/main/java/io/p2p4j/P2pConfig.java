@@ -32,7 +32,7 @@ import java.util.Set;
  *                              as CometBFT) leaves them to the kernel, which grows them to
  *                              megabytes. A cap keeps a high-priority message from queuing behind
  *                              that much bulk data in the kernel (measured on loopback at 300 MB/s:
- *                              p99 23 ms with the kernel's, 2.7 ms at 128 KiB, 1.9 ms at 64 KiB),
+ *                              p99 26 ms with the kernel's, 2.4 ms at 128 KiB, 1.8 ms at 64 KiB),
  *                              but it also caps one connection's throughput at about
  *                              buffer / round-trip time (128 KiB over a 100 ms path: 1.3 MB/s):
  *                              set it for LANs and data centres, not for long paths
