@@ -3,6 +3,7 @@ package io.p2p4j.secret;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -13,7 +14,10 @@ import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.NodeKey;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
+import io.p2p4j.conn.MConnectionException.PacketTooLargeException;
 import io.p2p4j.crypto.FrameCipher;
+import io.p2p4j.proto.Packet;
+import io.p2p4j.proto.PacketMsg;
 import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.FaultProxy;
 import io.p2p4j.testkit.Loopback;
@@ -23,6 +27,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -201,6 +206,61 @@ class SecretConnectionLoopbackTest {
         client.start(pair.client(), channels);
         server.start(pair.server(), channels);
         return new SecureEnd[] {client, server};
+    }
+
+    /**
+     * Scenario 1 over SecretConnection: the hostile end completes the handshake, then its raw
+     * bytes go out sealed; the victim's MConnection sees them after the frames are opened.
+     */
+    @Test
+    void scenario01_malformedLengthPrefixesOverSecretConnection() throws Exception {
+        // (a) a prefix claiming 1,000,000 bytes, (b) an 11-byte varint: refused from the prefix alone
+        String[][] cases = {{"c0843d", "packet of 1000000 bytes over the maximum of 1034"},
+                {"ffffffffffffffffffff01", "malformed packet length prefix"}};
+        for (String[] c : cases) {
+            try (LoopbackConnection pair = loopback.connect()) {
+                SecureEnd victim = secureVictim(pair);
+                pair.client().writeAndFlush(Unpooled.wrappedBuffer(HexFormat.of().parseHex(c[0]))).sync();
+                await().atMost(Duration.ofSeconds(10)).until(() -> !victim.errors.isEmpty());
+                assertThat(victim.errors).singleElement()
+                        .isInstanceOf(PacketTooLargeException.class)
+                        .extracting(Throwable::getMessage).asString().contains(c[1]);
+                await().atMost(Duration.ofSeconds(10)).until(() -> !pair.server().isOpen());
+                assertThat(victim.received.values()).allMatch(List::isEmpty);
+            }
+        }
+        // (c) a valid packet written a byte at a time arrives in 1-byte frames and decodes normally
+        try (LoopbackConnection pair = loopback.connect()) {
+            SecureEnd victim = secureVictim(pair);
+            byte[] data = new byte[200];
+            new Random(1).nextBytes(data);
+            ByteArrayOutputStream delimited = new ByteArrayOutputStream();
+            Packet.newBuilder().setPacketMsg(PacketMsg.newBuilder().setChannelId(0x20)
+                    .setEof(true).setData(ByteString.copyFrom(data))).build().writeDelimitedTo(delimited);
+            byte[] wire = delimited.toByteArray();
+            for (byte b : wire) {
+                pair.client().writeAndFlush(Unpooled.wrappedBuffer(new byte[] {b})).sync();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> victim.messages(0x20).size() == 1);
+            assertThat(victim.messages(0x20).get(0)).isEqualTo(data);
+            assertThat(victim.errors).isEmpty();
+        }
+    }
+
+    /** Secures both ends of {@code pair} and starts an MConnection on the server end only. */
+    private static SecureEnd secureVictim(LoopbackConnection pair) throws Exception {
+        SecureEnd victim = new SecureEnd();
+        var serverInfo = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return secure(pair.server(), victim.key, null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        secure(pair.client(), NodeKey.generate(), new Sink()); // the hostile end reads and drops what comes
+        victim.info = serverInfo.get(10, TimeUnit.SECONDS);
+        victim.start(pair.server(), MCONN_CHANNELS);
+        return victim;
     }
 
     private static final List<ChannelDescriptor> MCONN_CHANNELS = List.of(
