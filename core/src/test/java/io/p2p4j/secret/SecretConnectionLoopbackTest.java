@@ -185,6 +185,20 @@ class SecretConnectionLoopbackTest {
         }
     }
 
+    /** Runs the handshake on both ends of {@code pair} at once; the client's info, then the server's. */
+    private static SecretConnectionInfo[] secureBoth(LoopbackConnection pair, NodeKey clientKey,
+            ChannelInboundHandlerAdapter clientNext, NodeKey serverKey) throws Exception {
+        var serverInfo = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return secure(pair.server(), serverKey, null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        SecretConnectionInfo clientInfo = secure(pair.client(), clientKey, clientNext);
+        return new SecretConnectionInfo[] {clientInfo, serverInfo.get(10, TimeUnit.SECONDS)};
+    }
+
     /**
      * Runs the handshake on both ends of {@code pair} at once, then starts an MConnection on
      * each (both before either sends, so nothing reaches a pipeline without its MConnection).
@@ -194,15 +208,9 @@ class SecretConnectionLoopbackTest {
             throws Exception {
         SecureEnd client = new SecureEnd();
         SecureEnd server = new SecureEnd();
-        var serverInfo = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return secure(pair.server(), server.key, null);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        client.info = secure(pair.client(), client.key, null);
-        server.info = serverInfo.get(10, TimeUnit.SECONDS);
+        SecretConnectionInfo[] infos = secureBoth(pair, client.key, null, server.key);
+        client.info = infos[0];
+        server.info = infos[1];
         client.start(pair.client(), channels);
         server.start(pair.server(), channels);
         return new SecureEnd[] {client, server};
@@ -250,15 +258,8 @@ class SecretConnectionLoopbackTest {
     /** Secures both ends of {@code pair} and starts an MConnection on the server end only. */
     private static SecureEnd secureVictim(LoopbackConnection pair) throws Exception {
         SecureEnd victim = new SecureEnd();
-        var serverInfo = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return secure(pair.server(), victim.key, null);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        secure(pair.client(), NodeKey.generate(), new Sink()); // the hostile end reads and drops what comes
-        victim.info = serverInfo.get(10, TimeUnit.SECONDS);
+        // the hostile end reads and drops what comes
+        victim.info = secureBoth(pair, NodeKey.generate(), new Sink(), victim.key)[1];
         victim.start(pair.server(), MCONN_CHANNELS);
         return victim;
     }
