@@ -98,16 +98,9 @@ class SecretConnectionLoopbackTest {
         try (LoopbackConnection pair = loopback.connect()) {
             Sink atServer = new Sink();
             Sink atClient = new Sink();
-            var serverInfo = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return secure(pair.server(), acceptor, atServer);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            SecretConnectionInfo clientInfo = secure(pair.client(), dialer, atClient);
-            assertThat(clientInfo.remotePublicKey()).isEqualTo(acceptor.publicKey());
-            assertThat(serverInfo.get(10, TimeUnit.SECONDS).remotePublicKey()).isEqualTo(dialer.publicKey());
+            SecretConnectionInfo[] infos = secureBoth(pair, dialer, atClient, acceptor, atServer);
+            assertThat(infos[0].remotePublicKey()).isEqualTo(acceptor.publicKey());
+            assertThat(infos[1].remotePublicKey()).isEqualTo(dialer.publicKey());
 
             ByteArrayOutputStream expected = new ByteArrayOutputStream();
             Random random = new Random(3);
@@ -187,10 +180,11 @@ class SecretConnectionLoopbackTest {
 
     /** Runs the handshake on both ends of {@code pair} at once; the client's info, then the server's. */
     private static SecretConnectionInfo[] secureBoth(LoopbackConnection pair, NodeKey clientKey,
-            ChannelInboundHandlerAdapter clientNext, NodeKey serverKey) throws Exception {
+            ChannelInboundHandlerAdapter clientNext, NodeKey serverKey, ChannelInboundHandlerAdapter serverNext)
+            throws Exception {
         var serverInfo = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
-                return secure(pair.server(), serverKey, null);
+                return secure(pair.server(), serverKey, serverNext);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -208,7 +202,7 @@ class SecretConnectionLoopbackTest {
             throws Exception {
         SecureEnd client = new SecureEnd();
         SecureEnd server = new SecureEnd();
-        SecretConnectionInfo[] infos = secureBoth(pair, client.key, null, server.key);
+        SecretConnectionInfo[] infos = secureBoth(pair, client.key, null, server.key, null);
         client.info = infos[0];
         server.info = infos[1];
         client.start(pair.client(), channels);
@@ -259,7 +253,7 @@ class SecretConnectionLoopbackTest {
     private static SecureEnd secureVictim(LoopbackConnection pair) throws Exception {
         SecureEnd victim = new SecureEnd();
         // the hostile end reads and drops what comes
-        victim.info = secureBoth(pair, NodeKey.generate(), new Sink(), victim.key)[1];
+        victim.info = secureBoth(pair, NodeKey.generate(), new Sink(), victim.key, null)[1];
         victim.start(pair.server(), MCONN_CHANNELS);
         return victim;
     }
