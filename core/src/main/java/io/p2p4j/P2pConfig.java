@@ -79,18 +79,29 @@ public record P2pConfig(
      * How persistent peers are redialed after a disconnect or a failed dial. CometBFT tries
      * {@code regularAttempts} times at {@code interval} plus up to {@code jitter}, then
      * {@code backoffAttempts} times at {@code backoffBase}^i plus jitter, then gives up; p2p4j
-     * keeps trying after that, at the last (capped) interval.
+     * keeps trying after that, at the last (capped) interval. {@code maxInterval} (CometBFT's
+     * {@code persistent_peers_max_dial_period}; zero, the default, for none) caps every pause.
      */
     public record ReconnectPolicy(Duration interval, Duration jitter, int regularAttempts,
-            Duration backoffBase, int backoffAttempts) {
+            Duration backoffBase, int backoffAttempts, Duration maxInterval) {
 
         public ReconnectPolicy {
             Objects.requireNonNull(interval, "interval");
             Objects.requireNonNull(jitter, "jitter");
             Objects.requireNonNull(backoffBase, "backoffBase");
+            Objects.requireNonNull(maxInterval, "maxInterval");
             if (regularAttempts < 0 || backoffAttempts < 0) {
                 throw new IllegalArgumentException("attempt counts must not be negative");
             }
+            if (maxInterval.isNegative()) {
+                throw new IllegalArgumentException("maxInterval must not be negative, got " + maxInterval);
+            }
+        }
+
+        /** A policy without a cap on the pause. */
+        public ReconnectPolicy(Duration interval, Duration jitter, int regularAttempts, Duration backoffBase,
+                int backoffAttempts) {
+            this(interval, jitter, regularAttempts, backoffBase, backoffAttempts, Duration.ZERO);
         }
 
         /** CometBFT's: 20 tries 5 s apart, then 10 tries at 3^i s, each plus up to 3 s of jitter. */
@@ -98,17 +109,26 @@ public record P2pConfig(
             return new ReconnectPolicy(Duration.ofSeconds(5), Duration.ofSeconds(3), 20, Duration.ofSeconds(3), 10);
         }
 
+        /** This policy with every pause capped at {@code max} (zero: no cap). */
+        public ReconnectPolicy withMaxInterval(Duration max) {
+            return new ReconnectPolicy(interval, jitter, regularAttempts, backoffBase, backoffAttempts, max);
+        }
+
         /**
          * The delay before attempt {@code attempt} (0-based), jitter excluded: the regular interval
-         * first, then exponential, then the last exponential step for ever.
+         * first, then exponential, then the last exponential step for ever; never more than
+         * {@code maxInterval} when one is set.
          */
         public Duration delayBefore(int attempt) {
+            Duration delay;
             if (attempt < regularAttempts) {
-                return interval;
+                delay = interval;
+            } else {
+                int step = Math.min(attempt - regularAttempts + 1, Math.max(1, backoffAttempts));
+                double seconds = Math.pow(backoffBase.toMillis() / 1000.0, step);
+                delay = Duration.ofMillis((long) Math.min(seconds * 1000, Duration.ofDays(2).toMillis()));
             }
-            int step = Math.min(attempt - regularAttempts + 1, Math.max(1, backoffAttempts));
-            double seconds = Math.pow(backoffBase.toMillis() / 1000.0, step);
-            return Duration.ofMillis((long) Math.min(seconds * 1000, Duration.ofDays(2).toMillis()));
+            return maxInterval.isZero() || delay.compareTo(maxInterval) <= 0 ? delay : maxInterval;
         }
     }
 

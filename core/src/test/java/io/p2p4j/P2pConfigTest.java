@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The persistent-peer redial schedule: CometBFT's, then the capped interval for ever. */
+/** The persistent-peer redial schedule: CometBFT's, then the last interval for ever, and an optional cap. */
 class P2pConfigTest {
     @Test
     void reconnectScheduleIsRegularThenExponentialThenCapped() {
@@ -19,5 +19,18 @@ class P2pConfigTest {
         assertThat(policy.delayBefore(30)).isEqualTo(Duration.ofSeconds(59_049)); // and so on, never giving up
         assertThat(policy.delayBefore(1_000)).isEqualTo(Duration.ofSeconds(59_049));
         assertThat(policy.jitter()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void aMaximumIntervalCapsEveryPause() {
+        P2pConfig.ReconnectPolicy capped = P2pConfig.ReconnectPolicy.defaults().withMaxInterval(Duration.ofSeconds(30));
+        assertThat(capped.delayBefore(0)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(capped.delayBefore(21)).isEqualTo(Duration.ofSeconds(9));
+        assertThat(capped.delayBefore(22)).isEqualTo(Duration.ofSeconds(27));
+        assertThat(capped.delayBefore(23)).isEqualTo(Duration.ofSeconds(30)); // 81 s, capped
+        assertThat(capped.delayBefore(1_000)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(P2pConfig.ReconnectPolicy.defaults().withMaxInterval(Duration.ofSeconds(2)).delayBefore(0))
+                .isEqualTo(Duration.ofSeconds(2));
+        assertThat(P2pConfig.ReconnectPolicy.defaults().maxInterval()).isZero();
     }
 }

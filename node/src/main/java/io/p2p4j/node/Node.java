@@ -111,7 +111,7 @@ final class Node implements AutoCloseable {
                 .withFlushThrottle(config.durationValue("p2p.flush_throttle_timeout"));
         Duration handshakeTimeout = positive(config, "p2p.handshake_timeout");
         Duration dialTimeout = positive(config, "p2p.dial_timeout");
-        boolean maxDialPeriodSet = !config.durationValue("p2p.persistent_peers_max_dial_period").isZero();
+        Duration maxDialPeriod = config.durationValue("p2p.persistent_peers_max_dial_period");
         String laddr = config.get("p2p.laddr");
         try {
             java.net.URI uri = java.net.URI.create(laddr.contains("://") ? laddr : "tcp://" + laddr);
@@ -141,13 +141,8 @@ final class Node implements AutoCloseable {
                 .withPrivatePeerIds(privateIds)
                 .withConnection(connection)
                 .withSocketBufferBytes(config.intValue("p2p4j.socket_buffer_bytes"));
-        if (maxDialPeriodSet) {
-            // the switch redials persistent peers on a schedule of its own, which has no such cap
-            P2pConfig.ReconnectPolicy r = p2p.reconnect();
-            log.warn("p2p.persistent_peers_max_dial_period is not applied: persistent peers are redialed every {} s "
-                    + "{} times, then after {}^n s", r.interval().toSeconds(), r.regularAttempts(), r.backoffBase().toSeconds());
-        }
-        return p2p;
+        // CometBFT's "maximum pause when redialing a persistent peer"; zero leaves the backoff uncapped
+        return p2p.withReconnect(p2p.reconnect().withMaxInterval(maxDialPeriod));
     }
 
     private static Duration positive(NodeConfig config, String key) throws ConfigException {

@@ -59,6 +59,14 @@ class NodeConfigTest {
     }
 
     @Test
+    void theMaximumDialPeriodCapsThePersistentPeerRedials() throws Exception {
+        assertThat(Node.p2pConfig(NodeConfig.defaults()).reconnect().maxInterval()).isZero();
+        P2pConfig p2p = Node.p2pConfig(NodeConfig.load(write("[p2p]\npersistent_peers_max_dial_period = \"30s\"\n")));
+        assertThat(p2p.reconnect().maxInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(p2p.reconnect().delayBefore(1_000)).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
     void socketBuffersAreTheKernelsUnlessP2p4jsSectionCapsThem() throws Exception {
         assertThat(Node.p2pConfig(NodeConfig.defaults()).socketBufferBytes()).isZero();
         NodeConfig capped = NodeConfig.load(write("[p2p4j]\nsocket_buffer_bytes = 131072\n"));
