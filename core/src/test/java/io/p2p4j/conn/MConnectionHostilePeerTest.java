@@ -14,6 +14,7 @@ import io.p2p4j.conn.MConnectionException.PongTimeoutException;
 import io.p2p4j.conn.MConnectionException.UndecodablePacketException;
 import io.p2p4j.conn.MConnectionException.UnknownChannelException;
 import io.p2p4j.testing.LoopbackConnection;
+import io.p2p4j.testkit.FaultProxy;
 import io.p2p4j.testkit.Loopback;
 import io.p2p4j.testkit.RawPeer;
 import java.time.Duration;
@@ -27,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -336,6 +338,58 @@ class MConnectionHostilePeerTest {
             // exactly once, also after several more ping intervals would have passed
             await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(3))
                     .until(() -> victim.errors.size() == 1);
+        }
+    }
+
+    /** A connection whose client reaches the server through a {@link FaultProxy} set up by {@code faults}. */
+    private static LoopbackConnection throughProxy(UnaryOperator<FaultProxy> faults, List<FaultProxy> made) {
+        return loopback.connect(target -> {
+            FaultProxy proxy = faults.apply(new FaultProxy(loopback.group(), target));
+            made.add(proxy);
+            return proxy.start();
+        });
+    }
+
+    @Test
+    void aConnectionResetMidMessageEndsBothEndsOnceAndDeliversNoPartMessage() {
+        // 3,000-byte messages take about 3,030 bytes on the wire: the reset falls inside the second
+        List<FaultProxy> proxies = new ArrayList<>();
+        LoopbackConnection pair = throughProxy(p -> p.cutAfter(FaultProxy.Direction.TO_TARGET, 5_000), proxies);
+        try (pair; FaultProxy proxy = proxies.get(0)) {
+            Endpoint sender = new Endpoint(pair.client(), CHANNELS, CONFIG);
+            Endpoint receiver = new Endpoint(pair.server(), CHANNELS, CONFIG);
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                sent.add(message(3_000, i));
+                sender.connection.send((byte) 0x20, sent.get(i)); // the last may find the connection gone
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.errors.isEmpty() && !sender.errors.isEmpty());
+            assertThat(receiver.messages(0x20)).singleElement().isEqualTo(sent.get(0));
+            // each end reports the reset once, and nothing more arrives
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() ->
+                    receiver.errors.size() == 1 && sender.errors.size() == 1 && receiver.count(0x20) == 1);
+            assertThat(pair.client().isOpen()).isFalse();
+            assertThat(pair.server().isOpen()).isFalse();
+        }
+    }
+
+    @Test
+    void aPeerThatHangsWithoutClosingIsDroppedByTheKeepaliveOnBothEnds() {
+        MConnectionConfig config = CONFIG.withKeepalive(Duration.ofMillis(200), Duration.ofMillis(100));
+        List<FaultProxy> proxies = new ArrayList<>();
+        LoopbackConnection pair = throughProxy(p -> p, proxies);
+        try (pair; FaultProxy proxy = proxies.get(0)) {
+            Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
+            Endpoint b = new Endpoint(pair.server(), CHANNELS, config);
+            byte[] before = message(500, 1);
+            assertThat(a.connection.send((byte) 0x21, before)).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> b.count(0x21) == 1);
+            proxy.freeze(); // both sockets stay open, nothing passes any more
+            await().atMost(Duration.ofSeconds(10)).until(() -> !a.errors.isEmpty() && !b.errors.isEmpty());
+            for (Endpoint end : List.of(a, b)) {
+                assertThat(end.errors).singleElement().isInstanceOf(PongTimeoutException.class);
+            }
+            assertThat(b.messages(0x21)).singleElement().isEqualTo(before);
         }
     }
 

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * A TCP relay on 127.0.0.1 that mangles the timing of a stream: every write is cut into
  * segments of 1 to {@code maxSegment} bytes, each flushed on its own, and a segment is now and
  * then held back up to {@code maxDelayMillis}. Order is kept (TCP keeps it too), so what arrives
- * is what was sent, in pieces, unless a {@link #flipBit bit flip} is asked for. Each connection
- * through the proxy gets the same treatment.
+ * is what was sent, in pieces, unless a {@link #flipBit bit flip}, a {@link #cutAfter cut} or a
+ * {@link #freeze freeze} is asked for. Each connection through the proxy gets the same treatment.
  */
 public final class FaultProxy implements AutoCloseable {
     /** Which way bytes travel through the proxy. */
@@ -39,6 +39,9 @@ public final class FaultProxy implements AutoCloseable {
     private final long seed;
     private final long[] flipOffset = {-1, -1};
     private final int[] flipMask = new int[2];
+    private final long[] cutOffset = {-1, -1};
+    private final java.util.Set<Relay> relays = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean frozen;
     private Channel listener;
 
     /** A relay that passes the bytes on unchanged, as they come. */
@@ -66,6 +69,32 @@ public final class FaultProxy implements AutoCloseable {
         flipOffset[direction.ordinal()] = offset;
         flipMask[direction.ordinal()] = 1 << bit;
         return this;
+    }
+
+    /**
+     * Passes on the first {@code offset} bytes going {@code direction}, then resets both
+     * connections (RST, not FIN), as a crashed host or a middlebox does. Call before {@link #start()}.
+     */
+    public FaultProxy cutAfter(Direction direction, long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset " + offset);
+        }
+        if (maxDelayMillis > 0) {
+            throw new IllegalStateException("a cut needs a relay that holds nothing back (no delays)");
+        }
+        cutOffset[direction.ordinal()] = offset;
+        return this;
+    }
+
+    /**
+     * From now on forwards nothing in either direction and stops reading, while both sockets stay
+     * open: a peer that hangs without closing.
+     */
+    public void freeze() {
+        frozen = true;
+        for (Relay relay : relays) {
+            relay.freeze();
+        }
     }
 
     /** Starts listening and returns the address to dial instead of the target. */
@@ -111,6 +140,8 @@ public final class FaultProxy implements AutoCloseable {
         private final java.util.ArrayDeque<Long> releaseAt = new java.util.ArrayDeque<>();
         private final long flipAt;
         private final int mask;
+        private final long cutAt;
+        private Channel from;
         private long forwarded;
         private boolean drainScheduled;
         private boolean closing;
@@ -120,12 +151,48 @@ public final class FaultProxy implements AutoCloseable {
             this.random = random;
             this.flipAt = flipOffset[direction.ordinal()];
             this.mask = flipMask[direction.ordinal()];
+            this.cutAt = cutOffset[direction.ordinal()];
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            from = ctx.channel();
+            relays.add(this);
+            if (frozen) {
+                freeze();
+            }
+        }
+
+        void freeze() {
+            from.eventLoop().execute(() -> from.config().setAutoRead(false));
+        }
+
+        /** Resets both connections: SO_LINGER 0 makes close send RST. */
+        private void reset() {
+            for (Channel c : new Channel[] {from, to}) {
+                c.config().setOption(ChannelOption.SO_LINGER, 0);
+                c.close();
+            }
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf buf = (ByteBuf) msg;
             try {
+                if (frozen) {
+                    return; // dropped: nothing passes once frozen
+                }
+                if (cutAt >= 0 && forwarded + buf.readableBytes() > cutAt) {
+                    // pass on what comes before the cut, then reset
+                    buf.writerIndex(buf.readerIndex() + (int) Math.max(0, cutAt - forwarded));
+                    if (buf.isReadable()) {
+                        forwarded += buf.readableBytes();
+                        to.writeAndFlush(buf.retain()).addListener(f -> reset());
+                    } else {
+                        reset();
+                    }
+                    return;
+                }
                 long into = flipAt - forwarded;
                 if (flipAt >= 0 && into >= 0 && into < buf.readableBytes()) {
                     int index = buf.readerIndex() + (int) into;
