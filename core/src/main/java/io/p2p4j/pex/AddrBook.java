@@ -150,6 +150,23 @@ public final class AddrBook implements AutoCloseable {
                 nNew++;
             }
         }
+        trimBans(); // a file may hold more bans than the book keeps
+    }
+
+    /** Keeps at most {@link #MAX_BANNED} bans: expired ones go first, then those closest to expiring. Under the lock. */
+    private void trimBans() {
+        if (banned.size() <= MAX_BANNED) {
+            return;
+        }
+        Instant now = clock.instant();
+        banned.values().removeIf(b -> !b.isBanned(now));
+        if (banned.size() > MAX_BANNED) {
+            List<KnownAddress> byExpiry = new ArrayList<>(banned.values());
+            byExpiry.sort(java.util.Comparator.comparing(b -> b.bannedUntil));
+            for (KnownAddress soonest : byExpiry.subList(0, byExpiry.size() - MAX_BANNED)) {
+                banned.remove(soonest.addr.id());
+            }
+        }
     }
 
     // ---- adding and marking ---------------------------------------------------------------------
@@ -342,19 +359,7 @@ public final class AddrBook implements AutoCloseable {
                 ka.bannedUntil = until;
             }
             banned.put(addr.id(), ka);
-            if (banned.size() > MAX_BANNED) {
-                Instant now = clock.instant();
-                banned.values().removeIf(b -> !b.isBanned(now));
-                while (banned.size() > MAX_BANNED) {
-                    KnownAddress soonest = null;
-                    for (KnownAddress b : banned.values()) {
-                        if (soonest == null || b.bannedUntil.isBefore(soonest.bannedUntil)) {
-                            soonest = b;
-                        }
-                    }
-                    banned.remove(soonest.addr.id());
-                }
-            }
+            trimBans();
         } finally {
             lock.unlock();
         }

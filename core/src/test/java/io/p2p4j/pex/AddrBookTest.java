@@ -209,6 +209,28 @@ class AddrBookTest {
     }
 
     @Test
+    void scenario41_aHugeFileUnderTheSizeCapLoadsOnlyWhatTheBookCanHold() throws IOException {
+        // 50,000 entries that all claim new bucket 3 and 10,000 bans: about 20 MB, under the cap
+        StringBuilder json = new StringBuilder("{\"key\":\"0123456789abcdef01234567\",\"addrs\":[");
+        for (int i = 0; i < 60_000; i++) {
+            String id = String.format("%040x", 1_000_000L + i);
+            String ip = "1." + (i >> 16 & 0xff) + "." + (i >> 8 & 0xff) + "." + (i & 0xff);
+            String entry = entry(id, ip, i < 50_000 ? "[3]" : "[]", 1, "2026-01-01T00:00:00Z");
+            if (i >= 50_000) {
+                entry = entry.replace("\"last_ban_time\":\"0001-01-01T00:00:00Z\"", "\"last_ban_time\":\"9999-01-01T00:00:00Z\"");
+            }
+            json.append(i == 0 ? "" : ",").append(entry);
+        }
+        json.append("]}");
+        assertThat((long) json.length()).isLessThan(AddrBookFile.MAX_FILE_BYTES);
+        AddrBook book = openWith(json.toString());
+        assertThat(book.size()).isEqualTo(AddrBook.BUCKET_SIZE); // bucket 3 is full at 64, the rest dropped
+        assertThat(book.snapshot()).hasSizeLessThanOrEqualTo(AddrBook.BUCKET_SIZE + AddrBook.MAX_BANNED);
+        assertThat(book.checkInvariants()).isEmpty();
+        assertThat(corruptFiles()).isZero();
+    }
+
+    @Test
     void bansAreBoundedKeepingTheLongest() {
         TestClock clock = new TestClock();
         AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
