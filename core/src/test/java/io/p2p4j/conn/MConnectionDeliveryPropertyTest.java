@@ -45,6 +45,21 @@ class MConnectionDeliveryPropertyTest {
             @ForAll("priorities") List<Integer> priorities,
             @ForAll("sizes") List<Integer> sizes,
             @ForAll long seed) throws Exception {
+        deliverThroughProxy(channelCount, priorities, sizes, seed, 1500);
+    }
+
+    /** The same with every write cut into 1-byte segments: small messages, as each byte is a segment of its own. */
+    @Property(tries = 10)
+    void scenario11_exactlyOnceInOrderDeliveryInOneByteSegments(
+            @ForAll @IntRange(min = 1, max = 4) int channelCount,
+            @ForAll("priorities") List<Integer> priorities,
+            @ForAll("smallSizes") List<Integer> sizes,
+            @ForAll long seed) throws Exception {
+        deliverThroughProxy(channelCount, priorities, sizes, seed, 1);
+    }
+
+    private void deliverThroughProxy(int channelCount, List<Integer> priorities, List<Integer> sizes, long seed,
+            int maxSegment) throws Exception {
         List<ChannelDescriptor> channels = new ArrayList<>();
         for (int i = 0; i < channelCount; i++) {
             channels.add(ChannelDescriptor.builder((byte) (0x10 + i)).priority(priorities.get(i % priorities.size()))
@@ -66,7 +81,7 @@ class MConnectionDeliveryPropertyTest {
         }
         List<FaultProxy> proxies = new ArrayList<>();
         LoopbackConnection pair = loopback.connect(target -> {
-            FaultProxy proxy = new FaultProxy(loopback.group(), target, 1500, 5, seed);
+            FaultProxy proxy = new FaultProxy(loopback.group(), target, maxSegment, 5, seed);
             proxies.add(proxy);
             return proxy.start();
         });
@@ -109,6 +124,14 @@ class MConnectionDeliveryPropertyTest {
     @Provide
     Arbitrary<List<Integer>> priorities() {
         return Arbitraries.integers().between(1, 10).list().ofMinSize(1).ofMaxSize(8);
+    }
+
+    @Provide
+    Arbitrary<List<Integer>> smallSizes() {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(3, Arbitraries.of(0, 1, 1023, 1024, 1025)),
+                net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(0, 3000)))
+                .list().ofMinSize(1).ofMaxSize(4);
     }
 
     @Provide
