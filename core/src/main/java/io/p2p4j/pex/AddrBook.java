@@ -153,7 +153,10 @@ public final class AddrBook implements AutoCloseable {
         trimBans(); // a file may hold more bans than the book keeps
     }
 
-    /** Keeps at most {@link #MAX_BANNED} bans: expired ones go first, then those closest to expiring. Under the lock. */
+    /**
+     * Keeps at most {@link #MAX_BANNED} bans: expired ones go first, then those closest to
+     * expiring. Under the lock, or before the book is shared.
+     */
     private void trimBans() {
         if (banned.size() <= MAX_BANNED) {
             return;
