@@ -4,15 +4,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.ChannelDescriptor;
-import io.p2p4j.NodeKey;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
-import io.p2p4j.secret.SecretConnectionHandshake;
 import io.p2p4j.testing.LoopbackConnection;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -36,9 +32,7 @@ public final class FairnessBenchmark {
         EventLoopGroup clients = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup servers = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try (LoopbackConnection pair = LoopbackConnection.open(clients, servers)) {
-            CompletableFuture<?> a = SecretConnectionHandshake.secure(pair.client(), NodeKey.generate(), Duration.ofSeconds(3));
-            CompletableFuture<?> b = SecretConnectionHandshake.secure(pair.server(), NodeKey.generate(), Duration.ofSeconds(3));
-            CompletableFuture.allOf(a, b).get(10, TimeUnit.SECONDS);
+            SecretConnectionBenchmark.secure(pair);
             List<ChannelDescriptor> channels = new ArrayList<>();
             for (int i = 0; i < PRIORITIES.length; i++) {
                 channels.add(ChannelDescriptor.builder((byte) (0x20 + i)).priority(PRIORITIES[i]).sendQueueCapacity(16).build());

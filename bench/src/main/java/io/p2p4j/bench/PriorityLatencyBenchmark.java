@@ -4,16 +4,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.ChannelDescriptor;
-import io.p2p4j.NodeKey;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
-import io.p2p4j.secret.SecretConnectionHandshake;
 import io.p2p4j.testing.LoopbackConnection;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -78,9 +74,7 @@ public final class PriorityLatencyBenchmark {
     private static double[] run(EventLoopGroup clients, EventLoopGroup servers, boolean saturate, int socketBuffers,
             double seconds) throws Exception {
         try (LoopbackConnection pair = LoopbackConnection.open(clients, servers, socketBuffers, UnaryOperator.identity())) {
-            CompletableFuture<?> a = SecretConnectionHandshake.secure(pair.client(), NodeKey.generate(), Duration.ofSeconds(3));
-            CompletableFuture<?> b = SecretConnectionHandshake.secure(pair.server(), NodeKey.generate(), Duration.ofSeconds(3));
-            CompletableFuture.allOf(a, b).get(10, TimeUnit.SECONDS);
+            SecretConnectionBenchmark.secure(pair);
             List<ChannelDescriptor> channels = List.of(
                     ChannelDescriptor.builder(BULK).priority(1).sendQueueCapacity(16).build(),
                     ChannelDescriptor.builder(URGENT).priority(10).sendQueueCapacity(16).build());

@@ -59,7 +59,8 @@ public final class SecretConnectionBenchmark {
         }
     }
 
-    private static void secure(LoopbackConnection pair) throws Exception {
+    /** Runs the SecretConnection handshake on both ends of {@code pair}, each with a new key. */
+    static void secure(LoopbackConnection pair) throws Exception {
         CompletableFuture<?> a = SecretConnectionHandshake.secure(pair.client(), NodeKey.generate(), Duration.ofSeconds(3));
         CompletableFuture<?> b = SecretConnectionHandshake.secure(pair.server(), NodeKey.generate(), Duration.ofSeconds(3));
         CompletableFuture.allOf(a, b).get(10, TimeUnit.SECONDS);
