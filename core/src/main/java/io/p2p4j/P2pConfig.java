@@ -36,6 +36,9 @@ import java.util.Set;
  *                              but it also caps one connection's throughput at about
  *                              buffer / round-trip time (128 KiB over a 100 ms path: 1.3 MB/s):
  *                              set it for LANs and data centres, not for long paths
+ * @param maxPendingHandshakes  inbound connections that may be in their handshakes at once
+ *                              (default 64); more are closed before any cryptography
+ * @param maxPendingHandshakesPerIp the same, per remote IP address (default 4)
  */
 public record P2pConfig(
         String listenAddress,
@@ -51,7 +54,9 @@ public record P2pConfig(
         MConnectionConfig connection,
         long mailboxBytes,
         ReconnectPolicy reconnect,
-        int socketBufferBytes) {
+        int socketBufferBytes,
+        int maxPendingHandshakes,
+        int maxPendingHandshakesPerIp) {
 
     /** Validates the settings. @throws IllegalArgumentException naming what is wrong */
     public P2pConfig {
@@ -69,6 +74,9 @@ public record P2pConfig(
         }
         if (socketBufferBytes < 0) {
             throw new IllegalArgumentException("socketBufferBytes must not be negative, got " + socketBufferBytes);
+        }
+        if (maxPendingHandshakes < 1 || maxPendingHandshakesPerIp < 1) {
+            throw new IllegalArgumentException("pending handshake limits must be positive");
         }
         if (mailboxBytes < 1) {
             throw new IllegalArgumentException("mailboxBytes must be positive, got " + mailboxBytes);
@@ -136,90 +144,96 @@ public record P2pConfig(
     public static P2pConfig defaults() {
         return new P2pConfig("tcp://0.0.0.0:26656", "", 40, 10, Set.of(), Set.of(), false,
                 Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(5),
-                MConnectionConfig.defaults(), 4L << 20, ReconnectPolicy.defaults(), 0);
+                MConnectionConfig.defaults(), 4L << 20, ReconnectPolicy.defaults(), 0, 64, 4);
     }
 
     public P2pConfig withSocketBufferBytes(int bytes) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, bytes);
+                mailboxBytes, reconnect, bytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+    }
+
+    public P2pConfig withMaxPendingHandshakes(int total, int perIp) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect, socketBufferBytes, total, perIp);
     }
 
     public P2pConfig withListen(String address) {
         return new P2pConfig(address, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withExternalAddress(String address) {
         return new P2pConfig(listenAddress, address, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withMaxInboundPeers(int max) {
         return new P2pConfig(listenAddress, externalAddress, max, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withMaxOutboundPeers(int max) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, max, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withUnconditionalPeerIds(Set<String> ids) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, ids,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withPrivatePeerIds(Set<String> ids) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 ids, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withAllowDuplicateIp(boolean allow) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allow, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withDialTimeout(Duration timeout) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, timeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withHandshakeTimeout(Duration timeout) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, timeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withFilterTimeout(Duration timeout) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, timeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withConnection(MConnectionConfig connectionConfig) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connectionConfig,
-                mailboxBytes, reconnect, socketBufferBytes);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withMailboxBytes(long bytes) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                bytes, reconnect, socketBufferBytes);
+                bytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 
     public P2pConfig withReconnect(ReconnectPolicy policy) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, policy, socketBufferBytes);
+                mailboxBytes, policy, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
     }
 }

@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param pongTimeout              how long to wait for the pong (default 45 s); must be shorter than
  *                                 the ping interval
  * @param sendTimeout              how long {@link MConnection#send} waits for room (default 10 s)
+ * @param maxReassemblyBytes       bytes of partly received messages one connection may hold, summed
+ *                                 over its channels (default 4 MiB)
+ * @param maxPingsPerSecond        pings the remote may send per second before it is disconnected
+ *                                 (default 10)
  */
 public record MConnectionConfig(
         long sendRate,
@@ -30,7 +34,9 @@ public record MConnectionConfig(
         FlushPolicy flushPolicy,
         Duration pingInterval,
         Duration pongTimeout,
-        Duration sendTimeout) {
+        Duration sendTimeout,
+        long maxReassemblyBytes,
+        int maxPingsPerSecond) {
 
     /** When packets written to the connection are flushed to the socket. */
     public enum FlushPolicy {
@@ -64,6 +70,12 @@ public record MConnectionConfig(
         if (sendTimeout.isNegative()) {
             throw new IllegalArgumentException("sendTimeout must not be negative, got " + sendTimeout);
         }
+        if (maxReassemblyBytes < 1) {
+            throw new IllegalArgumentException("maxReassemblyBytes must be positive, got " + maxReassemblyBytes);
+        }
+        if (maxPingsPerSecond < 1) {
+            throw new IllegalArgumentException("maxPingsPerSecond must be positive, got " + maxPingsPerSecond);
+        }
         if (pongTimeout.compareTo(pingInterval) >= 0) {
             throw new IllegalArgumentException("pongTimeout (" + pongTimeout.toMillis()
                     + " ms) must be shorter than pingInterval (" + pingInterval.toMillis() + " ms)");
@@ -73,7 +85,7 @@ public record MConnectionConfig(
     /** CometBFT v0.38's defaults, with the {@link FlushPolicy#WHEN_DRAINED} flush policy. */
     public static MConnectionConfig defaults() {
         return new MConnectionConfig(5_120_000, 5_120_000, 1024, Duration.ofMillis(100), FlushPolicy.WHEN_DRAINED,
-                Duration.ofSeconds(60), Duration.ofSeconds(45), Duration.ofSeconds(10));
+                Duration.ofSeconds(60), Duration.ofSeconds(45), Duration.ofSeconds(10), 4L << 20, 10);
     }
 
     /** A copy with rate limits off in both directions, as benchmarks use. */
@@ -83,38 +95,48 @@ public record MConnectionConfig(
 
     public MConnectionConfig withSendRate(long bytesPerSecond) {
         return new MConnectionConfig(bytesPerSecond, recvRate, maxPacketMsgPayloadSize, flushThrottle, flushPolicy,
-                pingInterval, pongTimeout, sendTimeout);
+                pingInterval, pongTimeout, sendTimeout, maxReassemblyBytes, maxPingsPerSecond);
     }
 
     public MConnectionConfig withRecvRate(long bytesPerSecond) {
         return new MConnectionConfig(sendRate, bytesPerSecond, maxPacketMsgPayloadSize, flushThrottle, flushPolicy,
-                pingInterval, pongTimeout, sendTimeout);
+                pingInterval, pongTimeout, sendTimeout, maxReassemblyBytes, maxPingsPerSecond);
     }
 
     public MConnectionConfig withMaxPacketMsgPayloadSize(int bytes) {
         return new MConnectionConfig(sendRate, recvRate, bytes, flushThrottle, flushPolicy,
-                pingInterval, pongTimeout, sendTimeout);
+                pingInterval, pongTimeout, sendTimeout, maxReassemblyBytes, maxPingsPerSecond);
     }
 
     public MConnectionConfig withFlushThrottle(Duration throttle) {
         return new MConnectionConfig(sendRate, recvRate, maxPacketMsgPayloadSize, throttle, flushPolicy,
-                pingInterval, pongTimeout, sendTimeout);
+                pingInterval, pongTimeout, sendTimeout, maxReassemblyBytes, maxPingsPerSecond);
     }
 
     public MConnectionConfig withFlushPolicy(FlushPolicy policy) {
         return new MConnectionConfig(sendRate, recvRate, maxPacketMsgPayloadSize, flushThrottle, policy,
-                pingInterval, pongTimeout, sendTimeout);
+                pingInterval, pongTimeout, sendTimeout, maxReassemblyBytes, maxPingsPerSecond);
     }
 
     /** A copy with both keepalive timings changed (validated together). */
     public MConnectionConfig withKeepalive(Duration pingInterval, Duration pongTimeout) {
         return new MConnectionConfig(sendRate, recvRate, maxPacketMsgPayloadSize, flushThrottle, flushPolicy,
-                pingInterval, pongTimeout, sendTimeout);
+                pingInterval, pongTimeout, sendTimeout, maxReassemblyBytes, maxPingsPerSecond);
     }
 
     public MConnectionConfig withSendTimeout(Duration timeout) {
         return new MConnectionConfig(sendRate, recvRate, maxPacketMsgPayloadSize, flushThrottle, flushPolicy,
-                pingInterval, pongTimeout, timeout);
+                pingInterval, pongTimeout, timeout, maxReassemblyBytes, maxPingsPerSecond);
+    }
+
+    public MConnectionConfig withMaxReassemblyBytes(long bytes) {
+        return new MConnectionConfig(sendRate, recvRate, maxPacketMsgPayloadSize, flushThrottle, flushPolicy,
+                pingInterval, pongTimeout, sendTimeout, bytes, maxPingsPerSecond);
+    }
+
+    public MConnectionConfig withMaxPingsPerSecond(int pings) {
+        return new MConnectionConfig(sendRate, recvRate, maxPacketMsgPayloadSize, flushThrottle, flushPolicy,
+                pingInterval, pongTimeout, sendTimeout, maxReassemblyBytes, pings);
     }
 
     /** Largest encoded packet (without its length prefix) the receiver accepts: 1,034 by default. */
