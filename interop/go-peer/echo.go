@@ -67,6 +67,9 @@ func (r *echoReactor) RemovePeer(peer p2p.Peer, reason interface{}) {
 
 func (r *echoReactor) Receive(e p2p.Envelope) {
 	r.received.Add(1)
+	if *sinkFlag && acknowledge(e) {
+		return
+	}
 	if !r.echo {
 		select {
 		case r.arrivals <- struct{}{}:

@@ -53,6 +53,9 @@ func main() {
 	benchSecondsFlag = flag.Float64("bench-seconds", 2, "how long -bench-handshakes counts")
 	benchDialersFlag = flag.Int("bench-dialers", 8, "concurrent dialers of -bench-handshakes")
 	maxInboundFlag = flag.Int("max-inbound", 40, "most inbound peers")
+	sinkFlag = flag.Bool("sink", false, "with -echo=false: answer only acknowledgement requests (-bench-oneway's sink)")
+	benchOneWayFlag = flag.String("bench-oneway", "", "send one way to this sink, print BENCH oneway lines (use with -echo=false)")
+	benchOneWayMixFlag = flag.String("bench-oneway-mix", "65536x2000,1024x20000", "sizexcount of each one-way run")
 	fullNodeFlag = flag.Bool("full-node-channels", false,
 		"register CometBFT v0.38's full-node channel set instead of -echo-channels (use with -pex=false)")
 	flag.Parse()
@@ -170,6 +173,9 @@ func run(home, laddr, network, moniker, seeds, persistent string, pexOn, seedMod
 	go commands(sw, book, echo)
 	if *benchHandshakesFlag != "" {
 		go benchHandshakes(*benchHandshakesFlag, *benchDialersFlag, *benchSecondsFlag, nodeInfo)
+	}
+	if *benchOneWayFlag != "" {
+		go benchOneWay(sw, echo, *benchOneWayFlag, *benchOneWayMixFlag)
 	}
 	if *benchPeerFlag != "" {
 		go bench(sw, echo, *benchPeerFlag, *benchMixFlag, *benchRoundsFlag)
