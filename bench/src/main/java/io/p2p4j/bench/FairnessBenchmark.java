@@ -1,15 +1,11 @@
 package io.p2p4j.bench;
 
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.testing.LoopbackConnection;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -29,9 +25,21 @@ public final class FairnessBenchmark {
         System.out.printf("Fairness benchmark: JDK %s, %d cores, encrypted, rate limits off, priorities 1:5:10, "
                 + "64 KiB messages, %d windows of 1 s after 2 s%n", Runtime.version(),
                 Runtime.getRuntime().availableProcessors(), windows);
-        EventLoopGroup clients = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup servers = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        try (LoopbackConnection pair = LoopbackConnection.open(clients, servers)) {
+        Shares shares = measure(windows);
+        System.out.printf("largest deviation from the ideal share in any window: %.1f percentage points (%.1f %% of"
+                + " that share)%n", shares.worstDeviationPoints(), shares.worstDeviationPercentOfIdeal());
+    }
+
+    /**
+     * The largest deviation of any channel's share from its ideal in any window, in percentage
+     * points and as a percentage of that ideal share, and the median total throughput.
+     */
+    record Shares(double worstDeviationPoints, double worstDeviationPercentOfIdeal, double medianTotalMbs) {}
+
+    /** Saturates the three channels, prints each window's shares and returns what they show. */
+    static Shares measure(int windows) throws Exception {
+        try (LoopbackLoops loops = LoopbackLoops.start();
+                LoopbackConnection pair = LoopbackConnection.open(loops.clients(), loops.servers())) {
             SecretConnectionBenchmark.secure(pair);
             List<ChannelDescriptor> channels = new ArrayList<>();
             for (int i = 0; i < PRIORITIES.length; i++) {
@@ -62,6 +70,8 @@ public final class FairnessBenchmark {
             System.out.printf("%-8s %11.1f%% %11.1f%% %11.1f%%%n", "ideal", 100.0 * PRIORITIES[0] / sum,
                     100.0 * PRIORITIES[1] / sum, 100.0 * PRIORITIES[2] / sum);
             double worstDeviation = 0;
+            double worstRelative = 0;
+            double[] totals = new double[windows];
             long[] before = snapshot(bytes);
             for (int w = 0; w < windows; w++) {
                 long t0 = System.nanoTime();
@@ -75,23 +85,22 @@ public final class FairnessBenchmark {
                 double[] shares = new double[after.length];
                 for (int i = 0; i < after.length; i++) {
                     shares[i] = total == 0 ? 0 : (double) (after[i] - before[i]) / total;
-                    worstDeviation = Math.max(worstDeviation, Math.abs(shares[i] - (double) PRIORITIES[i] / sum));
+                    double ideal = (double) PRIORITIES[i] / sum;
+                    worstDeviation = Math.max(worstDeviation, Math.abs(shares[i] - ideal));
+                    worstRelative = Math.max(worstRelative, Math.abs(shares[i] - ideal) / ideal);
                 }
+                totals[w] = total / elapsed / 1e6;
                 System.out.printf("%-8d %11.1f%% %11.1f%% %11.1f%% %12.0f%n", w + 1, 100 * shares[0], 100 * shares[1],
-                        100 * shares[2], total / elapsed / 1e6);
+                        100 * shares[2], totals[w]);
                 before = after;
             }
-            System.out.printf("largest deviation from the ideal share in any window: %.1f percentage points%n",
-                    100 * worstDeviation);
             running.set(false);
             sender.close();
             receiver.close();
             for (Thread t : senders) {
                 t.join();
             }
-        } finally {
-            clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            servers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            return new Shares(100 * worstDeviation, 100 * worstRelative, MConnectionBenchmark.median(totals));
         }
     }
 

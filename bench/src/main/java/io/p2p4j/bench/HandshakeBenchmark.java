@@ -45,30 +45,54 @@ public final class HandshakeBenchmark {
                 Runtime.version(), Runtime.getRuntime().availableProcessors(), DIALERS, trials, seconds);
         Path work = Files.createTempDirectory("p2p4j-handshake-bench");
         Path goPeer = InteropBenchmark.buildGoPeerOrSay("CometBFT rows skipped");
-        List<String[]> rows = new ArrayList<>();
-        P2pConfig listenerConfig = P2pConfig.defaults().withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true)
-                .withMaxInboundPeers(1000);
-        try (Switch listener = Switch.builder(NodeKey.generate(), listenerConfig).network(NETWORK).moniker("listener")
-                .reactor("full", new FullNodeChannels()).build()) {
-            listener.start();
-            rows.add(javaDialers("p2p4j -> p2p4j", listener.listenAddress(), trials, seconds));
-        }
+        List<Rates> rows = new ArrayList<>();
+        rows.add(javaToJava(trials, seconds));
         if (goPeer != null) {
-            try (ChildProcess listener = ChildProcess.goPeer(goPeer, work, "-full-node-channels", "-echo=false",
-                    "-network", NETWORK, "-max-inbound", "1000", "-moniker", "listener")) {
-                NetAddress address = NetAddress.parse(listener.waitFor("READY", 60).replaceFirst(".*addr=", ""));
+            try (ChildProcess listener = goListener(goPeer, work)) {
+                NetAddress address = listenAddress(listener);
                 rows.add(goDialers("CometBFT -> CometBFT", goPeer, work, address, trials, seconds));
                 rows.add(javaDialers("p2p4j -> CometBFT", address, trials, seconds));
             }
         }
         System.out.printf("%n%-24s %26s %26s %26s%n", "dialers -> listener", "handshakes/s [min-max]",
                 "p50 ms [min-max]", "p99 ms [min-max]");
-        for (String[] row : rows) {
-            System.out.printf("%-24s %26s %26s %26s%n", (Object[]) row);
+        for (Rates row : rows) {
+            System.out.printf("%-24s %26s %26s %26s%n", row.label(), MConnectionBenchmark.summary(row.perSecond(), "%.0f"),
+                    MConnectionBenchmark.summary(row.p50Millis(), "%.2f"), MConnectionBenchmark.summary(row.p99Millis(), "%.2f"));
         }
     }
 
-    private static String[] javaDialers(String label, NetAddress target, int trials, double seconds) throws Exception {
+    /** Handshakes per second and the dialer's p50 and p99 time per handshake, one value per trial. */
+    record Rates(String label, double[] perSecond, double[] p50Millis, double[] p99Millis) {}
+
+    /** p2p4j's dialers against a p2p4j node. */
+    static Rates javaToJava(int trials, double seconds) throws Exception {
+        P2pConfig listenerConfig = P2pConfig.defaults().withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true)
+                .withMaxInboundPeers(1000);
+        try (Switch listener = Switch.builder(NodeKey.generate(), listenerConfig).network(NETWORK).moniker("listener")
+                .reactor("full", new FullNodeChannels()).build()) {
+            listener.start();
+            return javaDialers("p2p4j -> p2p4j", listener.listenAddress(), trials, seconds);
+        }
+    }
+
+    /** go-peer's dialers against a go-peer node: CometBFT v0.38.25 on both ends. */
+    static Rates goToGo(Path goPeer, Path work, int trials, double seconds) throws Exception {
+        try (ChildProcess listener = goListener(goPeer, work)) {
+            return goDialers("CometBFT -> CometBFT", goPeer, work, listenAddress(listener), trials, seconds);
+        }
+    }
+
+    private static ChildProcess goListener(Path goPeer, Path work) throws Exception {
+        return ChildProcess.goPeer(goPeer, work, "-full-node-channels", "-echo=false", "-network", NETWORK,
+                "-max-inbound", "1000", "-moniker", "listener");
+    }
+
+    private static NetAddress listenAddress(ChildProcess goPeer) throws InterruptedException {
+        return NetAddress.parse(goPeer.waitFor("READY", 60).replaceFirst(".*addr=", ""));
+    }
+
+    private static Rates javaDialers(String label, NetAddress target, int trials, double seconds) throws Exception {
         EventLoopGroup dialerLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         List<Transport> dialers = new ArrayList<>();
         try {
@@ -85,14 +109,14 @@ public final class HandshakeBenchmark {
                 p50[t] = trial.percentileMillis(0.50);
                 p99[t] = trial.percentileMillis(0.99);
             }
-            return row(label, rates, p50, p99);
+            return new Rates(label, rates, p50, p99);
         } finally {
             dialers.forEach(Transport::close);
             dialerLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
-    private static String[] goDialers(String label, Path goPeer, Path work, NetAddress target, int trials, double seconds)
+    private static Rates goDialers(String label, Path goPeer, Path work, NetAddress target, int trials, double seconds)
             throws Exception {
         double[] rates = new double[trials];
         double[] p50 = new double[trials];
@@ -110,16 +134,12 @@ public final class HandshakeBenchmark {
                 p99[t] = field(line, "p99_us=") / 1000;
             }
         }
-        return row(label, rates, p50, p99);
+        return new Rates(label, rates, p50, p99);
     }
 
-    private static double field(String line, String name) {
+    /** The number after {@code name} in a go-peer report line such as {@code BENCH count=12 seconds=2.0}. */
+    static double field(String line, String name) {
         return Double.parseDouble(line.replaceFirst(".*" + name + "([0-9.]+).*", "$1"));
-    }
-
-    private static String[] row(String label, double[] rates, double[] p50, double[] p99) {
-        return new String[] {label, MConnectionBenchmark.summary(rates, "%.0f"), MConnectionBenchmark.summary(p50, "%.2f"),
-                MConnectionBenchmark.summary(p99, "%.2f")};
     }
 
     private static Transport transport(NodeKey key, EventLoopGroup loop) {

@@ -54,6 +54,11 @@ public final class IdlePeersBenchmark {
     }
 
     record Row(String hub, int peers, Memory before, Memory after, double connectSeconds) {
+        /** Live heap per peer, with Go's goroutine stacks (a parked virtual thread's stack is on the Java heap). */
+        double heapPerPeerKiB() {
+            return perPeerKiB("heap") + perPeerKiB("stacks");
+        }
+
         double perPeerKiB(String name) {
             return (after.get(name) - before.get(name)) / 1024.0 / peers;
         }
@@ -71,30 +76,39 @@ public final class IdlePeersBenchmark {
                 + " memory read %d s after the last peer joined%n", Runtime.version(),
                 Runtime.getRuntime().availableProcessors(), peers, settle);
         List<Row> rows = new ArrayList<>();
-        try (ChildProcess hub = new ChildProcess(javaHubCommand(peers))) {
-            rows.add(measure("p2p4j (heap limit " + HUB_HEAP + ")", hub, peers, settle));
-        }
+        rows.add(javaHub(peers, settle));
         Path work = Files.createTempDirectory("p2p4j-idle-bench");
         Path goPeer = InteropBenchmark.buildGoPeerOrSay("CometBFT hub skipped");
         if (goPeer != null) {
-            try (ChildProcess hub = ChildProcess.goPeer(goPeer, work, "-full-node-channels", "-echo=false",
-                    "-network", NETWORK, "-max-inbound", String.valueOf(peers + 16), "-log-level", "error")) {
-                rows.add(measure("CometBFT v0.38.25", hub, peers, settle));
-            }
+            rows.add(goHub(goPeer, work, peers, settle));
         }
         System.out.printf("%n%-30s %8s %14s %14s %14s %12s %12s%n", "hub", "peers", "heap KiB/peer", "RSS KiB/peer",
                 "heap MiB all", "threads", "connect s");
         for (Row r : rows) {
             String threads = r.after().values().containsKey("goroutines")
                     ? r.after().get("goroutines") + " goroutines" : r.after().get("threads") + " threads";
-            double heapPerPeer = r.perPeerKiB("heap") + r.perPeerKiB("stacks");
-            System.out.printf("%-30s %8d %14.1f %14.1f %14.1f %12s %12.1f%n", r.hub(), r.peers(), heapPerPeer,
+            System.out.printf("%-30s %8d %14.1f %14.1f %14.1f %12s %12.1f%n", r.hub(), r.peers(), r.heapPerPeerKiB(),
                     r.perPeerKiB("rss"), (r.after().get("heap") + r.after().get("stacks")) / 1048576.0, threads,
                     r.connectSeconds());
         }
         System.out.println("\n(heap: live heap after a full collection, plus goroutine stacks for Go; a parked virtual"
                 + " thread's stack is on the Java heap. p2p4j's Netty buffers outside the heap: "
                 + rows.get(0).after().get("direct") / 1024 + " KiB in use after)");
+    }
+
+    /** A p2p4j hub in a JVM of its own under {@code peers} idle dialers. */
+    static Row javaHub(int peers, int settleSeconds) throws Exception {
+        try (ChildProcess hub = new ChildProcess(javaHubCommand(peers))) {
+            return measure("p2p4j (heap limit " + HUB_HEAP + ")", hub, peers, settleSeconds);
+        }
+    }
+
+    /** A CometBFT v0.38.25 hub (go-peer) under the same dialers. */
+    static Row goHub(Path goPeer, Path work, int peers, int settleSeconds) throws Exception {
+        try (ChildProcess hub = ChildProcess.goPeer(goPeer, work, "-full-node-channels", "-echo=false",
+                "-network", NETWORK, "-max-inbound", String.valueOf(peers + 16), "-log-level", "error")) {
+            return measure("CometBFT v0.38.25", hub, peers, settleSeconds);
+        }
     }
 
     private static List<String> javaHubCommand(int peers) {

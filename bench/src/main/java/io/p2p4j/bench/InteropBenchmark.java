@@ -99,7 +99,7 @@ public final class InteropBenchmark {
         return sorted[(int) Math.ceil(sorted.length * 0.99) - 1];
     }
 
-    private static Result goToGo(Path binary, Path work, int rounds) throws Exception {
+    static Result goToGo(Path binary, Path work, int rounds) throws Exception {
         try (ChildProcess server = ChildProcess.goPeer(binary, work, "-moniker", "server")) {
             return goClient(binary, work, server.waitFor("READY", 30).replaceFirst(".*addr=", ""), rounds);
         }
@@ -181,7 +181,7 @@ public final class InteropBenchmark {
     }
 
     /** A p2p4j client against a go-peer echo server (binary given) or a p2p4j one (null). */
-    private static Result javaTo(Path goBinary, Path work, int rounds) throws Exception {
+    static Result javaTo(Path goBinary, Path work, int rounds) throws Exception {
         ChildProcess goServer = null;
         Switch javaServer = null;
         EchoReactor client = new EchoReactor(false);

@@ -24,11 +24,10 @@ import java.util.concurrent.locks.LockSupport;
  * M outbound peers; the time until every node has M outbound peers and at least one inbound, and
  * the PEX messages that took. p2p4j (all nodes in this process, sharing two event loops) and,
  * when Go is installed, CometBFT v0.38.25 (one go-peer process per node) with the same periods.
- * Run: {@code bench/run pex [--nodes 64 --outbound 10 --ensure-peers-ms 1000 --trials 3]}.
+ * Run: {@code bench/run pex [--nodes 64 --outbound 10 --ensure-peers-ms 1000 --trials 3 --limit 300]}.
  */
 public final class PexConvergenceBenchmark {
     private static final String NETWORK = "pex-bench";
-    private static final long LIMIT_SECONDS = 300;
 
     /**
      * One trial: seconds until every node had its outbound peers, and until every node also had
@@ -39,8 +38,13 @@ public final class PexConvergenceBenchmark {
     /** Tracks when the network reaches the two marks. */
     private static final class Progress {
         final long t0 = System.nanoTime();
+        final long limitSeconds;
         double outboundSeconds = Double.NaN;
         double seconds = Double.NaN;
+
+        Progress(long limitSeconds) {
+            this.limitSeconds = limitSeconds;
+        }
 
         /** Notes a look at every node's counts; true once both marks are reached. */
         boolean update(List<PeerCounts> counts, int outbound) {
@@ -55,7 +59,7 @@ public final class PexConvergenceBenchmark {
         }
 
         boolean timeLeft() {
-            return System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(LIMIT_SECONDS);
+            return System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(limitSeconds);
         }
     }
 
@@ -65,6 +69,7 @@ public final class PexConvergenceBenchmark {
         int outbound = MConnectionBenchmark.intArg(args, "--outbound", 10);
         Duration ensure = Duration.ofMillis(MConnectionBenchmark.intArg(args, "--ensure-peers-ms", 1000));
         int trials = MConnectionBenchmark.intArg(args, "--trials", 3);
+        long limitSeconds = MConnectionBenchmark.intArg(args, "--limit", 300);
         System.out.printf("PEX convergence: JDK %s, %d cores, %d nodes + 1 seed, %d outbound each, ensure-peers every %d ms,"
                 + " %d trials%n", Runtime.version(), Runtime.getRuntime().availableProcessors(), nodes, outbound,
                 ensure.toMillis(), trials);
@@ -73,10 +78,10 @@ public final class PexConvergenceBenchmark {
         List<Trial> java = new ArrayList<>();
         List<Trial> go = new ArrayList<>();
         for (int t = 0; t < trials; t++) {
-            java.add(javaTrial(work, nodes, outbound, ensure));
+            java.add(javaTrial(work, nodes, outbound, ensure, limitSeconds));
             System.out.printf("  trial %d p2p4j: %s%n", t + 1, java.get(t));
             if (goPeer != null) {
-                go.add(goTrial(goPeer, work, nodes, outbound, ensure));
+                go.add(goTrial(goPeer, work, nodes, outbound, ensure, limitSeconds));
                 System.out.printf("  trial %d CometBFT: %s%n", t + 1, go.get(t));
             }
         }
@@ -86,7 +91,7 @@ public final class PexConvergenceBenchmark {
         if (!go.isEmpty()) {
             report("CometBFT v0.38.25", go);
         }
-        System.out.println("\n(a trial that does not get there within " + LIMIT_SECONDS + " s counts as NaN; a node"
+        System.out.println("\n(a trial that does not get there within " + limitSeconds + " s counts as NaN; a node"
                 + " that joined last may get its first inbound peer only from the seed's crawl, every 30 s)");
     }
 
@@ -100,7 +105,11 @@ public final class PexConvergenceBenchmark {
                 messages[0] < 0 ? "n/a" : String.format("%.0f", MConnectionBenchmark.median(messages)), bans);
     }
 
-    private static Trial javaTrial(Path work, int n, int outbound, Duration ensure) throws Exception {
+    /**
+     * One trial with p2p4j nodes in this process; gives up on a mark not reached within
+     * {@code limitSeconds}.
+     */
+    static Trial javaTrial(Path work, int n, int outbound, Duration ensure, long limitSeconds) throws Exception {
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         List<Switch> all = new ArrayList<>();
         Path dir = Files.createTempDirectory(work, "java");
@@ -110,7 +119,7 @@ public final class PexConvergenceBenchmark {
             PexConfig pex = PexConfig.defaults().withEnsurePeersPeriod(ensure).withMaxOutboundPeers(outbound);
             Switch seed = node(dir, "seed", p2p, pex.withSeedMode(true), loops);
             all.add(seed);
-            Progress progress = new Progress();
+            Progress progress = new Progress(limitSeconds);
             List<Switch> nodes = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 Switch node = node(dir, "node" + i, p2p, pex.withSeeds(List.of(seed.listenAddress())), loops);
@@ -142,7 +151,9 @@ public final class PexConvergenceBenchmark {
         return sw;
     }
 
-    private static Trial goTrial(Path binary, Path work, int n, int outbound, Duration ensure) throws Exception {
+    /** One trial with one go-peer process per node; gives up on a mark not reached within {@code limitSeconds}. */
+    static Trial goTrial(Path binary, Path work, int n, int outbound, Duration ensure, long limitSeconds)
+            throws Exception {
         List<ChildProcess> all = new ArrayList<>();
         try {
             String period = ensure.toMillis() + "ms";
@@ -151,7 +162,7 @@ public final class PexConvergenceBenchmark {
             ChildProcess seed = goNode(binary, work, common, "-seed-mode=true", "-moniker", "seed");
             all.add(seed);
             String seedAddress = seed.waitFor("READY", 60).replaceFirst(".*addr=", "");
-            Progress progress = new Progress();
+            Progress progress = new Progress(limitSeconds);
             List<ChildProcess> nodes = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 ChildProcess node = goNode(binary, work, common, "-seeds", seedAddress, "-moniker", "node" + i);

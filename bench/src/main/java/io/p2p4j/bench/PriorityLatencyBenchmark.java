@@ -1,8 +1,6 @@
 package io.p2p4j.bench;
 
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
@@ -10,7 +8,6 @@ import io.p2p4j.testing.LoopbackConnection;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,38 +33,44 @@ public final class PriorityLatencyBenchmark {
         System.out.printf("Priority latency benchmark: JDK %s, %d cores, encrypted, rate limits off, %d trials of %.1f s"
                 + " (after one warm-up), medians over trials%n", Runtime.version(),
                 Runtime.getRuntime().availableProcessors(), trials, seconds);
-        EventLoopGroup clients = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup servers = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        try {
+        try (LoopbackLoops loops = LoopbackLoops.start()) {
             System.out.printf("%-52s %10s %10s %10s %14s%n", "256 B on priority 10, every 10 ms", "p50 ms", "p99 ms",
                     "max ms", "bulk MB/s");
-            Object[][] modes = {{"idle", false, 0}, {"saturated, kernel's socket buffers", true, 0},
-                    {"saturated, socket buffers 256 KiB", true, 256 * 1024},
-                    {"saturated, socket buffers 128 KiB", true, 128 * 1024},
-                    {"saturated, socket buffers 64 KiB", true, 64 * 1024}};
-            for (Object[] mode : modes) {
-                boolean saturate = (Boolean) mode[1];
-                int buffers = (Integer) mode[2];
-                run(clients, servers, saturate, buffers, seconds / 2);
-                double[][] results = new double[trials][];
-                for (int t = 0; t < trials; t++) {
-                    results[t] = run(clients, servers, saturate, buffers, seconds);
-                }
-                System.out.printf("%-52s %10.3f %10.3f %10.3f %14.0f%n", mode[0], medianOf(results, 0),
-                        medianOf(results, 1), medianOf(results, 2), medianOf(results, 3));
+            for (Mode mode : Mode.values()) {
+                double[] r = medians(loops, mode, trials, seconds);
+                System.out.printf("%-52s %10.3f %10.3f %10.3f %14.0f%n", mode.label, r[0], r[1], r[2], r[3]);
             }
-        } finally {
-            clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            servers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
-    private static double medianOf(double[][] results, int column) {
-        double[] values = new double[results.length];
-        for (int i = 0; i < results.length; i++) {
-            values[i] = results[i][column];
+    /** Bulk traffic or none, and the socket buffers (0: the kernel's). */
+    enum Mode {
+        IDLE("idle", false, 0),
+        SATURATED("saturated, kernel's socket buffers", true, 0),
+        SATURATED_256K("saturated, socket buffers 256 KiB", true, 256 * 1024),
+        SATURATED_128K("saturated, socket buffers 128 KiB", true, 128 * 1024),
+        SATURATED_64K("saturated, socket buffers 64 KiB", true, 64 * 1024);
+
+        final String label;
+        final boolean saturate;
+        final int socketBuffers;
+
+        Mode(String label, boolean saturate, int socketBuffers) {
+            this.label = label;
+            this.saturate = saturate;
+            this.socketBuffers = socketBuffers;
         }
-        return MConnectionBenchmark.median(values);
+    }
+
+    /** Medians over {@code trials} trials (after a warm-up) of {p50 ms, p99 ms, max ms, bulk MB/s}. */
+    static double[] medians(LoopbackLoops loops, Mode mode, int trials, double seconds) throws Exception {
+        double[][] figures = Trials.run(trials, seconds,
+                window -> run(loops.clients(), loops.servers(), mode.saturate, mode.socketBuffers, window));
+        double[] medians = new double[figures.length];
+        for (int f = 0; f < figures.length; f++) {
+            medians[f] = MConnectionBenchmark.median(figures[f]);
+        }
+        return medians;
     }
 
     /** One trial: {p50 ms, p99 ms, max ms, bulk MB/s}. */

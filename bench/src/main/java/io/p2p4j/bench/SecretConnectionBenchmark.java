@@ -1,9 +1,6 @@
 package io.p2p4j.bench;
 
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.NodeKey;
 import io.p2p4j.conn.MConnection;
@@ -11,14 +8,11 @@ import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.secret.SecretConnectionHandshake;
 import io.p2p4j.testing.LoopbackConnection;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Loopback benchmark of the encrypted path: throughput of one MConnection over a SecretConnection
@@ -33,30 +27,29 @@ public final class SecretConnectionBenchmark {
         double seconds = Double.parseDouble(MConnectionBenchmark.stringArg(args, "--seconds", "2"));
         System.out.printf("SecretConnection loopback benchmark: JDK %s, %d cores, %d trials of %.1f s (after one warm-up)%n",
                 Runtime.version(), Runtime.getRuntime().availableProcessors(), trials, seconds);
-        EventLoopGroup clients = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup servers = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        try {
+        try (LoopbackLoops loops = LoopbackLoops.start()) {
             System.out.printf("%-44s %24s %16s%n", "scenario", "MB/s median [min-max]", "msgs/s median");
             for (int[] mix : MConnectionBenchmark.MIXES) {
                 int size = mix[0];
                 int queue = mix[1];
                 for (boolean encrypted : new boolean[] {false, true}) {
-                    double[] mbs = new double[trials];
-                    double[] rates = new double[trials];
-                    throughput(clients, servers, encrypted, size, queue, seconds / 2);
-                    for (int t = 0; t < trials; t++) {
-                        double[] r = throughput(clients, servers, encrypted, size, queue, seconds);
-                        mbs[t] = r[0];
-                        rates[t] = r[1];
-                    }
+                    double[][] r = trials(loops, encrypted, size, queue, trials, seconds);
                     System.out.printf("%-44s %24s %16.0f%n", (encrypted ? "encrypted" : "plaintext") + " MConnection, " + size
-                            + " B, queue " + queue, MConnectionBenchmark.summary(mbs, "%.0f"), MConnectionBenchmark.median(rates));
+                            + " B, queue " + queue, MConnectionBenchmark.summary(r[0], "%.0f"), MConnectionBenchmark.median(r[1]));
                 }
             }
-        } finally {
-            clients.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            servers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
+    }
+
+    /**
+     * {MB/s of each trial, messages/s of each trial} of one MConnection, plaintext or encrypted,
+     * that a sender keeps full of {@code size}-byte messages on a channel with a send queue of
+     * {@code queue}: {@code trials} timed trials after a warm-up of half the time.
+     */
+    static double[][] trials(LoopbackLoops loops, boolean encrypted, int size, int queue, int trials, double seconds)
+            throws Exception {
+        return Trials.run(trials, seconds,
+                window -> throughput(loops.clients(), loops.servers(), encrypted, size, queue, window));
     }
 
     /** Runs the SecretConnection handshake on both ends of {@code pair}, each with a new key. */
@@ -89,13 +82,7 @@ public final class SecretConnectionBenchmark {
                     // saturate
                 }
             });
-            LockSupport.parkNanos(200_000_000L);
-            long b0 = bytes.get();
-            long m0 = messages.get();
-            long t0 = System.nanoTime();
-            LockSupport.parkNanos((long) (seconds * 1e9));
-            double elapsed = (System.nanoTime() - t0) / 1e9;
-            double[] result = {(bytes.get() - b0) / elapsed / 1e6, (messages.get() - m0) / elapsed};
+            double[] result = Trials.rates(bytes, messages, seconds);
             running.set(false);
             sender.close();
             receiver.close();
