@@ -6,6 +6,7 @@ import io.p2p4j.NetAddress;
 import io.p2p4j.NodeKey;
 import io.p2p4j.P2pConfig;
 import io.p2p4j.Peer;
+import io.p2p4j.Reactor;
 import io.p2p4j.Switch;
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.interop.GoPeerBinary;
@@ -159,7 +160,7 @@ public final class InteropBenchmark {
 
         @Override
         public List<ChannelDescriptor> channels() {
-            return List.of(ChannelDescriptor.builder(CHANNEL).sendQueueCapacity(100).recvMessageCapacity(1 << 20).build());
+            return benchChannels();
         }
 
         @Override
@@ -172,7 +173,13 @@ public final class InteropBenchmark {
         }
     }
 
-    private static Switch javaNode(EchoReactor reactor) {
+    /** The measured channel, with go-peer's send queue of 100 messages. */
+    static List<ChannelDescriptor> benchChannels() {
+        return List.of(ChannelDescriptor.builder(CHANNEL).sendQueueCapacity(100).recvMessageCapacity(1 << 20).build());
+    }
+
+    /** A started p2p4j node with this reactor, listening on a free loopback port, rate limits off. */
+    static Switch javaNode(Reactor reactor) {
         P2pConfig config = P2pConfig.defaults().withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true)
                 .withConnection(MConnectionConfig.defaults().unlimited());
         Switch sw = Switch.builder(NodeKey.generate(), config).network("p2p4j-interop").reactor("echo", reactor).build();
