@@ -131,15 +131,15 @@ public final class AllBenchmarks {
         double[][] go = goPeer == null ? null : OneWayBenchmark.trials(() -> OneWayBenchmark.goTrial(goPeer, work), false, trials);
         double bulkMbs = median(bulk[0]);
         s1aMegabytesPerSecond = bulkMbs;
-        table.add(new ScenarioRow("S1a encrypted bulk, 64 KiB messages, one way", "MB/s", bulkMbs, median(sealedPipe[0]),
+        table.add(new ScenarioRow("S1a encrypted bulk, 64 KiB messages, one MConnection, one way", "MB/s", bulkMbs, median(sealedPipe[0]),
                 go == null ? Double.NaN : median(go[0]), "≥ 0.75× ceiling, ≥ 3× Go"));
         table.add(new ScenarioRow("S1a the same between two switches, counted at the sink as Go's", "MB/s",
                 median(switches[0]), median(sealedPipe[0]), go == null ? Double.NaN : median(go[0]),
                 "≥ 0.75× ceiling, ≥ 3× Go"));
-        table.add(new ScenarioRow("S1b plaintext bulk, 64 KiB messages, one way", "MB/s", median(plainBulk[0]),
+        table.add(new ScenarioRow("S1b plaintext bulk, 64 KiB messages, one MConnection, one way", "MB/s", median(plainBulk[0]),
                 median(plainPipe[0]), Double.NaN, "≥ 0.3× ceiling"));
         double goSmall = go == null ? Double.NaN : median(go[3]);
-        table.add(new ScenarioRow("S2 encrypted 1 KiB messages, send queue 128, one way", "msg/s", median(small128[1]),
+        table.add(new ScenarioRow("S2 encrypted 1 KiB messages, one MConnection, send queue 128, one way", "msg/s", median(small128[1]),
                 median(sealedPipe[1]), goSmall, "≥ 400 k msg/s, ≥ 2× Go"));
         table.add(new ScenarioRow("S2 the same, send queue 16 (the default)", "msg/s", median(small16[1]),
                 median(sealedPipe[1]), goSmall, "≥ 400 k msg/s, ≥ 2× Go"));
