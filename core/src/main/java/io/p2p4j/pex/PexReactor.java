@@ -156,7 +156,8 @@ public final class PexReactor extends BaseReactor {
             try {
                 NetAddress self = peer.nodeInfo().netAddress();
                 if (self.isValid()) {
-                    book.addAddress(self, self);
+                    // credited to the IP it connected from: a claimed address must not pick its own source group
+                    book.addAddress(self, sourceOf(peer));
                 }
             } catch (RuntimeException e) {
                 log.debug("peer {} gave no usable listen address: {}", peer.id(), e.getMessage());

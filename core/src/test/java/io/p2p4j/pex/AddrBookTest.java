@@ -265,6 +265,79 @@ class AddrBookTest {
         assertThat(book.addAddress(address("1.2.3.8", 26656), source)).isTrue();
     }
 
+    /** The distinct new buckets the entries with these ids are in. */
+    static Set<Integer> bucketsOf(AddrBook book, Set<NodeId> ids) {
+        Set<Integer> buckets = new HashSet<>();
+        for (KnownAddress ka : book.snapshot()) {
+            if (ids.contains(ka.addr.id()) && !ka.isOld()) {
+                buckets.addAll(ka.buckets);
+            }
+        }
+        return buckets;
+    }
+
+    @Test
+    void gossipNeverMovesAKnownIdToAnotherIpNorEvictsAnEntryNotYetFoundBad() {
+        TestClock clock = new TestClock();
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        java.util.Map<NodeId, NetAddress> honest = new java.util.HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            NetAddress a = address((20 + i % 100) + "." + (i / 100) + ".3.4", 26656);
+            assertThat(book.addAddress(a, address((120 + i % 50) + ".1.1.1", 26656))).isTrue();
+            honest.put(a.id(), a);
+        }
+        List<NodeId> vetted = honest.keySet().stream().limit(40).toList();
+        vetted.forEach(book::markGood);
+        NetAddress attacker = address("66.66.1.1", 26656);
+        int flooded = 0;
+        for (int round = 0; round < 4; round++) {
+            int k = 0;
+            for (NodeId id : honest.keySet()) {
+                // the honest id again, now at an attacker's address in a /16 of its choice
+                book.addAddress(new NetAddress(id, "67." + (k++ % 200) + ".9." + (1 + round), 26656), attacker);
+            }
+            for (int i = 0; i < 5_000 && round < 3; i++, flooded++) { // then a flood to push entries out
+                book.addAddress(address("68." + (flooded % 250) + "." + (flooded / 250 % 250) + ".1", 26656), attacker);
+            }
+        }
+        long moved = book.snapshot().stream().filter(ka -> honest.containsKey(ka.addr.id()))
+                .filter(ka -> !ka.addr.equals(honest.get(ka.addr.id()))).count();
+        long kept = book.snapshot().stream().filter(ka -> honest.containsKey(ka.addr.id())).count();
+        System.out.printf("after 15,000 attacker additions: %d of %d honest ids kept, %d moved to another IP%n",
+                kept, honest.size(), moved);
+        assertThat(moved).as("honest ids pointing at another IP").isZero();
+        assertThat(kept).as("honest entries left").isEqualTo(honest.size());
+        assertThat(book.snapshot()).filteredOn(ka -> vetted.contains(ka.addr.id())).hasSize(vetted.size())
+                .allMatch(KnownAddress::isOld);
+        assertThat(book.checkInvariants()).isEmpty();
+    }
+
+    @Test
+    void anEvictedIdComesBackOnlyUnderItsOwnAddress() {
+        TestClock clock = new TestClock();
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        NetAddress source = address("9.9.9.9", 26656);
+        // 65 addresses of one /16 from one source share one bucket; the first is tried and fails
+        List<NetAddress> crowd = new java.util.ArrayList<>();
+        for (int i = 0; i < AddrBook.BUCKET_SIZE; i++) {
+            crowd.add(address("44.4." + i + ".1", 26656));
+            assertThat(book.addAddress(crowd.get(i), source)).isTrue();
+        }
+        assertThat(bucketsOf(book, crowd.stream().map(NetAddress::id).collect(java.util.stream.Collectors.toSet()))).hasSize(1);
+        NetAddress newcomer = address("44.4.200.1", 26656);
+        assertThat(book.addAddress(newcomer, source)).as("a full bucket of untried entries keeps them").isFalse();
+        NetAddress failing = crowd.get(0);
+        for (int i = 0; i < 3; i++) {
+            book.markAttempt(failing);
+        }
+        clock.now = clock.now.plus(Duration.ofMinutes(2));
+        assertThat(book.addAddress(newcomer, source)).as("it takes the place of the failing entry").isTrue();
+        assertThat(book.hasAddress(failing.id())).isFalse();
+        NetAddress elsewhere = new NetAddress(failing.id(), "45.5.5.5", 26656);
+        assertThat(book.addAddress(elsewhere, address("8.8.8.8", 26656))).as("evicted id under another IP").isFalse();
+        assertThat(book.hasAddress(failing.id())).isFalse();
+    }
+
     @net.jqwik.api.Property(tries = 20)
     void oneSourceCanOccupyAtMostItsShareOfNewBuckets(
             @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 223) int sourceFirstOctet,

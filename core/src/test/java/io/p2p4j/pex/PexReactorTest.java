@@ -163,15 +163,17 @@ class PexReactorTest {
 
     /**
      * Book entries that may get dialed: loopback ports where nothing listens, so a dial fails at
-     * once and no traffic ever leaves the machine.
+     * once and no traffic ever leaves the machine. They lie in 200 /16s of 127/8, since the book
+     * gives one address group no more than 32 buckets.
      */
     static NetAddress unreachableLoopback(int i) {
-        return new NetAddress(NodeKey.generate().id(), "127.0.0.1", 1 + i);
+        return new NetAddress(NodeKey.generate().id(), "127." + (i % 200) + ".0.1", 1 + i);
     }
 
     /**
      * Fills a book with {@code n} unreachable loopback entries heard from many source groups, so
-     * that they spread over many buckets (one source group alone fills only a few).
+     * that they spread over many buckets (one source group, or one address group, alone fills
+     * only a few).
      */
     static void fillBook(AddrBook book, int n) {
         for (int i = 0; i < n; i++) {
@@ -359,6 +361,34 @@ class PexReactorTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> gossiped.stream().allMatch(a -> pex(node).book().hasAddress(a.id())));
         assertThat(pex(node).book().snapshot()).filteredOn(k -> gossiped.contains(k.addr))
                 .extracting(k -> k.src).containsOnly(new NetAddress(evil.id(), "127.0.0.1", 26656));
+    }
+
+    @Test
+    void inboundPeersFromOneIpClaimingAddressesAllOverReachOnlyTheirSourceGroupsShare() throws Exception {
+        Switch node = pexNode("node", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)).withMaxOutboundPeers(0));
+        io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.nio.NioIoHandler.newFactory());
+        java.util.Set<io.p2p4j.NodeId> ids = new java.util.HashSet<>();
+        try {
+            for (int i = 0; i < 200; i++) {
+                NodeKey key = NodeKey.generate();
+                // from 127.0.0.1, each claiming a listen address in a /16 of its own
+                io.p2p4j.NodeInfo claim = io.p2p4j.NodeInfo.of(key.id(), "tcp://" + (20 + i % 100) + "." + i + ".1.1:26656",
+                        "pex-test", "1.0", new byte[] {PexReactor.CHANNEL}, "claimer");
+                try (io.p2p4j.testkit.HostilePeer peer = io.p2p4j.testkit.HostilePeer.connect(group, node.listenAddress(), key, true)) {
+                    peer.sendNodeInfo(claim);
+                    await().atMost(Duration.ofSeconds(10)).until(() -> pex(node).book().hasAddress(key.id()));
+                }
+                ids.add(key.id());
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        java.util.Set<Integer> buckets = AddrBookTest.bucketsOf(pex(node).book(), ids);
+        System.out.printf("200 inbound peers from one IP claiming 200 /16s: %d new buckets%n", buckets.size());
+        assertThat(buckets).hasSizeLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
+        assertThat(pex(node).book().snapshot()).filteredOn(k -> ids.contains(k.addr.id()))
+                .hasSize(200).allMatch(k -> k.src.host().equals("127.0.0.1") && k.src.port() == 26656);
     }
 
     @Test
