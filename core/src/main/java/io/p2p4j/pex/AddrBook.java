@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * manager is and laid out as CometBFT's. Addresses start in "new" buckets (256 of 64 entries, up
  * to 4 buckets each) and move to an "old" bucket (64 of 64, exactly one) once a connection to
  * them worked. Which bucket an address lands in depends on a keyed hash of its network group and
- * of its source's group (the IP we heard it from, never a claimed one), so one source cannot fill
- * the book: the addresses a single source group tells us about land in at most 32 of the 256 new
- * buckets, 2,048 entries.
+ * of its source's group (the IP we heard it from, never a claimed one), laid out so that neither
+ * can fill the book: the addresses a single source group tells us about land in at most 32 of the
+ * 256 new buckets, and the addresses of a single address group, whoever tells us about them, in
+ * at most 32 as well; 32 buckets hold 2,048 entries, 1/8 of the new table.
  *
  * <p>Gossip cannot move or push out what the book holds: a known id keeps its address (another
  * address for it is ignored), an addition evicts only an entry that was tried and failed (a full
@@ -53,7 +54,14 @@ public final class AddrBook implements AutoCloseable {
     static final int OLD_BUCKETS = 64;
     static final int BUCKET_SIZE = 64;
     static final int MAX_NEW_BUCKETS_PER_ADDRESS = 4;
-    static final int NEW_BUCKETS_PER_GROUP = 32;
+    /**
+     * The new buckets seen as a 16 x 16 grid: a source group picks its row among 2 of its own, an
+     * address group its column among 2 of its own, so each group reaches 2 lines of 16 buckets.
+     */
+    static final int GRID = 16;
+    private static final int LINES_PER_GROUP = 2;
+    /** Most new buckets one source group, or one address group, can reach: 32. */
+    static final int NEW_BUCKETS_PER_GROUP = LINES_PER_GROUP * GRID;
     static final int OLD_BUCKETS_PER_GROUP = 4;
     /** Below this many addresses the book asks peers for more (CometBFT's needAddressThreshold). */
     public static final int NEED_ADDRESS_THRESHOLD = 1000;
@@ -764,12 +772,20 @@ public final class AddrBook implements AutoCloseable {
 
     // ---- bucket placement -------------------------------------------------------------------------
 
+    /**
+     * The new bucket of an address heard from a source: one bucket per pair of groups, as in
+     * CometBFT, but at the crossing of a row chosen by the source group (one of 2 rows of its own)
+     * and a column chosen by the address group (one of 2 columns of its own). CometBFT bounds only
+     * the source group's buckets; here many sources announcing one address group stay within its
+     * 2 columns as well.
+     */
     int newBucketIndex(NetAddress addr, NetAddress src) {
         String srcGroup = AddressGroups.group(src, strict);
-        long h1 = hash(AddressGroups.group(addr, strict), srcGroup);
-        long i = Long.remainderUnsigned(h1, NEW_BUCKETS_PER_GROUP);
-        long h2 = hash(srcGroup, Long.toString(i));
-        return (int) Long.remainderUnsigned(h2, NEW_BUCKETS);
+        String addrGroup = AddressGroups.group(addr, strict);
+        long pair = hash(srcGroup, addrGroup);
+        long row = Long.remainderUnsigned(hash("row", srcGroup, Long.toString(pair & 1)), GRID);
+        long column = Long.remainderUnsigned(hash("column", addrGroup, Long.toString((pair >>> 1) & 1)), GRID);
+        return (int) (row * GRID + column);
     }
 
     int oldBucketIndex(NetAddress addr) {

@@ -277,6 +277,36 @@ class AddrBookTest {
     }
 
     @Test
+    void oneAddressGroupFillsAtMostAnEighthOfTheNewTableHoweverManySourcesAnnounceIt() {
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true);
+        Set<NodeId> ids = new HashSet<>();
+        for (int i = 0; i < 20_000; i++) {
+            // one /24, 1,000 sources each in its own /16
+            NetAddress a = address("5.6.7." + (1 + i % 254), 1000 + i / 254);
+            NetAddress source = address((11 + i % 1000 / 250) + "." + (i % 250) + ".1.1", 26656);
+            ids.add(a.id());
+            book.addAddress(a, source);
+        }
+        Set<Integer> buckets = bucketsOf(book, ids);
+        System.out.printf("20,000 addresses of one /24 from 1,000 source groups: %d entries in %d new buckets%n",
+                book.size(), buckets.size());
+        assertThat(book.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS * AddrBook.BUCKET_SIZE / 8);
+        assertThat(buckets).hasSizeLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
+        assertThat(book.checkInvariants()).isEmpty();
+        // the other address groups still have the rest of the table
+        int elsewhere = 0;
+        for (int i = 0; i < 200; i++) {
+            NetAddress other = address((30 + i % 60) + "." + i + ".2.3", 26656);
+            NetAddress source = address("8." + i + ".8.8", 26656);
+            if (!buckets.contains(book.newBucketIndex(other, source))) {
+                assertThat(book.addAddress(other, source)).as("%s from %s", other, source).isTrue();
+                elsewhere++;
+            }
+        }
+        assertThat(elsewhere).isGreaterThan(100);
+    }
+
+    @Test
     void gossipNeverMovesAKnownIdToAnotherIpNorEvictsAnEntryNotYetFoundBad() {
         TestClock clock = new TestClock();
         AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
@@ -338,27 +368,22 @@ class AddrBookTest {
         assertThat(book.hasAddress(failing.id())).isFalse();
     }
 
-    @net.jqwik.api.Property(tries = 20)
-    void oneSourceCanOccupyAtMostItsShareOfNewBuckets(
-            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 223) int sourceFirstOctet,
-            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 100, max = 3000) int count,
-            @net.jqwik.api.ForAll long seed) throws IOException {
-        Path tmp = Files.createTempDirectory("addrbook-source");
+    /**
+     * Adds {@code count} pairs of (address, source) from {@code next} to a fresh book and checks
+     * that they stay within the share of one group: 32 new buckets, 2,048 entries.
+     */
+    private static void assertWithinOneGroupsShare(int count,
+            java.util.function.Supplier<NetAddress[]> next) throws IOException {
+        Path tmp = Files.createTempDirectory("addrbook-group");
         try {
             AddrBook book = AddrBook.open(tmp.resolve("addrbook.json"), true);
-            java.util.Random random = new java.util.Random(seed);
-            Set<Integer> buckets = new HashSet<>();
+            Set<NodeId> ids = new HashSet<>();
             for (int i = 0; i < count; i++) {
-                // one source (its /16 group fixed) announces addresses from all over the address space
-                NetAddress source = address(sourceFirstOctet + ".7." + random.nextInt(256) + "." + (1 + random.nextInt(250)), 26656);
-                NetAddress a = address((1 + random.nextInt(223)) + "." + random.nextInt(256) + "."
-                        + random.nextInt(256) + "." + (1 + random.nextInt(250)), 26656);
-                book.addAddress(a, source);
+                NetAddress[] pair = next.get();
+                ids.add(pair[0].id());
+                book.addAddress(pair[0], pair[1]);
             }
-            for (KnownAddress ka : book.snapshot()) {
-                buckets.addAll(ka.buckets);
-            }
-            assertThat(buckets.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
+            assertThat(bucketsOf(book, ids)).hasSizeLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
             assertThat(book.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP * AddrBook.BUCKET_SIZE);
             assertThat(book.checkInvariants()).isEmpty();
         } finally {
@@ -366,5 +391,22 @@ class AddrBookTest {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    @net.jqwik.api.Property(tries = 40)
+    void oneSourceGroupOrOneAddressGroupCanOccupyAtMostItsShareOfNewBuckets(
+            @net.jqwik.api.ForAll boolean fixedSource,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 223) int firstOctet,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 100, max = 3000) int count,
+            @net.jqwik.api.ForAll long seed) throws IOException {
+        java.util.Random random = new java.util.Random(seed);
+        // one /16 (of the sources, or of the addresses) against the whole address space on the other side
+        java.util.function.Supplier<NetAddress> fixed = () -> address(firstOctet + ".7." + random.nextInt(256) + "."
+                + (1 + random.nextInt(250)), 26656);
+        java.util.function.Supplier<NetAddress> anywhere = () -> address((1 + random.nextInt(223)) + "."
+                + random.nextInt(256) + "." + random.nextInt(256) + "." + (1 + random.nextInt(250)), 26656);
+        assertWithinOneGroupsShare(count, () -> fixedSource
+                ? new NetAddress[] {anywhere.get(), fixed.get()}
+                : new NetAddress[] {fixed.get(), anywhere.get()});
     }
 }
