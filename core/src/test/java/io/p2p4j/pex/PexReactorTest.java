@@ -444,7 +444,7 @@ class PexReactorTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> rogue.received.stream().anyMatch(PexMessage::hasPexRequest));
         PexAddrs.Builder junk = PexAddrs.newBuilder();
         for (String ip : List.of("10.0.0.1", "172.16.0.1", "192.168.0.1", "127.0.0.1", "0.0.0.0", "::1", "fe80::1",
-                "224.0.0.1", "unresolvable.example", "1.2.3.4:5")) {
+                "224.0.0.1", "unresolvable.example", "1.2.3.4:5", "127.0.0", "1.2.3.4.5", "256.1.1.1")) {
             junk.addAddrs(NetAddressProto.newBuilder().setId(NodeKey.generate().id().hex()).setIp(ip).setPort(26656));
         }
         junk.addAddrs(NetAddressProto.newBuilder().setId(NodeKey.generate().id().hex()).setIp("8.8.4.4").setPort(0));
