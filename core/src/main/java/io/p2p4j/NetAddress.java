@@ -96,8 +96,12 @@ public record NetAddress(NodeId id, String host, int port) {
         if (host.isBlank()) {
             throw new InvalidAddressException("address \"" + original + "\": empty host");
         }
-        if (IpLiteral.parse(host) == null && !isHostName(host)) {
-            throw new InvalidAddressException("address \"" + original + "\": \"" + host + "\" is neither an IP address nor a host name");
+        if (IpLiteral.parse(host) == null) {
+            String problem = hostNameProblem(host);
+            if (problem != null) {
+                throw new InvalidAddressException("address \"" + original + "\": \"" + host
+                        + "\" is not an IP address, and not a host name: " + problem);
+            }
         }
         if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new InvalidAddressException("address \"" + original + "\": port \"" + portText + "\" is not a number");
@@ -109,22 +113,35 @@ public record NetAddress(NodeId id, String host, int port) {
         return new NetAddress(id, host, port);
     }
 
-    private static boolean isHostName(String host) {
+    /**
+     * Why a text that is not an IP literal is no host name either, or null if it is one. The last
+     * label must not be all digits (RFC 1123 section 2.1, RFC 3696 section 2): otherwise a
+     * mistyped IPv4 address such as {@code 127.0.0} or {@code 256.1.1.1} would pass as a name.
+     */
+    private static String hostNameProblem(String host) {
         if (host.length() > 253) {
-            return false;
+            return "longer than 253 characters";
         }
-        for (String label : host.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
-                return false;
+        String[] labels = host.split("\\.", -1);
+        for (String label : labels) {
+            if (label.isEmpty() || label.length() > 63) {
+                return "a label is empty or longer than 63 characters";
+            }
+            if (label.startsWith("-") || label.endsWith("-")) {
+                return "a label starts or ends with a hyphen";
             }
             for (int i = 0; i < label.length(); i++) {
                 char c = label.charAt(i);
                 if (!(Character.isLetterOrDigit(c) && c < 128) && c != '-' && c != '_') {
-                    return false;
+                    return "'" + c + "' is not a letter, digit, hyphen or underscore";
                 }
             }
         }
-        return true;
+        String top = labels[labels.length - 1];
+        if (top.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return "the last label \"" + top + "\" is all digits (dotted numbers must be an IPv4 address of four parts 0-255)";
+        }
+        return null;
     }
 
     /** The IP bytes if the host is an IP literal (4 or 16 bytes), else null. */

@@ -25,6 +25,13 @@ public record NodeInfo(ProtocolVersion protocolVersion, NodeId id, String listen
 
     /** Largest encoded NodeInfo accepted: 10,240 bytes. */
     public static final int MAX_SIZE = 10240;
+    /**
+     * Most protobuf fields an encoded NodeInfo may hold, counted at every level: 64. CometBFT
+     * writes at most 13 (8 in the NodeInfo, 3 in its protocol version, 2 in "other"); the rest is
+     * room for fields a later version may add. The bound exists because protobuf keeps each
+     * unknown or repeated field as objects of their own, about fifty times its size on the wire.
+     */
+    public static final int MAX_FIELDS = 64;
     /** Most channels a NodeInfo may list: 16. */
     public static final int MAX_CHANNELS = 16;
     /** The p2p protocol version CometBFT v0.38 sends. */

@@ -115,6 +115,24 @@ class IdentityTest {
     }
 
     @Test
+    void dottedNumbersThatAreNoIpv4AddressAreRefusedAndHostNamesStillParse() {
+        String id = "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef";
+        NodeId nodeId = new NodeId(id);
+        for (String host : List.of("127.0.0", "1.2.3.4.5", "256.1.1.1", "1.2.3.04444", "12345", "example.123")) {
+            assertThatThrownBy(() -> NetAddress.parse(id + "@" + host + ":80")).as(host)
+                    .isInstanceOf(InvalidAddressException.class)
+                    .hasMessageContaining("\"" + host + "\" is not an IP address, and not a host name")
+                    .hasMessageContaining("is all digits");
+            assertThatThrownBy(() -> NetAddress.fromHostPort(nodeId, "tcp://" + host + ":80")).as(host)
+                    .isInstanceOf(InvalidAddressException.class);
+        }
+        for (String host : List.of("localhost", "node-1.example.com", "3com.com", "a.b1", "1.2.3.x", "xn--bcher-kva.example")) {
+            assertThat(NetAddress.parse(id + "@" + host + ":80").host()).as(host).isEqualTo(host);
+            assertThat(NetAddress.fromHostPort(nodeId, host + ":80").host()).as(host).isEqualTo(host);
+        }
+    }
+
+    @Test
     void routabilityFollowsCometBft() {
         NodeId id = new NodeId("deadbeefdeadbeefdeadbeefdeadbeefdeadbeef");
         // where p2p4j is deliberately stricter (docs/protocol-notes.md): documentation ranges

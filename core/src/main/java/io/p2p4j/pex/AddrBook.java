@@ -32,8 +32,15 @@ import org.slf4j.LoggerFactory;
  * manager is and laid out as CometBFT's. Addresses start in "new" buckets (256 of 64 entries, up
  * to 4 buckets each) and move to an "old" bucket (64 of 64, exactly one) once a connection to
  * them worked. Which bucket an address lands in depends on a keyed hash of its network group and
- * of its source's group, so one source cannot fill the book: the addresses a single source group
- * tells us about land in at most 32 of the 256 new buckets.
+ * of its source's group (the IP we heard it from, never a claimed one), laid out so that neither
+ * can fill the book: the addresses a single source group tells us about land in at most 32 of the
+ * 256 new buckets, and the addresses of a single address group, whoever tells us about them, in
+ * at most 32 as well; 32 buckets hold 2,048 entries, 1/8 of the new table.
+ *
+ * <p>Gossip cannot move or push out what the book holds: a known id keeps its address (another
+ * address for it is ignored), an addition evicts only an entry that was tried and failed (a full
+ * bucket otherwise refuses the newcomer), entries in old buckets are never touched by additions,
+ * and an id evicted is remembered with its address so that it cannot come back under another.
  *
  * <p>The book lives in CometBFT's {@code addrbook.json} layout. {@link #open} loads it (a corrupt
  * or oversized file is set aside as {@code addrbook.json.corrupt-<time>}, never overwritten, and
@@ -47,7 +54,14 @@ public final class AddrBook implements AutoCloseable {
     static final int OLD_BUCKETS = 64;
     static final int BUCKET_SIZE = 64;
     static final int MAX_NEW_BUCKETS_PER_ADDRESS = 4;
-    static final int NEW_BUCKETS_PER_GROUP = 32;
+    /**
+     * The new buckets seen as a 16 x 16 grid: a source group picks its row among 2 of its own, an
+     * address group its column among 2 of its own, so each group reaches 2 lines of 16 buckets.
+     */
+    static final int GRID = 16;
+    private static final int LINES_PER_GROUP = 2;
+    /** Most new buckets one source group, or one address group, can reach: 32. */
+    static final int NEW_BUCKETS_PER_GROUP = LINES_PER_GROUP * GRID;
     static final int OLD_BUCKETS_PER_GROUP = 4;
     /** Below this many addresses the book asks peers for more (CometBFT's needAddressThreshold). */
     public static final int NEED_ADDRESS_THRESHOLD = 1000;
@@ -55,6 +69,12 @@ public final class AddrBook implements AutoCloseable {
     static final int MAX_BANNED = 4096;
     /** Most addresses {@link #getSelection()} returns. */
     public static final int MAX_SELECTION = 250;
+    /**
+     * Most evicted ids remembered with their address, so that gossip cannot bring one back under
+     * another address: 4,096, as many as bans, the oldest forgotten first. Evictions take an entry
+     * that was tried and failed, which only our own dials make, so they come slowly.
+     */
+    static final int MAX_EVICTED = 4096;
 
     private final Path file;
     private final boolean strict;
@@ -68,6 +88,7 @@ public final class AddrBook implements AutoCloseable {
     private final List<Map<NodeId, KnownAddress>> oldBuckets = new ArrayList<>(OLD_BUCKETS);
     private final Map<NodeId, KnownAddress> lookup = new HashMap<>();
     private final Map<NodeId, KnownAddress> banned = new HashMap<>();
+    private final LinkedHashMap<NodeId, NetAddress> evicted = new LinkedHashMap<>();
     private final Set<String> ourAddresses = new HashSet<>();
     private final Set<NodeId> privateIds = new HashSet<>();
     private int nNew;
@@ -175,9 +196,12 @@ public final class AddrBook implements AutoCloseable {
     // ---- adding and marking ---------------------------------------------------------------------
 
     /**
-     * Adds an address heard from {@code source}. Refused (false) when the address is not a valid
-     * IP address with a port, not routable in strict mode, banned, private, or ours; an address
-     * already known stays where it is (a new one may gain one more bucket).
+     * Adds an address heard from {@code source}, the address of the peer that told us (its IP as
+     * connected, never one it claims: the source group bounds the buckets it can reach). Refused
+     * (false) when the address is not a valid IP address with a port, not routable in strict
+     * mode, banned, private, or ours; when its id is known, or was evicted, under another address;
+     * or when its bucket is full of entries not yet found bad. An address already known stays
+     * where it is (a new one may gain one more bucket).
      *
      * @return true if the address is in the book afterwards
      */
@@ -196,17 +220,29 @@ public final class AddrBook implements AutoCloseable {
             }
             KnownAddress ka = lookup.get(addr.id());
             if (ka != null) {
+                if (!sameEndpoint(ka.addr, addr)) {
+                    log.debug("address book: not adding {} from {}: known as {}", addr, source, ka.addr);
+                    return false;
+                }
                 if (ka.isOld() || ka.buckets.size() >= MAX_NEW_BUCKETS_PER_ADDRESS) {
                     return true;
                 }
                 if (random.nextInt(2 * ka.buckets.size()) != 0) {
                     return true; // the more buckets it is in, the less likely it gains another
                 }
-            } else {
-                ka = new KnownAddress(addr, source);
+                addToNewBucket(ka, newBucketIndex(addr, source), now, false);
+                return true;
             }
-            addToNewBucket(ka, newBucketIndex(addr, source), now);
-            return true;
+            NetAddress gone = evicted.get(addr.id());
+            if (gone != null && !sameEndpoint(gone, addr)) {
+                log.debug("address book: not adding {} from {}: evicted as {}", addr, source, gone);
+                return false;
+            }
+            boolean added = addToNewBucket(new KnownAddress(addr, source), newBucketIndex(addr, source), now, false);
+            if (added) {
+                evicted.remove(addr.id());
+            }
+            return added;
         } finally {
             lock.unlock();
         }
@@ -236,13 +272,23 @@ public final class AddrBook implements AutoCloseable {
         return null;
     }
 
-    private void addToNewBucket(KnownAddress ka, int bucket, Instant now) {
+    private static boolean sameEndpoint(NetAddress a, NetAddress b) {
+        return a.port() == b.port() && java.util.Arrays.equals(a.ip(), b.ip());
+    }
+
+    /**
+     * Puts an entry in a new bucket, making room in a full one if it can; false if the entry could
+     * not be placed. A gossiped address may push out only an entry that was tried and failed; an
+     * entry coming back from an old bucket ({@code vetted}) may, as in CometBFT, also push out the
+     * least recently tried one.
+     */
+    private boolean addToNewBucket(KnownAddress ka, int bucket, Instant now, boolean vetted) {
         Map<NodeId, KnownAddress> b = newBuckets.get(bucket);
         if (b.containsKey(ka.addr.id())) {
-            return;
+            return true;
         }
-        if (b.size() >= BUCKET_SIZE) {
-            expireNew(bucket, now);
+        if (b.size() >= BUCKET_SIZE && !expireNew(bucket, now, vetted)) {
+            return false;
         }
         b.put(ka.addr.id(), ka);
         ka.buckets.add(bucket);
@@ -251,24 +297,31 @@ public final class AddrBook implements AutoCloseable {
             lookup.put(ka.addr.id(), ka);
             nNew++;
         }
+        return true;
     }
 
-    /** Makes room in a full new bucket: a bad entry if there is one, else the least recently tried. */
-    private void expireNew(int bucket, Instant now) {
+    /**
+     * Makes room in a full new bucket: an entry that was tried and is bad (CometBFT's test, less
+     * its rule that an entry never tried is bad), else, for a {@code vetted} newcomer only, the
+     * least recently tried. False if nothing may go.
+     */
+    private boolean expireNew(int bucket, Instant now, boolean vetted) {
         Map<NodeId, KnownAddress> b = newBuckets.get(bucket);
         KnownAddress victim = null;
         for (KnownAddress ka : b.values()) {
-            if (ka.isBad(now)) {
+            if (!ka.lastAttempt.equals(KnownAddress.ZERO) && ka.isBad(now)) {
                 victim = ka;
                 break;
             }
-            if (victim == null || ka.lastAttempt.isBefore(victim.lastAttempt)) {
+            if (vetted && (victim == null || ka.lastAttempt.isBefore(victim.lastAttempt))) {
                 victim = ka;
             }
         }
-        if (victim != null) {
-            removeFromBucket(victim, bucket);
+        if (victim == null) {
+            return false;
         }
+        removeFromBucket(victim, bucket);
+        return true;
     }
 
     private void removeFromBucket(KnownAddress ka, int bucket) {
@@ -277,6 +330,16 @@ public final class AddrBook implements AutoCloseable {
         if (ka.buckets.isEmpty()) {
             lookup.remove(ka.addr.id());
             nNew--;
+            rememberEvicted(ka.addr);
+        }
+    }
+
+    /** Keeps an evicted id's address, so that gossip cannot bring the id back under another. */
+    private void rememberEvicted(NetAddress addr) {
+        evicted.remove(addr.id());
+        evicted.put(addr.id(), addr);
+        if (evicted.size() > MAX_EVICTED) {
+            evicted.remove(evicted.keySet().iterator().next());
         }
     }
 
@@ -321,7 +384,9 @@ public final class AddrBook implements AutoCloseable {
             nOld--;
             lookup.remove(oldest.addr.id());
             oldest.bucketType = KnownAddress.NEW;
-            addToNewBucket(oldest, newBucketIndex(oldest.addr, oldest.src), now);
+            if (!addToNewBucket(oldest, newBucketIndex(oldest.addr, oldest.src), now, true)) {
+                rememberEvicted(oldest.addr);
+            }
         }
         b.put(ka.addr.id(), ka);
         ka.buckets.add(bucket);
@@ -390,7 +455,7 @@ public final class AddrBook implements AutoCloseable {
                     ka.buckets.clear();
                     ka.bucketType = KnownAddress.NEW;
                     if (refusal(ka.addr, ka.src) == null) {
-                        addToNewBucket(ka, newBucketIndex(ka.addr, ka.src), now);
+                        addToNewBucket(ka, newBucketIndex(ka.addr, ka.src), now, false);
                     }
                 }
             }
@@ -707,12 +772,20 @@ public final class AddrBook implements AutoCloseable {
 
     // ---- bucket placement -------------------------------------------------------------------------
 
+    /**
+     * The new bucket of an address heard from a source: one bucket per pair of groups, as in
+     * CometBFT, but at the crossing of a row chosen by the source group (one of 2 rows of its own)
+     * and a column chosen by the address group (one of 2 columns of its own). CometBFT bounds only
+     * the source group's buckets; here many sources announcing one address group stay within its
+     * 2 columns as well.
+     */
     int newBucketIndex(NetAddress addr, NetAddress src) {
         String srcGroup = AddressGroups.group(src, strict);
-        long h1 = hash(AddressGroups.group(addr, strict), srcGroup);
-        long i = Long.remainderUnsigned(h1, NEW_BUCKETS_PER_GROUP);
-        long h2 = hash(srcGroup, Long.toString(i));
-        return (int) Long.remainderUnsigned(h2, NEW_BUCKETS);
+        String addrGroup = AddressGroups.group(addr, strict);
+        long pair = hash(srcGroup, addrGroup);
+        long row = Long.remainderUnsigned(hash("row", srcGroup, Long.toString(pair & 1)), GRID);
+        long column = Long.remainderUnsigned(hash("column", addrGroup, Long.toString((pair >>> 1) & 1)), GRID);
+        return (int) (row * GRID + column);
     }
 
     int oldBucketIndex(NetAddress addr) {

@@ -156,7 +156,8 @@ public final class PexReactor extends BaseReactor {
             try {
                 NetAddress self = peer.nodeInfo().netAddress();
                 if (self.isValid()) {
-                    book.addAddress(self, self);
+                    // credited to the IP it connected from: a claimed address must not pick its own source group
+                    book.addAddress(self, sourceOf(peer));
                 }
             } catch (RuntimeException e) {
                 log.debug("peer {} gave no usable listen address: {}", peer.id(), e.getMessage());
@@ -189,7 +190,15 @@ public final class PexReactor extends BaseReactor {
     public void receive(byte channelId, Peer peer, byte[] message) throws Exception {
         PexMessage msg;
         try {
-            msg = PexMessage.parseFrom(message);
+            int addresses = PexWire.countAddresses(message);
+            if (addresses > MAX_ADDRESSES) {
+                addrsReceived.increment();
+                requested.remove(peer.id());
+                misbehaved(peer, "sent " + addresses + " addresses in " + message.length
+                        + " bytes, more than the maximum of " + MAX_ADDRESSES + " (counted before decoding)");
+                return;
+            }
+            msg = PexWire.decode(message);
         } catch (InvalidProtocolBufferException e) {
             throw new PexException("undecodable PEX message from " + peer.id() + ": " + e.getMessage());
         }
@@ -240,10 +249,6 @@ public final class PexReactor extends BaseReactor {
         addrsReceived.increment();
         if (requested.remove(peer.id()) == null) {
             misbehaved(peer, "sent " + addrs.getAddrsCount() + " addresses that were not requested");
-            return;
-        }
-        if (addrs.getAddrsCount() > MAX_ADDRESSES) {
-            misbehaved(peer, "sent " + addrs.getAddrsCount() + " addresses, more than the maximum of " + MAX_ADDRESSES);
             return;
         }
         NetAddress source = sourceOf(peer);

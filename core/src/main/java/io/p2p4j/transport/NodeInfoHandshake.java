@@ -1,6 +1,8 @@
 package io.p2p4j.transport;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,6 +11,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.p2p4j.NodeInfo;
 import io.p2p4j.proto.DefaultNodeInfo;
 import io.p2p4j.transport.HandshakeException.Reason;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -111,9 +115,9 @@ final class NodeInfoHandshake extends ByteToMessageDecoder {
         in.skipBytes(i);
         DefaultNodeInfo proto;
         try {
-            proto = DefaultNodeInfo.parseFrom(in.nioBuffer(in.readerIndex(), (int) length));
-        } catch (InvalidProtocolBufferException e) {
-            fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "undecodable NodeInfo: " + e.getMessage(), e));
+            proto = parse(in.nioBuffer(in.readerIndex(), (int) length));
+        } catch (HandshakeException e) {
+            fail(ctx, e);
             in.skipBytes(in.readableBytes());
             return;
         }
@@ -126,6 +130,51 @@ final class NodeInfoHandshake extends ByteToMessageDecoder {
         } catch (RuntimeException e) {
             fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "invalid NodeInfo: " + e.getMessage(), e));
         }
+    }
+
+    /**
+     * Decodes a NodeInfo once its fields are counted on the raw bytes: protobuf would build
+     * objects for every field, known or not, before anything could be checked.
+     */
+    static DefaultNodeInfo parse(ByteBuffer bytes) throws HandshakeException {
+        try {
+            int fields = countFields(CodedInputStream.newInstance(bytes.duplicate()), true);
+            if (fields > NodeInfo.MAX_FIELDS) {
+                throw new HandshakeException(Reason.INVALID_NODE_INFO, "NodeInfo of " + bytes.remaining() + " bytes holds "
+                        + fields + " fields, more than the maximum of " + NodeInfo.MAX_FIELDS);
+            }
+            return DefaultNodeInfo.parseFrom(bytes);
+        } catch (IOException e) {
+            throw new HandshakeException(Reason.INVALID_NODE_INFO, "undecodable NodeInfo: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The fields of a message, and of the protocol version and "other" messages in it when
+     * {@code top}. Groups are refused: proto3 never writes them, and protobuf would keep the
+     * fields inside one as objects too.
+     */
+    private static int countFields(CodedInputStream in, boolean top) throws IOException {
+        int count = 0;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            count++;
+            int type = WireFormat.getTagWireType(tag);
+            if (type == WireFormat.WIRETYPE_START_GROUP || type == WireFormat.WIRETYPE_END_GROUP) {
+                throw new InvalidProtocolBufferException("field " + WireFormat.getTagFieldNumber(tag)
+                        + " is a group, which proto3 never writes");
+            }
+            int number = WireFormat.getTagFieldNumber(tag);
+            boolean nested = top && type == WireFormat.WIRETYPE_LENGTH_DELIMITED
+                    && (number == DefaultNodeInfo.PROTOCOL_VERSION_FIELD_NUMBER || number == DefaultNodeInfo.OTHER_FIELD_NUMBER);
+            if (nested) {
+                int limit = in.pushLimit(in.readRawVarint32());
+                count += countFields(in, false);
+                in.popLimit(limit);
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return count;
     }
 
     @Override

@@ -265,27 +265,125 @@ class AddrBookTest {
         assertThat(book.addAddress(address("1.2.3.8", 26656), source)).isTrue();
     }
 
-    @net.jqwik.api.Property(tries = 20)
-    void oneSourceCanOccupyAtMostItsShareOfNewBuckets(
-            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 223) int sourceFirstOctet,
-            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 100, max = 3000) int count,
-            @net.jqwik.api.ForAll long seed) throws IOException {
-        Path tmp = Files.createTempDirectory("addrbook-source");
-        try {
-            AddrBook book = AddrBook.open(tmp.resolve("addrbook.json"), true);
-            java.util.Random random = new java.util.Random(seed);
-            Set<Integer> buckets = new HashSet<>();
-            for (int i = 0; i < count; i++) {
-                // one source (its /16 group fixed) announces addresses from all over the address space
-                NetAddress source = address(sourceFirstOctet + ".7." + random.nextInt(256) + "." + (1 + random.nextInt(250)), 26656);
-                NetAddress a = address((1 + random.nextInt(223)) + "." + random.nextInt(256) + "."
-                        + random.nextInt(256) + "." + (1 + random.nextInt(250)), 26656);
-                book.addAddress(a, source);
-            }
-            for (KnownAddress ka : book.snapshot()) {
+    /** The distinct new buckets the entries with these ids are in. */
+    static Set<Integer> bucketsOf(AddrBook book, Set<NodeId> ids) {
+        Set<Integer> buckets = new HashSet<>();
+        for (KnownAddress ka : book.snapshot()) {
+            if (ids.contains(ka.addr.id()) && !ka.isOld()) {
                 buckets.addAll(ka.buckets);
             }
-            assertThat(buckets.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
+        }
+        return buckets;
+    }
+
+    @Test
+    void oneAddressGroupFillsAtMostAnEighthOfTheNewTableHoweverManySourcesAnnounceIt() {
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true);
+        Set<NodeId> ids = new HashSet<>();
+        for (int i = 0; i < 20_000; i++) {
+            // one /24, 1,000 sources each in its own /16
+            NetAddress a = address("5.6.7." + (1 + i % 254), 1000 + i / 254);
+            NetAddress source = address((11 + i % 1000 / 250) + "." + (i % 250) + ".1.1", 26656);
+            ids.add(a.id());
+            book.addAddress(a, source);
+        }
+        Set<Integer> buckets = bucketsOf(book, ids);
+        System.out.printf("20,000 addresses of one /24 from 1,000 source groups: %d entries in %d new buckets%n",
+                book.size(), buckets.size());
+        assertThat(book.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS * AddrBook.BUCKET_SIZE / 8);
+        assertThat(buckets).hasSizeLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
+        assertThat(book.checkInvariants()).isEmpty();
+        // the other address groups still have the rest of the table
+        int elsewhere = 0;
+        for (int i = 0; i < 200; i++) {
+            NetAddress other = address((30 + i % 60) + "." + i + ".2.3", 26656);
+            NetAddress source = address("8." + i + ".8.8", 26656);
+            if (!buckets.contains(book.newBucketIndex(other, source))) {
+                assertThat(book.addAddress(other, source)).as("%s from %s", other, source).isTrue();
+                elsewhere++;
+            }
+        }
+        assertThat(elsewhere).isGreaterThan(100);
+    }
+
+    @Test
+    void gossipNeverMovesAKnownIdToAnotherIpNorEvictsAnEntryNotYetFoundBad() {
+        TestClock clock = new TestClock();
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        java.util.Map<NodeId, NetAddress> honest = new java.util.HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            NetAddress a = address((20 + i % 100) + "." + (i / 100) + ".3.4", 26656);
+            assertThat(book.addAddress(a, address((120 + i % 50) + ".1.1.1", 26656))).isTrue();
+            honest.put(a.id(), a);
+        }
+        List<NodeId> vetted = honest.keySet().stream().limit(40).toList();
+        vetted.forEach(book::markGood);
+        NetAddress attacker = address("66.66.1.1", 26656);
+        int flooded = 0;
+        for (int round = 0; round < 4; round++) {
+            int k = 0;
+            for (NodeId id : honest.keySet()) {
+                // the honest id again, now at an attacker's address in a /16 of its choice
+                book.addAddress(new NetAddress(id, "67." + (k++ % 200) + ".9." + (1 + round), 26656), attacker);
+            }
+            for (int i = 0; i < 5_000 && round < 3; i++, flooded++) { // then a flood to push entries out
+                book.addAddress(address("68." + (flooded % 250) + "." + (flooded / 250 % 250) + ".1", 26656), attacker);
+            }
+        }
+        long moved = book.snapshot().stream().filter(ka -> honest.containsKey(ka.addr.id()))
+                .filter(ka -> !ka.addr.equals(honest.get(ka.addr.id()))).count();
+        long kept = book.snapshot().stream().filter(ka -> honest.containsKey(ka.addr.id())).count();
+        System.out.printf("after 15,000 attacker additions: %d of %d honest ids kept, %d moved to another IP%n",
+                kept, honest.size(), moved);
+        assertThat(moved).as("honest ids pointing at another IP").isZero();
+        assertThat(kept).as("honest entries left").isEqualTo(honest.size());
+        assertThat(book.snapshot()).filteredOn(ka -> vetted.contains(ka.addr.id())).hasSize(vetted.size())
+                .allMatch(KnownAddress::isOld);
+        assertThat(book.checkInvariants()).isEmpty();
+    }
+
+    @Test
+    void anEvictedIdComesBackOnlyUnderItsOwnAddress() {
+        TestClock clock = new TestClock();
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        NetAddress source = address("9.9.9.9", 26656);
+        // 65 addresses of one /16 from one source share one bucket; the first is tried and fails
+        List<NetAddress> crowd = new java.util.ArrayList<>();
+        for (int i = 0; i < AddrBook.BUCKET_SIZE; i++) {
+            crowd.add(address("44.4." + i + ".1", 26656));
+            assertThat(book.addAddress(crowd.get(i), source)).isTrue();
+        }
+        assertThat(bucketsOf(book, crowd.stream().map(NetAddress::id).collect(java.util.stream.Collectors.toSet()))).hasSize(1);
+        NetAddress newcomer = address("44.4.200.1", 26656);
+        assertThat(book.addAddress(newcomer, source)).as("a full bucket of untried entries keeps them").isFalse();
+        NetAddress failing = crowd.get(0);
+        for (int i = 0; i < 3; i++) {
+            book.markAttempt(failing);
+        }
+        clock.now = clock.now.plus(Duration.ofMinutes(2));
+        assertThat(book.addAddress(newcomer, source)).as("it takes the place of the failing entry").isTrue();
+        assertThat(book.hasAddress(failing.id())).isFalse();
+        NetAddress elsewhere = new NetAddress(failing.id(), "45.5.5.5", 26656);
+        assertThat(book.addAddress(elsewhere, address("8.8.8.8", 26656))).as("evicted id under another IP").isFalse();
+        assertThat(book.hasAddress(failing.id())).isFalse();
+    }
+
+    /**
+     * Adds {@code count} pairs of (address, source) from {@code next} to a fresh book and checks
+     * that they stay within the share of one group: 32 new buckets, 2,048 entries.
+     */
+    private static void assertWithinOneGroupsShare(int count,
+            java.util.function.Supplier<NetAddress[]> next) throws IOException {
+        Path tmp = Files.createTempDirectory("addrbook-group");
+        try {
+            AddrBook book = AddrBook.open(tmp.resolve("addrbook.json"), true);
+            Set<NodeId> ids = new HashSet<>();
+            for (int i = 0; i < count; i++) {
+                NetAddress[] pair = next.get();
+                ids.add(pair[0].id());
+                book.addAddress(pair[0], pair[1]);
+            }
+            assertThat(bucketsOf(book, ids)).hasSizeLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
             assertThat(book.size()).isLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP * AddrBook.BUCKET_SIZE);
             assertThat(book.checkInvariants()).isEmpty();
         } finally {
@@ -293,5 +391,22 @@ class AddrBookTest {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    @net.jqwik.api.Property(tries = 40)
+    void oneSourceGroupOrOneAddressGroupCanOccupyAtMostItsShareOfNewBuckets(
+            @net.jqwik.api.ForAll boolean fixedSource,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 223) int firstOctet,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 100, max = 3000) int count,
+            @net.jqwik.api.ForAll long seed) throws IOException {
+        java.util.Random random = new java.util.Random(seed);
+        // one /16 (of the sources, or of the addresses) against the whole address space on the other side
+        java.util.function.Supplier<NetAddress> fixed = () -> address(firstOctet + ".7." + random.nextInt(256) + "."
+                + (1 + random.nextInt(250)), 26656);
+        java.util.function.Supplier<NetAddress> anywhere = () -> address((1 + random.nextInt(223)) + "."
+                + random.nextInt(256) + "." + random.nextInt(256) + "." + (1 + random.nextInt(250)), 26656);
+        assertWithinOneGroupsShare(count, () -> fixedSource
+                ? new NetAddress[] {anywhere.get(), fixed.get()}
+                : new NetAddress[] {fixed.get(), anywhere.get()});
     }
 }

@@ -163,15 +163,17 @@ class PexReactorTest {
 
     /**
      * Book entries that may get dialed: loopback ports where nothing listens, so a dial fails at
-     * once and no traffic ever leaves the machine.
+     * once and no traffic ever leaves the machine. They lie in 200 /16s of 127/8, since the book
+     * gives one address group no more than 32 buckets.
      */
     static NetAddress unreachableLoopback(int i) {
-        return new NetAddress(NodeKey.generate().id(), "127.0.0.1", 1 + i);
+        return new NetAddress(NodeKey.generate().id(), "127." + (i % 200) + ".0.1", 1 + i);
     }
 
     /**
      * Fills a book with {@code n} unreachable loopback entries heard from many source groups, so
-     * that they spread over many buckets (one source group alone fills only a few).
+     * that they spread over many buckets (one source group, or one address group, alone fills
+     * only a few).
      */
     static void fillBook(AddrBook book, int n) {
         for (int i = 0; i < n; i++) {
@@ -232,6 +234,102 @@ class PexReactorTest {
                 PexReactor.Stats::peersBanned).containsExactly(1L, 1L, 1L);
     }
 
+    /** A PexAddrs of {@code n} empty addresses: 2 bytes each on the wire. */
+    static byte[] emptyAddresses(int n) {
+        PexAddrs.Builder b = PexAddrs.newBuilder();
+        for (int i = 0; i < n; i++) {
+            b.addAddrs(NetAddressProto.getDefaultInstance());
+        }
+        return PexMessage.newBuilder().setPexAddrs(b).build().toByteArray();
+    }
+
+    @Test
+    void aFloodOfEmptyAddressesIsCountedOnTheRawBytesAndRefusedBeforeDecoding() throws Exception {
+        byte[] flood = emptyAddresses(30_000);
+        assertThat(flood.length).isBetween(60_000, 64_000); // fits the PEX channel's 64,000 bytes
+
+        RogueReactor rogue = new RogueReactor();
+        Switch evil = rogue(rogue);
+        Switch node = pexNode("node", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)));
+        node.dial(evil.listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> rogue.received.stream().anyMatch(PexMessage::hasPexRequest));
+        // what refusing costs, measured on this thread: the reactor's own work for a real peer
+        Peer peer = node.peers().get(evil.id()).orElseThrow();
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        pex(node).receive(PexReactor.CHANNEL, peer, flood);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        System.out.printf("refusing %d empty addresses (%d bytes) allocated %d bytes, %.2f x the wire size%n",
+                30_000, flood.length, allocated, (double) allocated / flood.length);
+        assertThat(allocated).as("bytes allocated to refuse %d bytes", flood.length).isLessThan(10L * flood.length);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !node.peers().has(evil.id()));
+        assertThat(pex(node).book().isBanned(evil.id())).isTrue();
+        assertThat(pex(node).book().size()).isZero();
+
+        // the same list over the wire: the peer is dropped and banned
+        RogueReactor another = new RogueReactor();
+        Switch second = rogue(another);
+        node.dial(second.listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> another.received.stream().anyMatch(PexMessage::hasPexRequest));
+        another.peers.get(0).send(PexReactor.CHANNEL, flood);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !node.peers().has(second.id()));
+        assertThat(pex(node).book().isBanned(second.id())).isTrue();
+        assertThat(pex(node).stats().peersBanned()).isEqualTo(2);
+    }
+
+    @Test
+    void theRawCountSeesEveryAddressProtobufWouldMergeAndRefusesMalformedBytes() throws Exception {
+        byte[] one = emptyAddresses(200);
+        byte[] twice = concat(one, one);
+        assertThat(PexMessage.parseFrom(twice).getPexAddrs().getAddrsCount()).isEqualTo(400); // merged
+        assertThat(PexWire.countAddresses(twice)).isEqualTo(400);
+        assertThat(PexWire.countAddresses(REQUEST.toByteArray())).isZero();
+        assertThat(PexWire.countAddresses(addrs(someAddresses(3)).toByteArray())).isEqualTo(3);
+        byte[] truncated = java.util.Arrays.copyOf(one, one.length - 1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PexWire.countAddresses(truncated))
+                .isInstanceOf(com.google.protobuf.InvalidProtocolBufferException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PexWire.decode(truncated))
+                .isInstanceOf(com.google.protobuf.InvalidProtocolBufferException.class);
+        // decoding gives what protobuf's parser gives, but for unknown fields, which are skipped
+        PexMessage listed = addrs(someAddresses(3));
+        for (byte[] bytes : List.of(twice, REQUEST.toByteArray(), listed.toByteArray(),
+                concat(listed.toByteArray(), REQUEST.toByteArray()), concat(REQUEST.toByteArray(), listed.toByteArray()))) {
+            assertThat(PexWire.decode(bytes)).isEqualTo(PexMessage.parseFrom(bytes));
+        }
+        byte[] unknown = {(byte) 0xf8, 0x07, 0x01, 0x0a, 0x00, 0x12, 0x04, 0x0a, 0x02, 0x20, 0x05};
+        assertThat(PexMessage.parseFrom(unknown).getUnknownFields().asMap()).isNotEmpty();
+        PexMessage decoded = PexWire.decode(unknown);
+        assertThat(decoded.getUnknownFields().asMap()).isEmpty();
+        assertThat(decoded.getPexAddrs().getAddrs(0).getUnknownFields().asMap()).isEmpty();
+        assertThat(decoded.getPexAddrs().getAddrsCount()).isEqualTo(1);
+        // a request padded with 20,000 unknown fields decodes at a cost below its size
+        com.google.protobuf.UnknownFieldSet.Builder padding = com.google.protobuf.UnknownFieldSet.newBuilder();
+        for (int number = 16; number < 20_016; number++) {
+            padding.addField(number, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build());
+        }
+        byte[] padded = REQUEST.toBuilder().setUnknownFields(padding.build()).build().toByteArray();
+        PexWire.decode(padded); // loading classes allocates too, once per JVM
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        assertThat(PexWire.decode(padded).hasPexRequest()).isTrue();
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        System.out.printf("decoding a request with 20,000 unknown fields (%d bytes) allocated %d bytes%n", padded.length, allocated);
+        assertThat(allocated).isLessThan(padded.length);
+        // groups nested deeper than any stack: refused as malformed, never a StackOverflowError
+        byte[] nested = new byte[60_000];
+        java.util.Arrays.fill(nested, (byte) 0x0b);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PexWire.countAddresses(nested))
+                .isInstanceOf(com.google.protobuf.InvalidProtocolBufferException.class);
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     @Test
     void dialsLeanOnVettedAddressesWhileThereAreFewPeers() {
         assertThat(PexReactor.biasTowardsNew(0)).isEqualTo(10);
@@ -263,6 +361,34 @@ class PexReactorTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> gossiped.stream().allMatch(a -> pex(node).book().hasAddress(a.id())));
         assertThat(pex(node).book().snapshot()).filteredOn(k -> gossiped.contains(k.addr))
                 .extracting(k -> k.src).containsOnly(new NetAddress(evil.id(), "127.0.0.1", 26656));
+    }
+
+    @Test
+    void inboundPeersFromOneIpClaimingAddressesAllOverReachOnlyTheirSourceGroupsShare() throws Exception {
+        Switch node = pexNode("node", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)).withMaxOutboundPeers(0));
+        io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.nio.NioIoHandler.newFactory());
+        java.util.Set<io.p2p4j.NodeId> ids = new java.util.HashSet<>();
+        try {
+            for (int i = 0; i < 200; i++) {
+                NodeKey key = NodeKey.generate();
+                // from 127.0.0.1, each claiming a listen address in a /16 of its own
+                io.p2p4j.NodeInfo claim = io.p2p4j.NodeInfo.of(key.id(), "tcp://" + (20 + i % 100) + "." + i + ".1.1:26656",
+                        "pex-test", "1.0", new byte[] {PexReactor.CHANNEL}, "claimer");
+                try (io.p2p4j.testkit.HostilePeer peer = io.p2p4j.testkit.HostilePeer.connect(group, node.listenAddress(), key, true)) {
+                    peer.sendNodeInfo(claim);
+                    await().atMost(Duration.ofSeconds(10)).until(() -> pex(node).book().hasAddress(key.id()));
+                }
+                ids.add(key.id());
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        java.util.Set<Integer> buckets = AddrBookTest.bucketsOf(pex(node).book(), ids);
+        System.out.printf("200 inbound peers from one IP claiming 200 /16s: %d new buckets%n", buckets.size());
+        assertThat(buckets).hasSizeLessThanOrEqualTo(AddrBook.NEW_BUCKETS_PER_GROUP);
+        assertThat(pex(node).book().snapshot()).filteredOn(k -> ids.contains(k.addr.id()))
+                .hasSize(200).allMatch(k -> k.src.host().equals("127.0.0.1") && k.src.port() == 26656);
     }
 
     @Test
@@ -318,7 +444,7 @@ class PexReactorTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> rogue.received.stream().anyMatch(PexMessage::hasPexRequest));
         PexAddrs.Builder junk = PexAddrs.newBuilder();
         for (String ip : List.of("10.0.0.1", "172.16.0.1", "192.168.0.1", "127.0.0.1", "0.0.0.0", "::1", "fe80::1",
-                "224.0.0.1", "unresolvable.example", "1.2.3.4:5")) {
+                "224.0.0.1", "unresolvable.example", "1.2.3.4:5", "127.0.0", "1.2.3.4.5", "256.1.1.1")) {
             junk.addAddrs(NetAddressProto.newBuilder().setId(NodeKey.generate().id().hex()).setIp(ip).setPort(26656));
         }
         junk.addAddrs(NetAddressProto.newBuilder().setId(NodeKey.generate().id().hex()).setIp("8.8.4.4").setPort(0));

@@ -67,6 +67,20 @@ class NodeConfigTest {
     }
 
     @Test
+    void aSeedOrPersistentPeerWithDottedNumbersThatAreNoIpv4AddressIsRefused() throws Exception {
+        String id = "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef";
+        for (String host : new String[] {"127.0.0", "1.2.3.4.5", "256.1.1.1"}) {
+            NodeConfig config = NodeConfig.load(write("[p2p]\nseeds = \"" + id + "@" + host + ":26656\"\n"));
+            assertThatThrownBy(() -> Node.addresses(config, "p2p.seeds")).as(host)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith("p2p.seeds: ")
+                    .hasMessageContaining("\"" + host + "\" is not an IP address");
+        }
+        NodeConfig named = NodeConfig.load(write("[p2p]\npersistent_peers = \"" + id + "@node-1.example.com:26656\"\n"));
+        assertThat(Node.addresses(named, "p2p.persistent_peers")).extracting(a -> a.host()).containsExactly("node-1.example.com");
+    }
+
+    @Test
     void socketBuffersAreTheKernelsUnlessP2p4jsSectionCapsThem() throws Exception {
         assertThat(Node.p2pConfig(NodeConfig.defaults()).socketBufferBytes()).isZero();
         NodeConfig capped = NodeConfig.load(write("[p2p4j]\nsocket_buffer_bytes = 131072\n"));

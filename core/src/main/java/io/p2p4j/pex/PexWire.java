@@ -1,0 +1,157 @@
+package io.p2p4j.pex;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
+import io.p2p4j.proto.NetAddressProto;
+import io.p2p4j.proto.PexAddrs;
+import io.p2p4j.proto.PexMessage;
+import io.p2p4j.proto.PexRequest;
+import java.io.IOException;
+
+/**
+ * Reading a PEX message off the wire at a cost bounded by its size. Protobuf's own parser builds
+ * an object per address (an empty one is 2 bytes on the wire and about a hundred on the heap) and
+ * keeps every unknown field as objects of its own, so a peer could make us allocate fifty times
+ * what it sent. Here a list is counted on the raw bytes first ({@link #countAddresses}), and only
+ * a list within the limit is decoded ({@link #decode}), by hand, skipping unknown fields.
+ *
+ * <p>The decoding keeps protobuf's rules, so the result equals {@code PexMessage.parseFrom}'s
+ * but for unknown fields: repeated occurrences of {@code pex_addrs} merge, the last field of the
+ * oneof wins, the last value of a scalar field wins, strings must be valid UTF-8.
+ */
+final class PexWire {
+    private static final int REQUEST_TAG = tag(PexMessage.PEX_REQUEST_FIELD_NUMBER);
+    private static final int ADDRS_TAG = tag(PexMessage.PEX_ADDRS_FIELD_NUMBER);
+    private static final int ADDR_TAG = tag(PexAddrs.ADDRS_FIELD_NUMBER);
+    private static final int ID_TAG = tag(NetAddressProto.ID_FIELD_NUMBER);
+    private static final int IP_TAG = tag(NetAddressProto.IP_FIELD_NUMBER);
+    private static final int PORT_TAG = NetAddressProto.PORT_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_VARINT;
+
+    private PexWire() {}
+
+    private static int tag(int lengthDelimitedField) {
+        return lengthDelimitedField << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    }
+
+    /**
+     * The addresses a decoded message would hold: the entries of every {@code pex_addrs} in it
+     * (all occurrences count, since protobuf merges them), found by skipping over the bytes
+     * without building anything.
+     *
+     * @throws InvalidProtocolBufferException if the bytes are no well-formed protobuf
+     */
+    static int countAddresses(byte[] message) throws InvalidProtocolBufferException {
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(message);
+            int count = 0;
+            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+                if (tag != ADDRS_TAG) {
+                    skip(in, tag);
+                    continue;
+                }
+                int outer = enter(in, message.length);
+                while (!in.isAtEnd()) {
+                    int inner = in.readTag();
+                    if (inner == ADDR_TAG) {
+                        count++;
+                    }
+                    skip(in, inner);
+                }
+                in.popLimit(outer);
+            }
+            return count;
+        } catch (InvalidProtocolBufferException e) {
+            throw e;
+        } catch (IOException e) { // reading a byte array cannot fail otherwise, but the API says it may
+            throw new InvalidProtocolBufferException(e);
+        }
+    }
+
+    /** Decodes a message whose address count was checked, skipping unknown fields instead of keeping them. */
+    static PexMessage decode(byte[] message) throws InvalidProtocolBufferException {
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(message);
+            PexAddrs.Builder addrs = null;
+            boolean request = false;
+            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+                if (tag == REQUEST_TAG) {
+                    skipMessage(in, message.length); // PexRequest has no fields
+                    request = true;
+                } else if (tag == ADDRS_TAG) {
+                    if (request || addrs == null) {
+                        addrs = PexAddrs.newBuilder(); // a oneof field replaces the other one
+                    }
+                    request = false;
+                    int outer = enter(in, message.length);
+                    while (!in.isAtEnd()) {
+                        int inner = in.readTag();
+                        if (inner == ADDR_TAG) {
+                            addrs.addAddrs(address(in, message.length));
+                        } else {
+                            skip(in, inner);
+                        }
+                    }
+                    in.popLimit(outer);
+                } else {
+                    skip(in, tag);
+                }
+            }
+            if (request) {
+                return PexMessage.newBuilder().setPexRequest(PexRequest.getDefaultInstance()).build();
+            }
+            return addrs == null ? PexMessage.getDefaultInstance() : PexMessage.newBuilder().setPexAddrs(addrs).build();
+        } catch (InvalidProtocolBufferException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InvalidProtocolBufferException(e);
+        }
+    }
+
+    private static NetAddressProto address(CodedInputStream in, int size) throws IOException {
+        NetAddressProto.Builder address = NetAddressProto.newBuilder();
+        int outer = enter(in, size);
+        while (!in.isAtEnd()) {
+            int tag = in.readTag();
+            if (tag == ID_TAG) {
+                address.setId(in.readStringRequireUtf8());
+            } else if (tag == IP_TAG) {
+                address.setIp(in.readStringRequireUtf8());
+            } else if (tag == PORT_TAG) {
+                address.setPort(in.readUInt32());
+            } else {
+                skip(in, tag);
+            }
+        }
+        in.popLimit(outer);
+        return address.build();
+    }
+
+    /**
+     * Reads a length prefix and limits reading to it; returns the limit to restore. A nested
+     * limit past its parent's is refused by {@code pushLimit}; one past the end of the bytes is
+     * not (the outermost limit is open), hence the check against what is left.
+     */
+    private static int enter(CodedInputStream in, int size) throws IOException {
+        int length = in.readRawVarint32();
+        if (length < 0 || length > size - in.getTotalBytesRead()) {
+            throw new InvalidProtocolBufferException("a field of " + length + " bytes runs past the end of the "
+                    + size + "-byte message");
+        }
+        return in.pushLimit(length);
+    }
+
+    private static void skipMessage(CodedInputStream in, int size) throws IOException {
+        int outer = enter(in, size);
+        while (!in.isAtEnd()) {
+            skip(in, in.readTag());
+        }
+        in.popLimit(outer);
+    }
+
+    private static void skip(CodedInputStream in, int tag) throws IOException {
+        if (!in.skipField(tag)) {
+            throw new InvalidProtocolBufferException("end of a group that never began");
+        }
+    }
+}
