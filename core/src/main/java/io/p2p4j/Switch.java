@@ -660,39 +660,33 @@ public final class Switch implements AutoCloseable {
     // ---- broadcasting -------------------------------------------------------------------------
 
     /**
-     * Sends a message to every peer that advertised the channel. Each peer gets it in order,
-     * through a short queue of its own, so a slow peer never holds up the others. The call waits
-     * only while a peer's queue is full, at most the send timeout in all; a peer whose queue stayed
-     * full that long is stalled, and further broadcasts skip it until it catches up (the message is
-     * dropped for it, as CometBFT's broadcast does after its send timeout).
+     * Sends a message to every running peer that advertised the channel, without waiting for any
+     * of them. Each peer has a short queue of its own ({@value BroadcastLane#CAPACITY} messages)
+     * drained in order by its own thread with {@link Peer#send}; if a peer's queue is full, its
+     * copy is dropped at once, so a stalled peer never holds up the caller or the other peers.
+     * Thread-safe; the peers share the array, so do not change it afterwards.
+     *
+     * @return the peers the message was queued for and those it was dropped for; a caller that
+     *         must not lose messages for slow peers paces itself on {@link BroadcastResult#dropped()}
+     *         or sends to each peer itself
      */
-    public void broadcast(byte channelId, byte[] message) {
-        long deadline = System.nanoTime() + config.connection().sendTimeout().toNanos();
-        List<SwitchPeer> full = new ArrayList<>();
+    public BroadcastResult broadcast(byte channelId, byte[] message) {
+        Objects.requireNonNull(message, "message");
+        List<Peer> queued = new ArrayList<>();
+        List<Peer> dropped = new ArrayList<>();
         for (SwitchPeer peer : peers.snapshot()) {
-            switch (peer.broadcastLane.offerNow(channelId, message)) {
-                case ACCEPTED -> { }
-                case FULL -> full.add(peer);
-                case DROPPED -> log.debug("broadcast on {} skipped stalled peer {}", ChannelDescriptor.format(channelId), peer.id());
+            if (!peer.advertised(channelId)) {
+                continue;
+            }
+            if (peer.broadcastLane.offer(channelId, message)) {
+                queued.add(peer);
+            } else {
+                dropped.add(peer);
+                log.debug("broadcast on {} dropped for peer {}: its queue is full", ChannelDescriptor.format(channelId),
+                        peer.id());
             }
         }
-        if (full.size() == 1) {
-            full.get(0).broadcastLane.offer(channelId, message, deadline);
-        } else if (!full.isEmpty()) {
-            // wait for every full lane at once, so one stalled peer does not eat the others' time
-            List<Thread> waiters = new ArrayList<>(full.size());
-            for (SwitchPeer peer : full) {
-                waiters.add(Thread.ofVirtual().start(() -> peer.broadcastLane.offer(channelId, message, deadline)));
-            }
-            for (Thread waiter : waiters) {
-                try {
-                    waiter.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
+        return new BroadcastResult(queued, dropped);
     }
 
     // ---- internals ----------------------------------------------------------------------------

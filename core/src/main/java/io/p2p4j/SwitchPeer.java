@@ -101,9 +101,13 @@ final class SwitchPeer implements Peer {
     }
 
     private boolean canSendOn(byte channelId) {
+        return !stopping.get() && advertised(channelId);
+    }
+
+    /** True if the peer advertised the channel and a reactor of ours owns it (as CometBFT, the only ones we send on). */
+    boolean advertised(byte channelId) {
         int id = Byte.toUnsignedInt(channelId);
-        // as CometBFT: only on channels the peer advertised and a reactor of ours owns
-        return !stopping.get() && theirChannels[id] && reactorByChannel[id] != null;
+        return theirChannels[id] && reactorByChannel[id] != null;
     }
 
     @Override
