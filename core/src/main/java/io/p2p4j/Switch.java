@@ -316,19 +316,26 @@ public final class Switch implements AutoCloseable {
     }
 
     /**
-     * Makes these peers persistent and dials them: whenever one is not connected (it went away,
-     * or a dial failed) it is redialed with the backoff of {@link P2pConfig#reconnect()}, for as
-     * long as the switch runs. Ourselves are skipped.
+     * Makes these peers persistent and dials those not connected: whenever one is not connected
+     * (it went away, or a dial failed) it is redialed at the address given here with the backoff
+     * of {@link P2pConfig#reconnect()}, for as long as the switch runs. A peer already connected
+     * is persistent from now on ({@link Peer#isPersistent()} says so) and is redialed when it
+     * drops. Ourselves are skipped.
      */
     public void addPersistentPeers(Collection<NetAddress> addresses) {
+        List<NetAddress> toDial = new ArrayList<>();
         for (NetAddress address : addresses) {
             if (address.id().equals(key.id())) {
                 continue;
             }
             persistentPeers.put(address.id(), address);
+            // a peer admitted now either sees the id above or is in all below: none is missed
+            if (!all.containsKey(address.id())) {
+                toDial.add(address);
+            }
         }
         if (running) {
-            dialPeers(addresses.stream().filter(a -> !a.id().equals(key.id())).toList());
+            dialPeers(toDial);
         }
     }
 
@@ -436,7 +443,7 @@ public final class Switch implements AutoCloseable {
         boolean persistent = persistentPeers.containsKey(id);
         NetAddress remote = dialed != null ? dialed
                 : new NetAddress(id, connection.remote().getAddress().getHostAddress(), connection.remote().getPort());
-        SwitchPeer peer = new SwitchPeer(connection, remote, persistent, reactorByChannel);
+        SwitchPeer peer = new SwitchPeer(connection, remote, persistentPeers.keySet(), reactorByChannel);
         SwitchPeer replaced = null;
         admission.lock();
         try {

@@ -5,6 +5,7 @@ import io.p2p4j.transport.UpgradedConnection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -16,7 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class SwitchPeer implements Peer {
     private final UpgradedConnection connection;
     private final NetAddress remoteAddress;
-    private final boolean persistent;
+    /** The switch's persistent ids, live: a connected peer can be made persistent at any time. */
+    private final Set<NodeId> persistentIds;
     private final boolean[] theirChannels = new boolean[256];
     private final Reactor[] reactorByChannel;
     private final Map<String, Object> data = new ConcurrentHashMap<>();
@@ -33,10 +35,11 @@ final class SwitchPeer implements Peer {
     volatile long busySinceNanos;
     volatile boolean busyReported;
 
-    SwitchPeer(UpgradedConnection connection, NetAddress remoteAddress, boolean persistent, Reactor[] reactorByChannel) {
+    SwitchPeer(UpgradedConnection connection, NetAddress remoteAddress, Set<NodeId> persistentIds,
+            Reactor[] reactorByChannel) {
         this.connection = connection;
         this.remoteAddress = remoteAddress;
-        this.persistent = persistent;
+        this.persistentIds = persistentIds;
         this.reactorByChannel = reactorByChannel;
         for (byte id : connection.nodeInfo().channels()) {
             theirChannels[Byte.toUnsignedInt(id)] = true;
@@ -79,7 +82,7 @@ final class SwitchPeer implements Peer {
 
     @Override
     public boolean isPersistent() {
-        return persistent;
+        return persistentIds.contains(id());
     }
 
     @Override
