@@ -55,6 +55,11 @@ public final class Switch implements AutoCloseable {
     static final Duration DELIVERY_GRACE = Duration.ofSeconds(2);
     /** A reactor busy this long with one message is reported in the log. */
     static final Duration SLOW_DELIVERY = Duration.ofSeconds(5);
+    /**
+     * The reserve mailboxes borrow from while their reactor is blocked in a send, in mailbox
+     * bounds: 64 MiB with the default bound, shared by all peers (the README's threading notes say why).
+     */
+    static final int MAILBOX_RESERVE_FACTOR = 16;
     /** How long a peer stopped gracefully may take to send what was queued for it. */
     static final Duration GRACEFUL_FLUSH = Duration.ofSeconds(2);
 
@@ -77,6 +82,8 @@ public final class Switch implements AutoCloseable {
     private final Set<NodeId> reconnecting = ConcurrentHashMap.newKeySet();
     private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
     private final ReentrantLock admission = new ReentrantLock();
+    /** What mailboxes of peers whose reactor is blocked in a send may read past their bound, in all. */
+    private final MailboxReserve mailboxReserve;
     private final ScheduledExecutorService timers;
     /** Runs peer filters, each check on a virtual thread of its own; shut down by close(). */
     private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
@@ -109,6 +116,7 @@ public final class Switch implements AutoCloseable {
         }
         this.channels = List.copyOf(all);
         this.peerFilters = List.copyOf(b.peerFilters);
+        this.mailboxReserve = new MailboxReserve(MAILBOX_RESERVE_FACTOR * config.mailboxBytes());
         this.listeners = List.copyOf(b.listeners);
         List<ConnectionFilter> connectionFilters = new ArrayList<>();
         if (!config.allowDuplicateIp()) {
@@ -512,9 +520,8 @@ public final class Switch implements AutoCloseable {
                 reactor.initPeer(peer);
             }
             InboundMailbox mailbox = new InboundMailbox("peer-" + peer.id().hex().substring(0, 12),
-                    config.mailboxBytes(), (ch, msg) -> deliver(peer, ch, msg),
-                    () -> peer.mconnection.pauseReading(), () -> peer.mconnection.resumeReading(),
-                    e -> stopPeerForError(peer, e));
+                    config.mailboxBytes(), mailboxReserve, (ch, msg) -> deliver(peer, ch, msg),
+                    peer::syncReading, e -> stopPeerForError(peer, e));
             peer.mailbox = mailbox;
             UpgradedConnection connection = peer.connection();
             MConnection mconnection = MConnection.builder(connection.channel())

@@ -94,7 +94,19 @@ final class SwitchPeer implements Peer {
     @Override
     public boolean send(byte channelId, byte[] message) {
         MConnection c = mconnection;
-        return canSendOn(channelId) && c != null && c.send(channelId, message);
+        if (!canSendOn(channelId) || c == null) {
+            return false;
+        }
+        InboundMailbox delivering = InboundMailbox.deliveringOnThisThread();
+        if (delivering == null) {
+            return c.send(channelId, message);
+        }
+        if (c.trySend(channelId, message)) {
+            return true;
+        }
+        // a reactor waiting in a send must not leave the peer it is delivering for unread: that
+        // peer may be blocked in a send to us, waiting for the very reading its mailbox paused
+        return delivering.blockedInSend(() -> c.send(channelId, message));
     }
 
     @Override
@@ -125,6 +137,38 @@ final class SwitchPeer implements Peer {
             data.remove(key);
         } else {
             data.put(key, value);
+        }
+    }
+
+    /**
+     * Makes reading from the peer follow its mailbox, paused while {@link InboundMailbox#readingPaused}
+     * says so; from any thread, after each change. The state is read on the event loop, and every
+     * resume (which MConnection queues) is followed by a second look, so a pause decided meanwhile
+     * is never undone by a resume that was decided before it.
+     */
+    void syncReading() {
+        io.netty.channel.EventLoop loop = connection.channel().eventLoop();
+        if (loop.inEventLoop()) {
+            applyReading(loop);
+        } else {
+            loop.execute(() -> applyReading(loop));
+        }
+    }
+
+    private void applyReading(io.netty.channel.EventLoop loop) {
+        MConnection c = mconnection;
+        if (c == null) {
+            return;
+        }
+        if (mailbox.readingPaused()) {
+            c.pauseReading();
+        } else {
+            c.resumeReading();
+            loop.execute(() -> {
+                if (mailbox.readingPaused()) {
+                    c.pauseReading();
+                }
+            });
         }
     }
 
