@@ -1,6 +1,7 @@
 package io.p2p4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.testing.ConnectedSwitches;
@@ -114,6 +115,44 @@ class SwitchExchangeTest {
             // memory: the bound, what the switch's reserve can lend, and the one message that crossed the bound
             assertThat(Math.max(reactors[0].largestMailbox.get(), reactors[1].largestMailbox.get()))
                     .isLessThanOrEqualTo(MAILBOX + Switch.MAILBOX_RESERVE_FACTOR * MAILBOX + SIZE);
+        }
+    }
+
+    @Test
+    void aPeerThatStopsReadingAndFloodsUsWhileOurReactorWaitsOnItIsReadOnlyUpToTheReserve() throws Exception {
+        Answering answering = new Answering();
+        CountDownLatch release = new CountDownLatch(1);
+        BaseReactor stuck = new BaseReactor() { // never done with its first message, so its peer stops being read
+            @Override
+            public List<ChannelDescriptor> channels() {
+                return answering.channels();
+            }
+
+            @Override
+            public void receive(byte channelId, Peer peer, byte[] message) throws InterruptedException {
+                release.await(30, TimeUnit.SECONDS);
+            }
+        };
+        P2pConfig config = ConnectedSwitches.testConfig().withMailboxBytes(MAILBOX).withSocketBufferBytes(SOCKET_BUFFER)
+                .withConnection(MConnectionConfig.defaults().unlimited().withSendTimeout(SEND_TIMEOUT));
+        try (ConnectedSwitches net = ConnectedSwitches.create(2, Transport.Kind.TCP, config,
+                (i, b) -> b.network("test-chain").reactor("answering", i == 0 ? answering : stuck))) {
+            Peer hubAtFlooder = net.get(1).peers().list().get(0);
+            Peer flooderAtHub = net.get(0).peers().list().get(0);
+            Thread flood = Thread.ofVirtual().start(() -> {
+                for (int k = 0; k < 400 && hubAtFlooder.send(CHANNEL, message(REQUEST)); k++) {
+                    // until the hub stops reading us for good
+                }
+            });
+            long limit = MAILBOX + Switch.MAILBOX_RESERVE_FACTOR * MAILBOX + SIZE;
+            // the hub's reactor waits in sends to the flooder, so the hub reads on into the reserve...
+            await().atMost(Duration.ofSeconds(30)).until(() -> flooderAtHub.status().mailboxBytes() > 8 * MAILBOX);
+            // ...and no further, while the flooder keeps trying
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+                    .until(() -> flooderAtHub.status().mailboxBytes() <= limit);
+            release.countDown();
+            assertThat(flood.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(answering.largestMailbox.get()).isLessThanOrEqualTo(limit);
         }
     }
 
