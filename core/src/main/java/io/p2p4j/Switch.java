@@ -675,7 +675,7 @@ public final class Switch implements AutoCloseable {
 
     /**
      * Sends a message to every running peer that advertised the channel, without waiting for any
-     * of them. Each peer has a short queue of its own ({@value BroadcastLane#CAPACITY} messages)
+     * of them. Each peer has a short queue of its own (16 messages)
      * drained in order by its own thread with {@link Peer#send}; if a peer's queue is full, its
      * copy is dropped at once, so a stalled peer never holds up the caller or the other peers.
      * Thread-safe; the peers share the array, so do not change it afterwards.
