@@ -13,9 +13,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * an empty mailbox and ends when the mailbox is empty again, so an idle peer holds no thread
  * (deliveries stay one at a time and in order; they need not all run on the same thread).
  *
- * <p>Backpressure: when the bytes waiting pass the bound, {@code onFull} runs (the connection
- * stops reading from the peer); once they fall to half the bound, {@code onDrained} runs (reading
- * resumes). A message is never refused, so memory stays within the bound plus one message.
+ * <p>Backpressure: when the bytes waiting pass the bound, the mailbox asks for reading from the
+ * peer to pause; once they fall to half the bound, to resume ({@code readingChanged} runs after
+ * each change, {@link #readingPaused()} says which). While the delivering thread is blocked in a
+ * send (see {@link #blockedInSend}), the mailbox keeps reading past the bound with bytes borrowed
+ * from the switch's {@link MailboxReserve}: two peers whose reactors answer each other with
+ * blocking sends would otherwise each stop reading the answer the other is blocked on. What it
+ * borrowed goes back as it delivers. A message is never refused, so memory stays within the
+ * bound, plus what it borrowed, plus one message.
  */
 final class InboundMailbox {
 
@@ -27,17 +32,24 @@ final class InboundMailbox {
 
     private record Item(byte channelId, byte[] message) {}
 
+    /** The mailbox whose delivery runs on this thread, if any. */
+    private static final ThreadLocal<InboundMailbox> DELIVERING = new ThreadLocal<>();
+
     private final String name;
     private final long boundBytes;
+    private final MailboxReserve reserve;
     private final Delivery delivery;
-    private final Runnable onFull;
-    private final Runnable onDrained;
+    private final Runnable readingChanged;
     private final java.util.function.Consumer<Throwable> onFailure;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
     private final ArrayDeque<Item> items = new ArrayDeque<>();
     private long queuedBytes;
     private boolean full;
+    /** The delivering thread is blocked in a send: the mailbox may borrow from the reserve. */
+    private boolean sending;
+    /** Bytes past the bound borrowed from the reserve, never more than are waiting past it. */
+    private long borrowed;
     private boolean closed;
     private boolean closing;
     private boolean delivering;
@@ -45,14 +57,85 @@ final class InboundMailbox {
     /** The thread delivering now, or null when the mailbox is empty (or not started). */
     private Thread thread;
 
-    InboundMailbox(String name, long boundBytes, Delivery delivery, Runnable onFull, Runnable onDrained,
+    InboundMailbox(String name, long boundBytes, MailboxReserve reserve, Delivery delivery, Runnable readingChanged,
             java.util.function.Consumer<Throwable> onFailure) {
         this.name = name;
         this.boundBytes = boundBytes;
+        this.reserve = reserve;
         this.delivery = delivery;
-        this.onFull = onFull;
-        this.onDrained = onDrained;
+        this.readingChanged = readingChanged;
         this.onFailure = onFailure;
+    }
+
+    /** The mailbox delivering on the calling thread, or null if the thread is not a delivering one. */
+    static InboundMailbox deliveringOnThisThread() {
+        return DELIVERING.get();
+    }
+
+    /** True while reading from the peer should be paused; read it where the change is applied. */
+    boolean readingPaused() {
+        lock.lock();
+        try {
+            return full;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code send} (a blocking send of a reactor, on this mailbox's delivering thread) while
+     * letting the mailbox borrow from the reserve, so the peer can still be read while we wait on
+     * it or on another peer.
+     */
+    boolean blockedInSend(java.util.function.BooleanSupplier send) {
+        setSending(true);
+        try {
+            return send.getAsBoolean();
+        } finally {
+            setSending(false);
+        }
+    }
+
+    private void setSending(boolean value) {
+        boolean changed = false;
+        lock.lock();
+        try {
+            sending = value;
+            if (value && full && !overBound()) {
+                full = false;
+                changed = true;
+            } else if (!value && !full && queuedBytes > boundBytes) {
+                full = true; // the reactor is free again: what waits past the bound is its backlog
+                changed = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (changed) {
+            readingChanged.run();
+        }
+    }
+
+    /** With the lock held: true if what waits is past the bound and what was (or can now be) borrowed. */
+    private boolean overBound() {
+        long excess = queuedBytes - boundBytes - borrowed;
+        if (excess <= 0) {
+            return false;
+        }
+        if (sending && !closed && reserve.tryLend(excess)) {
+            borrowed += excess;
+            return false;
+        }
+        return true;
+    }
+
+    /** With the lock held: gives back what is no longer waiting past the bound. */
+    private void giveBackDelivered() {
+        long keep = Math.max(0, queuedBytes - boundBytes);
+        if (borrowed > keep) {
+            reserve.giveBack(borrowed - keep);
+            borrowed = keep;
+        }
     }
 
     /** Starts delivering: what was put before now, and everything after as it comes. */
@@ -83,7 +166,7 @@ final class InboundMailbox {
             }
             items.add(new Item(channelId, message));
             queuedBytes += message.length;
-            if (!full && queuedBytes > boundBytes) {
+            if (!full && overBound()) {
                 full = true;
                 becameFull = true;
             }
@@ -92,7 +175,7 @@ final class InboundMailbox {
             lock.unlock();
         }
         if (becameFull) {
-            onFull.run();
+            readingChanged.run();
         }
     }
 
@@ -119,9 +202,7 @@ final class InboundMailbox {
         try {
             closing = true;
             if (thread == current || thread == null) { // a delivery closing its own peer, or nothing under way
-                closed = true;
-                items.clear();
-                queuedBytes = 0;
+                drop();
                 return true;
             }
             long remaining = timeout.toNanos();
@@ -129,24 +210,38 @@ final class InboundMailbox {
                 remaining = idle.awaitNanos(remaining);
             }
             boolean finished = !delivering && items.isEmpty();
-            closed = true;
-            items.clear();
-            queuedBytes = 0;
+            drop();
             if (!finished && thread != null) {
                 thread.interrupt();
             }
             return finished;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closed = true;
-            items.clear();
+            drop();
             return false;
         } finally {
             lock.unlock();
         }
     }
 
+    /** With the lock held: ends the mailbox, dropping what waits and returning what it borrowed. */
+    private void drop() {
+        closed = true;
+        items.clear();
+        queuedBytes = 0;
+        giveBackDelivered();
+    }
+
     private void run() {
+        DELIVERING.set(this);
+        try {
+            deliverAll();
+        } finally {
+            DELIVERING.remove();
+        }
+    }
+
+    private void deliverAll() {
         while (true) {
             Item item;
             boolean drained = false;
@@ -159,6 +254,7 @@ final class InboundMailbox {
                 }
                 item = items.poll();
                 queuedBytes -= item.message().length;
+                giveBackDelivered();
                 if (full && queuedBytes <= boundBytes / 2) {
                     full = false;
                     drained = true;
@@ -168,7 +264,7 @@ final class InboundMailbox {
                 lock.unlock();
             }
             if (drained) {
-                onDrained.run();
+                readingChanged.run();
             }
             try {
                 delivery.deliver(item.channelId(), item.message());

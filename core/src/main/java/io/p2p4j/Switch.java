@@ -55,6 +55,11 @@ public final class Switch implements AutoCloseable {
     static final Duration DELIVERY_GRACE = Duration.ofSeconds(2);
     /** A reactor busy this long with one message is reported in the log. */
     static final Duration SLOW_DELIVERY = Duration.ofSeconds(5);
+    /**
+     * The reserve mailboxes borrow from while their reactor is blocked in a send, in mailbox
+     * bounds: 64 MiB with the default bound, shared by all peers (the README's threading notes say why).
+     */
+    static final int MAILBOX_RESERVE_FACTOR = 16;
     /** How long a peer stopped gracefully may take to send what was queued for it. */
     static final Duration GRACEFUL_FLUSH = Duration.ofSeconds(2);
 
@@ -77,6 +82,8 @@ public final class Switch implements AutoCloseable {
     private final Set<NodeId> reconnecting = ConcurrentHashMap.newKeySet();
     private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
     private final ReentrantLock admission = new ReentrantLock();
+    /** What mailboxes of peers whose reactor is blocked in a send may read past their bound, in all. */
+    private final MailboxReserve mailboxReserve;
     private final ScheduledExecutorService timers;
     /** Runs peer filters, each check on a virtual thread of its own; shut down by close(). */
     private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
@@ -109,6 +116,7 @@ public final class Switch implements AutoCloseable {
         }
         this.channels = List.copyOf(all);
         this.peerFilters = List.copyOf(b.peerFilters);
+        this.mailboxReserve = new MailboxReserve(MAILBOX_RESERVE_FACTOR * config.mailboxBytes());
         this.listeners = List.copyOf(b.listeners);
         List<ConnectionFilter> connectionFilters = new ArrayList<>();
         if (!config.allowDuplicateIp()) {
@@ -316,19 +324,26 @@ public final class Switch implements AutoCloseable {
     }
 
     /**
-     * Makes these peers persistent and dials them: whenever one is not connected (it went away,
-     * or a dial failed) it is redialed with the backoff of {@link P2pConfig#reconnect()}, for as
-     * long as the switch runs. Ourselves are skipped.
+     * Makes these peers persistent and dials those not connected: whenever one is not connected
+     * (it went away, or a dial failed) it is redialed at the address given here with the backoff
+     * of {@link P2pConfig#reconnect()}, for as long as the switch runs. A peer already connected
+     * is persistent from now on ({@link Peer#isPersistent()} says so) and is redialed when it
+     * drops. Ourselves are skipped.
      */
     public void addPersistentPeers(Collection<NetAddress> addresses) {
+        List<NetAddress> toDial = new ArrayList<>();
         for (NetAddress address : addresses) {
             if (address.id().equals(key.id())) {
                 continue;
             }
             persistentPeers.put(address.id(), address);
+            // a peer admitted now either sees the id above or is in all below: none is missed
+            if (!all.containsKey(address.id())) {
+                toDial.add(address);
+            }
         }
         if (running) {
-            dialPeers(addresses.stream().filter(a -> !a.id().equals(key.id())).toList());
+            dialPeers(toDial);
         }
     }
 
@@ -436,7 +451,7 @@ public final class Switch implements AutoCloseable {
         boolean persistent = persistentPeers.containsKey(id);
         NetAddress remote = dialed != null ? dialed
                 : new NetAddress(id, connection.remote().getAddress().getHostAddress(), connection.remote().getPort());
-        SwitchPeer peer = new SwitchPeer(connection, remote, persistent, reactorByChannel);
+        SwitchPeer peer = new SwitchPeer(connection, remote, persistentPeers.keySet(), reactorByChannel);
         SwitchPeer replaced = null;
         admission.lock();
         try {
@@ -505,9 +520,8 @@ public final class Switch implements AutoCloseable {
                 reactor.initPeer(peer);
             }
             InboundMailbox mailbox = new InboundMailbox("peer-" + peer.id().hex().substring(0, 12),
-                    config.mailboxBytes(), (ch, msg) -> deliver(peer, ch, msg),
-                    () -> peer.mconnection.pauseReading(), () -> peer.mconnection.resumeReading(),
-                    e -> stopPeerForError(peer, e));
+                    config.mailboxBytes(), mailboxReserve, (ch, msg) -> deliver(peer, ch, msg),
+                    peer::syncReading, e -> stopPeerForError(peer, e));
             peer.mailbox = mailbox;
             UpgradedConnection connection = peer.connection();
             MConnection mconnection = MConnection.builder(connection.channel())
@@ -660,39 +674,33 @@ public final class Switch implements AutoCloseable {
     // ---- broadcasting -------------------------------------------------------------------------
 
     /**
-     * Sends a message to every peer that advertised the channel. Each peer gets it in order,
-     * through a short queue of its own, so a slow peer never holds up the others. The call waits
-     * only while a peer's queue is full, at most the send timeout in all; a peer whose queue stayed
-     * full that long is stalled, and further broadcasts skip it until it catches up (the message is
-     * dropped for it, as CometBFT's broadcast does after its send timeout).
+     * Sends a message to every running peer that advertised the channel, without waiting for any
+     * of them. Each peer has a short queue of its own (16 messages)
+     * drained in order by its own thread with {@link Peer#send}; if a peer's queue is full, its
+     * copy is dropped at once, so a stalled peer never holds up the caller or the other peers.
+     * Thread-safe; the peers share the array, so do not change it afterwards.
+     *
+     * @return the peers the message was queued for and those it was dropped for; a caller that
+     *         must not lose messages for slow peers paces itself on {@link BroadcastResult#dropped()}
+     *         or sends to each peer itself
      */
-    public void broadcast(byte channelId, byte[] message) {
-        long deadline = System.nanoTime() + config.connection().sendTimeout().toNanos();
-        List<SwitchPeer> full = new ArrayList<>();
+    public BroadcastResult broadcast(byte channelId, byte[] message) {
+        Objects.requireNonNull(message, "message");
+        List<Peer> queued = new ArrayList<>();
+        List<Peer> dropped = new ArrayList<>();
         for (SwitchPeer peer : peers.snapshot()) {
-            switch (peer.broadcastLane.offerNow(channelId, message)) {
-                case ACCEPTED -> { }
-                case FULL -> full.add(peer);
-                case DROPPED -> log.debug("broadcast on {} skipped stalled peer {}", ChannelDescriptor.format(channelId), peer.id());
+            if (!peer.advertised(channelId)) {
+                continue;
+            }
+            if (peer.broadcastLane.offer(channelId, message)) {
+                queued.add(peer);
+            } else {
+                dropped.add(peer);
+                log.debug("broadcast on {} dropped for peer {}: its queue is full", ChannelDescriptor.format(channelId),
+                        peer.id());
             }
         }
-        if (full.size() == 1) {
-            full.get(0).broadcastLane.offer(channelId, message, deadline);
-        } else if (!full.isEmpty()) {
-            // wait for every full lane at once, so one stalled peer does not eat the others' time
-            List<Thread> waiters = new ArrayList<>(full.size());
-            for (SwitchPeer peer : full) {
-                waiters.add(Thread.ofVirtual().start(() -> peer.broadcastLane.offer(channelId, message, deadline)));
-            }
-            for (Thread waiter : waiters) {
-                try {
-                    waiter.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
+        return new BroadcastResult(queued, dropped);
     }
 
     // ---- internals ----------------------------------------------------------------------------

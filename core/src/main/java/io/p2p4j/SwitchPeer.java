@@ -5,6 +5,7 @@ import io.p2p4j.transport.UpgradedConnection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -16,7 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class SwitchPeer implements Peer {
     private final UpgradedConnection connection;
     private final NetAddress remoteAddress;
-    private final boolean persistent;
+    /** The switch's persistent ids, live: a connected peer can be made persistent at any time. */
+    private final Set<NodeId> persistentIds;
     private final boolean[] theirChannels = new boolean[256];
     private final Reactor[] reactorByChannel;
     private final Map<String, Object> data = new ConcurrentHashMap<>();
@@ -33,10 +35,11 @@ final class SwitchPeer implements Peer {
     volatile long busySinceNanos;
     volatile boolean busyReported;
 
-    SwitchPeer(UpgradedConnection connection, NetAddress remoteAddress, boolean persistent, Reactor[] reactorByChannel) {
+    SwitchPeer(UpgradedConnection connection, NetAddress remoteAddress, Set<NodeId> persistentIds,
+            Reactor[] reactorByChannel) {
         this.connection = connection;
         this.remoteAddress = remoteAddress;
-        this.persistent = persistent;
+        this.persistentIds = persistentIds;
         this.reactorByChannel = reactorByChannel;
         for (byte id : connection.nodeInfo().channels()) {
             theirChannels[Byte.toUnsignedInt(id)] = true;
@@ -79,7 +82,7 @@ final class SwitchPeer implements Peer {
 
     @Override
     public boolean isPersistent() {
-        return persistent;
+        return persistentIds.contains(id());
     }
 
     @Override
@@ -91,7 +94,19 @@ final class SwitchPeer implements Peer {
     @Override
     public boolean send(byte channelId, byte[] message) {
         MConnection c = mconnection;
-        return canSendOn(channelId) && c != null && c.send(channelId, message);
+        if (!canSendOn(channelId) || c == null) {
+            return false;
+        }
+        InboundMailbox delivering = InboundMailbox.deliveringOnThisThread();
+        if (delivering == null) {
+            return c.send(channelId, message);
+        }
+        if (c.trySend(channelId, message)) {
+            return true;
+        }
+        // a reactor waiting in a send must not leave the peer it is delivering for unread: that
+        // peer may be blocked in a send to us, waiting for the very reading its mailbox paused
+        return delivering.blockedInSend(() -> c.send(channelId, message));
     }
 
     @Override
@@ -101,9 +116,13 @@ final class SwitchPeer implements Peer {
     }
 
     private boolean canSendOn(byte channelId) {
+        return !stopping.get() && advertised(channelId);
+    }
+
+    /** True if the peer advertised the channel and a reactor of ours owns it (as CometBFT, the only ones we send on). */
+    boolean advertised(byte channelId) {
         int id = Byte.toUnsignedInt(channelId);
-        // as CometBFT: only on channels the peer advertised and a reactor of ours owns
-        return !stopping.get() && theirChannels[id] && reactorByChannel[id] != null;
+        return theirChannels[id] && reactorByChannel[id] != null;
     }
 
     @Override
@@ -118,6 +137,38 @@ final class SwitchPeer implements Peer {
             data.remove(key);
         } else {
             data.put(key, value);
+        }
+    }
+
+    /**
+     * Makes reading from the peer follow its mailbox, paused while {@link InboundMailbox#readingPaused}
+     * says so; from any thread, after each change. The state is read on the event loop, and every
+     * resume (which MConnection queues) is followed by a second look, so a pause decided meanwhile
+     * is never undone by a resume that was decided before it.
+     */
+    void syncReading() {
+        io.netty.channel.EventLoop loop = connection.channel().eventLoop();
+        if (loop.inEventLoop()) {
+            applyReading(loop);
+        } else {
+            loop.execute(() -> applyReading(loop));
+        }
+    }
+
+    private void applyReading(io.netty.channel.EventLoop loop) {
+        MConnection c = mconnection;
+        if (c == null) {
+            return;
+        }
+        if (mailbox.readingPaused()) {
+            c.pauseReading();
+        } else {
+            c.resumeReading();
+            loop.execute(() -> {
+                if (mailbox.readingPaused()) {
+                    c.pauseReading();
+                }
+            });
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
 
 /** A test reactor that records every lifecycle call and message, in order. */
 class RecordingReactor extends BaseReactor {
@@ -13,6 +14,8 @@ class RecordingReactor extends BaseReactor {
     final List<Event> events = new CopyOnWriteArrayList<>();
     final Map<NodeId, List<byte[]>> received = new ConcurrentHashMap<>();
     final Map<NodeId, Throwable> removeReasons = new ConcurrentHashMap<>();
+    /** One permit per message received, for tests that pace a sender on what arrived without polling. */
+    final Semaphore arrivals = new Semaphore(0);
 
     RecordingReactor(ChannelDescriptor... channels) {
         this.channels = List.of(channels);
@@ -44,6 +47,7 @@ class RecordingReactor extends BaseReactor {
     @Override
     public void receive(byte channelId, Peer peer, byte[] message) throws Exception {
         received.computeIfAbsent(peer.id(), k -> new CopyOnWriteArrayList<>()).add(message);
+        arrivals.release();
     }
 
     List<byte[]> from(NodeId peer) {

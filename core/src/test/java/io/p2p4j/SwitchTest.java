@@ -359,4 +359,25 @@ class SwitchTest {
         assertThat(a.sw().peers().get(keyB.id()).orElseThrow().isPersistent()).isTrue();
         assertThat(a.sw().peers().size()).isEqualTo(1);
     }
+
+    @Test
+    void aConnectedPeerMadePersistentIsRedialedWhenTheRemoteDropsIt() throws Exception {
+        P2pConfig fast = ConnectedSwitches.testConfig().withReconnect(new P2pConfig.ReconnectPolicy(
+                Duration.ofMillis(200), Duration.ofMillis(100), 5, Duration.ofMillis(1500), 3));
+        Node a = node(fast, "test-chain");
+        Node b = node(fast, "test-chain");
+        Peer first = a.sw().dial(b.sw().listenAddress()).get(10, TimeUnit.SECONDS);
+        assertThat(first.isPersistent()).isFalse();
+        a.sw().addPersistentPeers(List.of(b.sw().listenAddress()));
+        assertThat(first.isPersistent()).as("persistent from the call on").isTrue();
+        assertThat(a.refused()).as("no dial of a connected peer, so no duplicate").isEmpty();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.sw().peers().has(a.sw().id()));
+        b.sw().stopPeerForError(b.sw().peers().get(a.sw().id()).orElseThrow(), new IllegalStateException("dropped by the test"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.sw().peers().get(b.sw().id()).filter(p -> p != first).isPresent());
+        Peer second = a.sw().peers().get(b.sw().id()).orElseThrow();
+        assertThat(second.isOutbound()).isTrue();
+        assertThat(second.isPersistent()).isTrue();
+        assertThat(a.sw().peers().size()).isEqualTo(1);
+    }
 }
