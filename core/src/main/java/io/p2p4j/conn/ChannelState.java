@@ -18,7 +18,7 @@ import java.util.Arrays;
  * connection's {@link ReassemblyBudget} has left; both are checked before a piece is stored. Where
  * doubling would take more than half of what the budget has left beyond the need, the buffer
  * grows by that half only, so that one large message leaves room for the other channels. The
- * buffer costs at most twice the data, where keeping each packet's array costs about 24 bytes of
+ * buffer costs at most twice the data, where keeping each packet's array cost about 32 bytes of
  * heap per byte of data in 1-byte packets. Doubling copies each byte about once more than joining
  * the packets at the end would, a price paid only by multi-packet messages. A whole message is
  * handed on as the buffer itself when it fills it exactly, else as a copy of its length; the
