@@ -3,31 +3,35 @@ package io.p2p4j.conn;
 import io.netty.buffer.ByteBuf;
 import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
-import java.util.ArrayList;
-import java.util.List;
+import io.p2p4j.conn.MConnectionException.ReassemblyBudgetExceededException;
+import java.util.Arrays;
 
 /**
  * One channel of a connection: its send queue, the message being cut into packets, the
  * scheduler's recently-sent count, and the reassembly of incoming packets. Everything but the
  * queue and the counters is touched only on the connection's event loop.
  *
- * <p><b>Reassembly and {@code recvBufferCapacity}.</b> The descriptor's receive buffer capacity
- * is accepted (CometBFT's configurations carry it) but deliberately not used. CometBFT allocates
- * a buffer of that size per channel up front, appends to it, and keeps it at its largest size
- * after each message. Here nothing is held while no message is partly received (an idle peer
- * costs no reassembly memory), a single-packet message is handed on without a copy, and the
- * packets of a longer one are kept as they came and joined once at the end: one copy per
- * message. A buffer that starts at {@code recvBufferCapacity} and doubles, even one allocated
- * only when data arrives and dropped after each message, zeroes and copies every intermediate
- * size as well: in a loop test of 64 KiB and 1 MiB messages in 1 KiB packets it reassembled
- * 1.2 to 4 times slower. The largest message stays bounded by {@code recvMessageCapacity},
- * checked before any packet is kept.
+ * <p><b>Reassembly.</b> A single-packet message, the common case, is handed on as it came, with
+ * no copy and nothing held. The packets of a longer one are copied into one buffer per channel
+ * that starts at the descriptor's {@code recvBufferCapacity} (or the first piece, if larger) and
+ * doubles as data arrives, never past the channel's {@code recvMessageCapacity} nor past what the
+ * connection's {@link ReassemblyBudget} has left; both are checked before a piece is stored. Where
+ * doubling would take more than half of what the budget has left beyond the need, the buffer
+ * grows by that half only, so that one large message leaves room for the other channels. The
+ * buffer costs at most twice the data, where keeping each packet's array cost about 32 bytes of
+ * heap per byte of data in 1-byte packets. Doubling copies each byte about once more than joining
+ * the packets at the end would, a price paid only by multi-packet messages. A whole message is
+ * handed on as the buffer itself when it fills it exactly, else as a copy of its length; the
+ * buffer is then kept for the next message only if it is no larger than
+ * {@code recvBufferCapacity} (CometBFT keeps its buffer at its largest size), so after a large
+ * message the channel holds at most that much, and nothing until its first multi-packet message.
  */
 final class ChannelState {
     final ChannelDescriptor descriptor;
     final int id;
     final SendQueue queue;
     private final int payloadLimit;
+    private final ReassemblyBudget budget;
 
     // Sending (event loop only).
     private byte[] sending;
@@ -35,8 +39,8 @@ final class ChannelState {
     /** Bytes written recently, decayed by the scheduler; the numerator of the priority ratio. */
     long recentlySent;
 
-    // Receiving (event loop only): the pieces of a multi-packet message so far.
-    private List<byte[]> pieces;
+    // Receiving (event loop only): the multi-packet message so far, or a buffer kept for reuse.
+    private byte[] recvBuffer;
     private int recvLen;
 
     // Counters: written on the event loop, read anywhere.
@@ -45,11 +49,17 @@ final class ChannelState {
     volatile long bytesReceived;
     volatile long messagesReceived;
 
-    ChannelState(ChannelDescriptor descriptor, int maxPayload) {
+    ChannelState(ChannelDescriptor descriptor, int maxPayload, ReassemblyBudget budget) {
         this.descriptor = descriptor;
         this.id = descriptor.unsignedId();
         this.queue = new SendQueue(descriptor.sendQueueCapacity());
         this.payloadLimit = PacketCodec.payloadLimit(id, maxPayload);
+        this.budget = budget;
+    }
+
+    /** A channel on its own, whose reassembly may hold up to its message capacity. */
+    ChannelState(ChannelDescriptor descriptor, int maxPayload) {
+        this(descriptor, maxPayload, ReassemblyBudget.of(descriptor));
     }
 
     /** True if a message is being sent or waits in the queue. */
@@ -89,63 +99,97 @@ final class ChannelState {
     }
 
     /**
-     * Adds a packet's data to the message being reassembled (taking the array). Returns the
-     * whole message when {@code eof} is set, else null. Pieces are kept as they came and joined
-     * once at the end, so memory follows the message, not a buffer that grew for an earlier one.
+     * Adds a packet's data to the message being reassembled. Returns the whole message when
+     * {@code eof} is set, else null. A single-packet message is {@code data} itself.
      *
-     * @throws MessageTooLargeException if the message would exceed the channel's capacity
+     * @throws MessageTooLargeException          if the message would exceed the channel's capacity
+     * @throws ReassemblyBudgetExceededException if storing the data would take the connection's
+     *                                           reassembly past its budget
      */
-    byte[] receivePacket(byte[] data, boolean eof, int packetBytes) throws MessageTooLargeException {
+    byte[] receivePacket(byte[] data, boolean eof, int packetBytes) throws MConnectionException {
         long total = (long) recvLen + data.length;
         if (total > descriptor.recvMessageCapacity()) {
             throw new MessageTooLargeException("message of at least " + total + " bytes over the channel "
                     + ChannelDescriptor.format(id) + " limit of " + descriptor.recvMessageCapacity() + " bytes");
         }
-        bytesReceived += packetBytes;
-        byte[] message;
-        if (pieces == null && eof) {
-            message = data; // the common single-packet message: no copy at all
-        } else {
-            if (pieces == null) {
-                pieces = new ArrayList<>();
-            }
-            if (data.length > 0) {
-                pieces.add(data);
-            }
-            recvLen = (int) total;
-            if (!eof) {
-                return null;
-            }
-            message = join(pieces, recvLen);
-            pieces = null;
-            recvLen = 0;
+        if (recvLen == 0 && eof) {
+            bytesReceived += packetBytes;
+            messagesReceived++;
+            return data; // the common single-packet message: no copy at all
         }
+        if (data.length > 0) {
+            ensureCapacity((int) total);
+            System.arraycopy(data, 0, recvBuffer, recvLen, data.length);
+            recvLen = (int) total;
+        }
+        bytesReceived += packetBytes;
+        if (!eof) {
+            return null;
+        }
+        byte[] message;
+        if (recvBuffer.length == recvLen) {
+            message = recvBuffer;
+            dropBuffer();
+        } else {
+            message = Arrays.copyOf(recvBuffer, recvLen);
+            if (recvBuffer.length > descriptor.recvBufferCapacity()) {
+                dropBuffer();
+            }
+        }
+        recvLen = 0;
         messagesReceived++;
         return message;
     }
 
-    private static byte[] join(List<byte[]> pieces, int length) {
-        if (pieces.size() == 1 && pieces.get(0).length == length) {
-            return pieces.get(0);
+    /** Makes the buffer hold at least {@code needed} bytes, within the channel's capacity and the budget. */
+    private void ensureCapacity(int needed) throws ReassemblyBudgetExceededException {
+        if (recvBuffer != null && recvBuffer.length >= needed) {
+            return;
         }
-        byte[] message = new byte[length];
-        int offset = 0;
-        for (byte[] piece : pieces) {
-            System.arraycopy(piece, 0, message, offset, piece.length);
-            offset += piece.length;
+        if (recvLen == 0) {
+            dropBuffer(); // a kept buffer too small for this message: nothing in it to copy
         }
-        return message;
+        int capacity = recvBuffer == null ? 0 : recvBuffer.length;
+        long wanted = Math.min(descriptor.recvMessageCapacity(),
+                Math.max(needed, Math.max(2L * capacity, descriptor.recvBufferCapacity())));
+        long available = budget.available(wanted - capacity);
+        long need = needed - capacity;
+        if (available < need) {
+            throw new ReassemblyBudgetExceededException("reassembly budget of " + budget.limit()
+                    + " bytes exceeded on channel " + ChannelDescriptor.format(id) + ": its message of " + needed
+                    + " bytes so far needs " + need + " more bytes of buffer, and the connection's "
+                    + "reassembly already holds " + budget.used() + " bytes");
+        }
+        // where the budget is tight, take what is needed and half of what is left, no more, so a
+        // large message leaves room for the other channels' messages
+        int grown = (int) Math.min(wanted, needed + (available - need) / 2);
+        recvBuffer = recvBuffer == null ? new byte[grown] : Arrays.copyOf(recvBuffer, grown);
+        budget.take(grown - capacity);
     }
 
-    /** Bytes held for a message being reassembled. */
+    private void dropBuffer() {
+        if (recvBuffer != null) {
+            budget.giveBack(recvBuffer.length);
+            recvBuffer = null;
+        }
+    }
+
+    /** Drops the buffer if it is only kept for reuse, no message being in progress. */
+    void dropIdleBuffer() {
+        if (recvLen == 0) {
+            dropBuffer();
+        }
+    }
+
+    /** Bytes of heap held for reassembly: the buffer's capacity, whatever it holds. */
     int reassemblyBytes() {
-        return recvLen;
+        return recvBuffer == null ? 0 : recvBuffer.length;
     }
 
     /** Drops what is being sent or reassembled; the connection is over. */
     void release() {
         sending = null;
-        pieces = null;
+        dropBuffer();
         recvLen = 0;
         queue.close();
     }

@@ -41,6 +41,7 @@ public final class MConnection implements AutoCloseable {
     private final ChannelTable byId;
     private final List<ChannelState> ordered;
     private final MConnectionHandler handler;
+    private final ReassemblyBudget reassembly;
     private final Consumer<Throwable> onError;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile boolean draining;
@@ -56,8 +57,10 @@ public final class MConnection implements AutoCloseable {
         this.onError = b.onError;
         this.sendTimeoutNanos = SendQueue.toNanos(config.sendTimeout());
         List<ChannelState> states = new ArrayList<>(b.channels.size());
+        this.reassembly = new ReassemblyBudget(ReassemblyBudget.effectiveLimit(config.maxReassemblyBytes(), b.channels),
+                () -> states.forEach(ChannelState::dropIdleBuffer));
         for (ChannelDescriptor descriptor : b.channels) {
-            states.add(new ChannelState(descriptor, config.maxPacketMsgPayloadSize()));
+            states.add(new ChannelState(descriptor, config.maxPacketMsgPayloadSize(), reassembly));
         }
         this.byId = new ChannelTable(states);
         this.ordered = List.copyOf(states);
@@ -149,7 +152,7 @@ public final class MConnection implements AutoCloseable {
             received += s.bytesReceived;
         }
         return new ConnectionStatus(Duration.ofNanos(System.nanoTime() - startNanos), handler.totalSendRate(),
-                handler.totalRecvRate(), sent, received, channels);
+                handler.totalRecvRate(), sent, received, reassembly.used(), reassembly.limit(), channels);
     }
 
     /** Stops reading from the peer until {@link #resumeReading()}; for a consumer that is behind. */

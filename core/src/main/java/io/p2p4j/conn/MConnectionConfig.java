@@ -21,8 +21,21 @@ import java.util.Objects;
  * @param pongTimeout              how long to wait for the pong (default 45 s); must be shorter than
  *                                 the ping interval
  * @param sendTimeout              how long {@link MConnection#send} waits for room (default 10 s)
- * @param maxReassemblyBytes       bytes of partly received messages one connection may hold, summed
- *                                 over its channels (default 4 MiB)
+ * @param maxReassemblyBytes       heap one connection may hold for partly received messages, summed
+ *                                 over its channels and counted as buffer capacity (default
+ *                                 4,194,304, 4 MiB); a peer that would take more is disconnected
+ *                                 with an error naming the channel and the byte counts. A whole
+ *                                 message up to its channel's {@code recvMessageCapacity} must
+ *                                 always fit, so the limit in effect is this or the largest
+ *                                 channel capacity of the connection, whichever is larger (see
+ *                                 {@link ConnectionStatus#reassemblyLimit()}). Why 4 MiB: CometBFT's
+ *                                 consensus, mempool and evidence channels accept messages of at
+ *                                 most 1 MiB, and an honest peer has few multi-packet messages in
+ *                                 progress at once (the sender interleaves channels packet by
+ *                                 packet), so four whole ones fit, while 50 peers (40 inbound, 10
+ *                                 outbound) cost at most 200 MiB. Without the budget each channel
+ *                                 is bounded only by its own capacity: 21 MiB by default, times
+ *                                 every channel.
  * @param maxPingsPerSecond        pings the remote may send per second before it is disconnected
  *                                 (default 10)
  */

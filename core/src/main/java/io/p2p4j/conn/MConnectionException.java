@@ -53,6 +53,18 @@ public class MConnectionException extends IOException {
         }
     }
 
+    /**
+     * Storing a piece of a message would take the connection's partly received messages past its
+     * reassembly budget ({@link MConnectionConfig#maxReassemblyBytes()}).
+     */
+    public static final class ReassemblyBudgetExceededException extends MConnectionException {
+        private static final long serialVersionUID = 1L;
+
+        public ReassemblyBudgetExceededException(String message) {
+            super(message);
+        }
+    }
+
     /** The peer did not answer a ping within the pong timeout. */
     public static final class PongTimeoutException extends MConnectionException {
         private static final long serialVersionUID = 1L;

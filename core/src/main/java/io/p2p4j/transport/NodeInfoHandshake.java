@@ -27,6 +27,14 @@ import java.util.concurrent.TimeUnit;
  * {@link #result()}; the handler then stops reading and stays in the pipeline, holding any bytes
  * that came after the NodeInfo, until {@link #handOff} removes it once the next stage is in
  * place (those bytes then flow on to it).
+ *
+ * <p>Outside the exchange, before {@link #begin} and after the NodeInfo, it reads nothing more:
+ * Netty's decoder asks for another read whenever one decoded nothing with auto-read off, so a
+ * peer streaming right after its NodeInfo would otherwise pile bytes up here, unlimited, for as
+ * long as peer filters and the start of the peer take. What it holds is therefore at most what
+ * came in the socket read that carried the end of the NodeInfo. If the next stage turns auto-read
+ * on before removing this handler (an MConnection does as it starts), the first bytes read then
+ * hand off at once rather than gather here.
  */
 final class NodeInfoHandshake extends ByteToMessageDecoder {
     private final NodeInfo ours;
@@ -80,6 +88,27 @@ final class NodeInfoHandshake extends ByteToMessageDecoder {
             channelRead(ctx, Unpooled.EMPTY_BUFFER); // decode what came before we began
         } catch (Exception e) {
             fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "NodeInfo exchange failed: " + e.getMessage(), e));
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (!begun) {
+            ctx.channel().config().setAutoRead(false); // begin() reads again
+        }
+        super.channelRead(ctx, msg);
+        if (done && result.isDone() && !result.isCompletedExceptionally() && !ctx.isRemoved()
+                && ctx.channel().config().isAutoRead()) {
+            ctx.pipeline().remove(this); // the next stage turned reading on: it is in place
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (begun && !done) {
+            super.channelReadComplete(ctx);
+        } else {
+            ctx.fireChannelReadComplete(); // without the decoder's request for another read
         }
     }
 

@@ -8,7 +8,8 @@ import java.net.InetSocketAddress;
 /**
  * A connection that passed every handshake stage: encrypted, authenticated, with a valid and
  * compatible NodeInfo. Its channel reads nothing until the next stage (the MConnection) is
- * installed with {@link #handOff()}.
+ * installed with {@link #handOff()}, or turns auto-read on (the bytes then read, and those held
+ * since the NodeInfo, go on to it at once).
  *
  * @param channel  the Netty channel, with the SecretConnection in its pipeline
  * @param id       the peer's id, from its authenticated key

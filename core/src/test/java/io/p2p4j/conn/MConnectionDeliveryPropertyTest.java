@@ -65,7 +65,8 @@ class MConnectionDeliveryPropertyTest {
             channels.add(ChannelDescriptor.builder((byte) (0x10 + i)).priority(priorities.get(i % priorities.size()))
                     .sendQueueCapacity(1 + i % 3).recvMessageCapacity(4 << 20).build());
         }
-        MConnectionConfig config = MConnectionConfig.defaults().unlimited();
+        // every channel may be in the middle of a message of its full capacity at once
+        MConnectionConfig config = MConnectionConfig.defaults().unlimited().withMaxReassemblyBytes(channelCount * (4L << 20));
         Random random = new Random(seed);
         // each channel sends a random slice of the size list
         List<List<byte[]>> plans = new ArrayList<>();

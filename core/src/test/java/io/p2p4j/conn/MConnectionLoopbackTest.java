@@ -48,9 +48,11 @@ class MConnectionLoopbackTest {
     @Test
     void messagesOfEveryEdgeSizeArriveWholeAndInOrderOnSeveralChannelsAtOnce() throws Exception {
         int[] sizes = {0, 1, 1023, 1024, 1025, 2048, 1024 * 1024, CAPACITY};
+        // every channel may be in the middle of a message of its full capacity at once
+        MConnectionConfig config = CONFIG.withMaxReassemblyBytes((long) CHANNELS.size() * CAPACITY);
         try (LoopbackConnection pair = loopback.connect()) {
-            Endpoint a = new Endpoint(pair.client(), CHANNELS, CONFIG);
-            Endpoint b = new Endpoint(pair.server(), CHANNELS, CONFIG);
+            Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
+            Endpoint b = new Endpoint(pair.server(), CHANNELS, config);
             List<Thread> senders = new ArrayList<>();
             for (ChannelDescriptor channel : CHANNELS) {
                 senders.add(Thread.ofVirtual().start(() -> {

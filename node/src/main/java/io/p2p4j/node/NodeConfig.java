@@ -2,6 +2,7 @@ package io.p2p4j.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.p2p4j.conn.MConnectionConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,7 @@ final class NodeConfig {
         c.values.put("p2p4j.chain_id", "p2p4j-devnet");
         c.values.put("p2p4j.status_laddr", "127.0.0.1:26660");
         c.values.put("p2p4j.socket_buffer_bytes", "0");
+        c.values.put("p2p4j.max_reassembly_bytes", String.valueOf(MConnectionConfig.defaults().maxReassemblyBytes()));
         c.values.put("p2p.laddr", "tcp://0.0.0.0:26656");
         c.values.put("p2p.external_address", "");
         c.values.put("p2p.seeds", "");
@@ -200,6 +202,11 @@ final class NodeConfig {
         out.append("# keeps high-priority messages from queuing behind bulk data, but limits one connection to\n");
         out.append("# about buffer / round-trip time: for LANs and data centres, not long paths\n");
         out.append("socket_buffer_bytes = ").append(get("p2p4j.socket_buffer_bytes")).append("\n");
+        out.append("# heap one peer may hold in partly received messages, summed over its channels; a peer that\n");
+        out.append("# would take more is disconnected. Never below the largest message one channel accepts, so\n");
+        out.append("# that one such message always fits. 4 MiB holds four of CometBFT's 1 MiB consensus,\n");
+        out.append("# mempool or evidence messages at once, and 50 peers then cost at most 200 MiB\n");
+        out.append("max_reassembly_bytes = ").append(get("p2p4j.max_reassembly_bytes")).append("\n");
         return out.toString();
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p2p4j.P2pConfig;
+import io.p2p4j.conn.MConnectionConfig;
 import org.assertj.core.api.AbstractThrowableAssert;
 import io.p2p4j.node.NodeConfig.ConfigException;
 import java.io.InputStream;
@@ -86,6 +87,18 @@ class NodeConfigTest {
         NodeConfig capped = NodeConfig.load(write("[p2p4j]\nsocket_buffer_bytes = 131072\n"));
         assertThat(Node.p2pConfig(capped).socketBufferBytes()).isEqualTo(131072);
         assertThat(NodeConfig.load(write(NodeConfig.defaults().toToml())).get("p2p4j.socket_buffer_bytes")).isEqualTo("0");
+    }
+
+    @Test
+    void theReassemblyBudgetComesFromP2p4jsSection() throws Exception {
+        assertThat(Node.p2pConfig(NodeConfig.defaults()).connection().maxReassemblyBytes())
+                .isEqualTo(MConnectionConfig.defaults().maxReassemblyBytes());
+        NodeConfig set = NodeConfig.load(write("[p2p4j]\nmax_reassembly_bytes = 1048576\n"));
+        assertThat(Node.p2pConfig(set).connection().maxReassemblyBytes()).isEqualTo(1 << 20);
+        assertThat(NodeConfig.load(write(NodeConfig.defaults().toToml())).get("p2p4j.max_reassembly_bytes"))
+                .isEqualTo("4194304");
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p4j]\nmax_reassembly_bytes = 0\n"))))
+                .hasMessage("p2p4j.max_reassembly_bytes = 0 must be more than zero");
     }
 
     @Test
