@@ -48,6 +48,7 @@ final class NodeConfig {
         c.values.put("p2p4j.chain_id", "p2p4j-devnet");
         c.values.put("p2p4j.status_laddr", "127.0.0.1:26660");
         c.values.put("p2p4j.socket_buffer_bytes", "0");
+        c.values.put("p2p4j.max_pings_per_second", "10");
         c.values.put("p2p.laddr", "tcp://0.0.0.0:26656");
         c.values.put("p2p.external_address", "");
         c.values.put("p2p.seeds", "");
@@ -200,6 +201,9 @@ final class NodeConfig {
         out.append("# keeps high-priority messages from queuing behind bulk data, but limits one connection to\n");
         out.append("# about buffer / round-trip time: for LANs and data centres, not long paths\n");
         out.append("socket_buffer_bytes = ").append(get("p2p4j.socket_buffer_bytes")).append("\n");
+        out.append("# pings per second a peer may send on average (bursts of ten seconds' worth) before it is\n");
+        out.append("# dropped; CometBFT pings once a minute, so honest peers stay far inside the default\n");
+        out.append("max_pings_per_second = ").append(get("p2p4j.max_pings_per_second")).append("\n");
         return out.toString();
     }
 

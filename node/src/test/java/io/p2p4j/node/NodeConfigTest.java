@@ -75,6 +75,16 @@ class NodeConfigTest {
     }
 
     @Test
+    void thePingLimitComesFromP2p4jsSection() throws Exception {
+        assertThat(Node.p2pConfig(NodeConfig.defaults()).connection().maxPingsPerSecond()).isEqualTo(10);
+        NodeConfig raised = NodeConfig.load(write("[p2p4j]\nmax_pings_per_second = 50\n"));
+        assertThat(Node.p2pConfig(raised).connection().maxPingsPerSecond()).isEqualTo(50);
+        assertThat(NodeConfig.load(write(NodeConfig.defaults().toToml())).get("p2p4j.max_pings_per_second")).isEqualTo("10");
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p4j]\nmax_pings_per_second = 0\n"))))
+                .hasMessage("p2p4j.max_pings_per_second = 0 must be at least 1");
+    }
+
+    @Test
     void keysOfOlderCometBftHomesAreAccepted() throws Exception {
         Path upgraded = write("fast_sync = true\nblock_sync = true\n[fastsync]\nversion = \"v0\"\n[p2p]\nupnp = false\n");
         assertThatCode(() -> NodeConfig.load(upgraded)).doesNotThrowAnyException();
