@@ -27,7 +27,8 @@ import javax.crypto.AEADBadTagException;
  * active channel; it then:
  * <ol>
  * <li>sends its ephemeral X25519 key (35 bytes: a delimited {@code BytesValue}) and reads the
- *     peer's, accepting exactly that shape;</li>
+ *     peer's, accepting exactly that shape and refusing it at its first wrong byte, and refusing
+ *     our own key sent back;</li>
  * <li>computes the shared secret (refusing a low-order key before anything is signed), orders
  *     the two ephemeral keys, derives the challenge from a Merlin transcript and the two frame
  *     keys by HKDF-SHA256;</li>
@@ -62,6 +63,8 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
     private ByteBuf authPlain;
     private ScheduledFuture<?> timer;
     private boolean started;
+    /** Bytes of the ephemeral key message's prefix found right so far. */
+    private int prefixChecked;
     private HandshakeKeys keys;
     private FrameCipher sendCipher;
     private FrameCipher recvCipher;
@@ -157,6 +160,9 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
             buf.release();
         }
         try {
+            if (keys == null) {
+                checkEphemeralPrefix();
+            }
             if (keys == null && inbound.readableBytes() >= EPHEMERAL_MESSAGE) {
                 exchangeKeys(ctx);
             }
@@ -168,16 +174,40 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
         }
     }
 
-    private void exchangeKeys(ChannelHandlerContext ctx) throws SecretConnectionException {
-        byte[] message = new byte[EPHEMERAL_MESSAGE];
-        inbound.readBytes(message);
-        for (int i = 0; i < EPHEMERAL_PREFIX.length; i++) {
-            if (message[i] != EPHEMERAL_PREFIX[i]) {
-                throw new SecretConnectionException("malformed ephemeral key message: expected 220a20 then 32 bytes, got "
-                        + HexFormat.of().formatHex(message, 0, 3) + "...");
+    /**
+     * Checks the bytes of the ephemeral key message's fixed prefix that have arrived so far, so
+     * that a wrong one is refused at once rather than when the timeout fires: the only message
+     * accepted is a 34-byte {@code BytesValue} (length prefix 0x22) whose field 1 (tag 0x0a)
+     * holds 32 bytes (0x20).
+     */
+    private void checkEphemeralPrefix() throws SecretConnectionException {
+        int available = Math.min(EPHEMERAL_PREFIX.length, inbound.readableBytes());
+        for (; prefixChecked < available; prefixChecked++) {
+            int got = inbound.getUnsignedByte(inbound.readerIndex() + prefixChecked);
+            if (got != EPHEMERAL_PREFIX[prefixChecked]) {
+                throw new SecretConnectionException("malformed ephemeral key message: "
+                        + describeWrongPrefixByte(prefixChecked, got));
             }
         }
-        byte[] remoteEphemeral = java.util.Arrays.copyOfRange(message, 3, EPHEMERAL_MESSAGE);
+    }
+
+    private static String describeWrongPrefixByte(int index, int got) {
+        String size = (got & 0x80) != 0 ? "more than 127" : Integer.toString(got);
+        return switch (index) {
+            case 0 -> "length prefix says " + size + " bytes, expected 34 (a BytesValue of 32 bytes)";
+            case 1 -> String.format("not a BytesValue: field tag 0x%02x where 0x0a (field 1, bytes) belongs", got);
+            default -> "a BytesValue of " + size + " bytes, expected 32";
+        };
+    }
+
+    private void exchangeKeys(ChannelHandlerContext ctx) throws SecretConnectionException {
+        inbound.skipBytes(EPHEMERAL_PREFIX.length); // checked as it arrived
+        byte[] remoteEphemeral = new byte[EPHEMERAL_MESSAGE - EPHEMERAL_PREFIX.length];
+        inbound.readBytes(remoteEphemeral);
+        if (java.util.Arrays.equals(remoteEphemeral, ephemeralPublic)) {
+            // our own key sent back: a reflecting peer, which can never complete the handshake
+            throw new SecretConnectionException("remote ephemeral key equals ours");
+        }
         try {
             keys = HandshakeKeys.derive(ephemeralPrivate, ephemeralPublic, remoteEphemeral);
         } catch (X25519Keys.LowOrderPointException e) {
