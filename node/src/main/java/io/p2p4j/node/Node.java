@@ -141,7 +141,9 @@ final class Node implements AutoCloseable {
                 .withUnconditionalPeerIds(unconditional)
                 .withPrivatePeerIds(privateIds)
                 .withConnection(connection)
-                .withSocketBufferBytes(config.intValue("p2p4j.socket_buffer_bytes"));
+                .withSocketBufferBytes(config.intValue("p2p4j.socket_buffer_bytes"))
+                .withMaxPendingHandshakes(atLeastOne(config, "p2p4j.max_pending_handshakes"),
+                        atLeastOne(config, "p2p4j.max_pending_handshakes_per_ip"));
         // CometBFT's "maximum pause when redialing a persistent peer"; zero leaves the backoff uncapped
         return p2p.withReconnect(p2p.reconnect().withMaxInterval(maxDialPeriod));
     }

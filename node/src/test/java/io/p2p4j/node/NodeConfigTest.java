@@ -85,6 +85,20 @@ class NodeConfigTest {
     }
 
     @Test
+    void theCapsOnPendingHandshakesComeFromP2p4jsSection() throws Exception {
+        P2pConfig defaults = Node.p2pConfig(NodeConfig.defaults());
+        assertThat(defaults.maxPendingHandshakes()).isEqualTo(64);
+        assertThat(defaults.maxPendingHandshakesPerIp()).isEqualTo(4);
+        P2pConfig set = Node.p2pConfig(NodeConfig.load(write(NodeConfig.defaults().toToml()
+                .replace("max_pending_handshakes = 64", "max_pending_handshakes = 100")
+                .replace("max_pending_handshakes_per_ip = 4", "max_pending_handshakes_per_ip = 10"))));
+        assertThat(set.maxPendingHandshakes()).isEqualTo(100);
+        assertThat(set.maxPendingHandshakesPerIp()).isEqualTo(10);
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p4j]\nmax_pending_handshakes_per_ip = 0\n"))))
+                .hasMessage("p2p4j.max_pending_handshakes_per_ip = 0 must be at least 1");
+    }
+
+    @Test
     void keysOfOlderCometBftHomesAreAccepted() throws Exception {
         Path upgraded = write("fast_sync = true\nblock_sync = true\n[fastsync]\nversion = \"v0\"\n[p2p]\nupnp = false\n");
         assertThatCode(() -> NodeConfig.load(upgraded)).doesNotThrowAnyException();
