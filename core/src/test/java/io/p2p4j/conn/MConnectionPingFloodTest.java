@@ -15,9 +15,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.PingFloodException;
 import io.p2p4j.testing.LoopbackConnection;
+import io.p2p4j.testkit.Latency;
 import io.p2p4j.testkit.Loopback;
 import io.p2p4j.testkit.RawPeer;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -180,34 +180,6 @@ class MConnectionPingFloodTest {
         }
     }
 
-    /** Where a healthy connection's receiving end stamps arrival: the one-way latency of each message. */
-    private static MConnection latencyProbe(io.netty.channel.Channel channel, BlockingQueue<Long> latencies) {
-        return MConnection.builder(channel).channels(CHANNELS).config(CONFIG)
-                .onReceive((id, msg) -> latencies.add(System.nanoTime() - ByteBuffer.wrap(msg).getLong()))
-                .start();
-    }
-
-    /**
-     * Sends up to {@code count} messages one after another, each once the previous arrived, for at
-     * most {@code limit}; returns the p99 of their latencies in ns.
-     */
-    private static long p99(MConnection sender, BlockingQueue<Long> latencies, int count, Duration limit)
-            throws InterruptedException {
-        long[] samples = new long[count];
-        long deadline = System.nanoTime() + limit.toNanos();
-        int n = 0;
-        while (n < count && System.nanoTime() < deadline) {
-            byte[] msg = ByteBuffer.allocate(64).putLong(System.nanoTime()).array();
-            assertThat(sender.send(CHANNEL, msg)).isTrue();
-            Long latency = latencies.poll(10, TimeUnit.SECONDS);
-            assertThat(latency).as("message %d arrived", n).isNotNull();
-            samples[n++] = latency;
-        }
-        long[] taken = Arrays.copyOf(samples, n);
-        Arrays.sort(taken);
-        return taken[(int) Math.ceil(n * 0.99) - 1];
-    }
-
     /** What a flooder did: connections opened, pings written, pongs received, connections ended for flooding. */
     private record FloodTally(int connections, long pings, long pongs, int endedForFlooding) { }
 
@@ -246,15 +218,16 @@ class MConnectionPingFloodTest {
         try (LoopbackConnection healthy = LoopbackConnection.open(loopback.group(), shared, 0, UnaryOperator.identity())) {
             BlockingQueue<Long> latencies = new LinkedBlockingQueue<>();
             MConnection sender = MConnection.builder(healthy.client()).channels(CHANNELS).config(CONFIG).start();
-            latencyProbe(healthy.server(), latencies);
+            MConnection.builder(healthy.server()).channels(CHANNELS).config(CONFIG).onReceive(Latency.stamping(latencies))
+                    .start();
             Duration limit = Duration.ofSeconds(15);
-            p99(sender, latencies, 200, limit); // warm-up
-            long baseline = p99(sender, latencies, 1_000, limit);
+            Latency.p99(sender, CHANNEL, latencies, 200, limit); // warm-up
+            long baseline = Latency.p99(sender, CHANNEL, latencies, 1_000, limit);
 
             // the flooder opens a new connection each time one is ended, for as long as we measure
             java.util.concurrent.CompletableFuture<FloodTally> tally = java.util.concurrent.CompletableFuture
                     .supplyAsync(() -> floodReconnecting(shared, 1_000, stop), r -> Thread.ofPlatform().start(r));
-            long during = p99(sender, latencies, 1_000, limit);
+            long during = Latency.p99(sender, CHANNEL, latencies, 1_000, limit);
             stop.set(true);
             FloodTally flood = tally.get(60, TimeUnit.SECONDS);
             System.out.printf("healthy p99 %.2f ms before, %.2f ms during a flood of %,d pings over %d connections"
