@@ -21,8 +21,11 @@ import java.util.Set;
  * @param privatePeerIds        node ids never gossiped (default none)
  * @param allowDuplicateIp      accept several peers from one IP address (default false)
  * @param dialTimeout           TCP connect limit (default 1 s, what CometBFT's transport uses)
- * @param handshakeTimeout      limit for each handshake stage, SecretConnection then NodeInfo
- *                              (default 3 s, CometBFT's per-stage deadline)
+ * @param handshakeTimeout      limit of the whole handshake, SecretConnection and NodeInfo
+ *                              together, counted from the end of the connection filters (default
+ *                              3 s, CometBFT's deadline for each of the two stages: one deadline
+ *                              for both keeps a peer that finishes the first just in time from
+ *                              holding the connection for twice as long)
  * @param filterTimeout         limit for each connection or peer filter (default 5 s)
  * @param connection            settings of each peer's MConnection (rates, keepalive, flushing)
  * @param mailboxBytes          bytes of received messages waiting for the reactors after which
@@ -36,9 +39,20 @@ import java.util.Set;
  *                              but it also caps one connection's throughput at about
  *                              buffer / round-trip time (128 KiB over a 100 ms path: 1.3 MB/s):
  *                              set it for LANs and data centres, not for long paths
- * @param maxPendingHandshakes  inbound connections that may be in their handshakes at once
- *                              (default 64); more are closed before any cryptography
- * @param maxPendingHandshakesPerIp the same, per remote IP address (default 4)
+ * @param maxPendingHandshakes  inbound connections that may be between accept and the end of
+ *                              their handshake at once (default 64); one more is closed as it is
+ *                              accepted, before any cryptography, and accept never waits. Each
+ *                              pending connection holds a few KiB and costs at most one key
+ *                              agreement, one signature and one verification, and is closed within
+ *                              filterTimeout + handshakeTimeout. CometBFT instead stops accepting
+ *                              past max_num_inbound_peers + unconditional peers, counting
+ *                              established ones; this counts only unauthenticated connections, so
+ *                              it can never keep out a peer that already connected. 64 lets a node
+ *                              fill all its 40 inbound slots at once, and an honest handshake takes
+ *                              a few ms of CPU and a few round trips
+ * @param maxPendingHandshakesPerIp the same, per remote IP address (default 4): one address takes
+ *                              at most a sixteenth of the slots, while a few nodes behind one NAT,
+ *                              or a peer redialing while its old connection closes, still fit
  */
 public record P2pConfig(
         String listenAddress,

@@ -127,7 +127,7 @@ public final class Switch implements AutoCloseable {
                 : "tcp://" + config.externalAddress());
         this.transport = new Transport(b.transportKind, key, () -> nodeInfo,
                 new Transport.Settings(config.dialTimeout(), config.handshakeTimeout(), config.filterTimeout(),
-                        config.socketBufferBytes()),
+                        config.socketBufferBytes(), config.maxPendingHandshakes(), config.maxPendingHandshakesPerIp()),
                 connectionFilters, b.eventLoops);
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());
@@ -258,6 +258,11 @@ public final class Switch implements AutoCloseable {
             }
         }
         return new PeerCounts(outbound, inbound, dialing.size());
+    }
+
+    /** Inbound connections accepted and still in their handshake (see {@link P2pConfig#maxPendingHandshakes()}). */
+    public int pendingHandshakes() {
+        return transport.pendingHandshakes();
     }
 
     /** True while the id is being dialed. */

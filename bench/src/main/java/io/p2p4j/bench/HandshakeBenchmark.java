@@ -67,8 +67,9 @@ public final class HandshakeBenchmark {
 
     /** p2p4j's dialers against a p2p4j node. */
     static Rates javaToJava(int trials, double seconds) throws Exception {
+        // every dialer comes from 127.0.0.1: no cap per address
         P2pConfig listenerConfig = P2pConfig.defaults().withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true)
-                .withMaxInboundPeers(1000);
+                .withMaxInboundPeers(1000).withMaxPendingHandshakes(64, 64);
         try (Switch listener = Switch.builder(NodeKey.generate(), listenerConfig).network(NETWORK).moniker("listener")
                 .reactor("full", new FullNodeChannels()).build()) {
             listener.start();

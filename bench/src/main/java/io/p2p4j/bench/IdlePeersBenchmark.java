@@ -165,8 +165,9 @@ public final class IdlePeersBenchmark {
 
     /** The hub: a p2p4j node answering "mem", "stats" and "quit" on standard input. */
     private static void runHub(int peers) throws Exception {
+        // every dialer comes from 127.0.0.1: no cap per address
         P2pConfig config = P2pConfig.defaults().withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true)
-                .withMaxInboundPeers(peers + 16);
+                .withMaxInboundPeers(peers + 16).withMaxPendingHandshakes(64, 64);
         try (Switch hub = Switch.builder(NodeKey.generate(), config).network(NETWORK).moniker("hub")
                 .reactor("full", new FullNodeChannels()).build()) {
             hub.start();

@@ -114,8 +114,9 @@ public final class PexConvergenceBenchmark {
         List<Switch> all = new ArrayList<>();
         Path dir = Files.createTempDirectory(work, "java");
         try {
+            // every node is on 127.0.0.1: no cap per address
             P2pConfig p2p = P2pConfig.defaults().withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true)
-                    .withMaxOutboundPeers(outbound);
+                    .withMaxOutboundPeers(outbound).withMaxPendingHandshakes(64, 64);
             PexConfig pex = PexConfig.defaults().withEnsurePeersPeriod(ensure).withMaxOutboundPeers(outbound);
             Switch seed = node(dir, "seed", p2p, pex.withSeedMode(true), loops);
             all.add(seed);

@@ -36,8 +36,13 @@ import java.util.Objects;
  *                                 outbound) cost at most 200 MiB. Without the budget each channel
  *                                 is bounded only by its own capacity: 21 MiB by default, times
  *                                 every channel.
- * @param maxPingsPerSecond        pings the remote may send per second before it is disconnected
- *                                 (default 10)
+ * @param maxPingsPerSecond        pings per second the remote may send on average, with bursts of
+ *                                 ten seconds' worth (100 by default); the ping past that ends the
+ *                                 connection with a {@link MConnectionException.PingFloodException}.
+ *                                 Default 10: CometBFT pings every 60 s, and this library's shortest
+ *                                 test interval is 100 ms, so an honest peer stays far inside it, while
+ *                                 a flood is cut after at most one read batch. Pings never cost one
+ *                                 pong each: those of one read batch share one pong and one flush
  */
 public record MConnectionConfig(
         long sendRate,

@@ -74,6 +74,15 @@ public class MConnectionException extends IOException {
         }
     }
 
+    /** The peer sent pings faster than {@link MConnectionConfig#maxPingsPerSecond()} allows. */
+    public static final class PingFloodException extends MConnectionException {
+        private static final long serialVersionUID = 1L;
+
+        public PingFloodException(String message) {
+            super(message);
+        }
+    }
+
     /** The peer closed the connection, or the socket failed. */
     public static final class ConnectionClosedException extends MConnectionException {
         private static final long serialVersionUID = 1L;

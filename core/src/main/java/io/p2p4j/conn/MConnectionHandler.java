@@ -44,6 +44,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     private final MConnection.Receiver receiver;
     private final ChannelScheduler scheduler;
     private final TokenBucket sendBucket;
+    private final PingLimiter pingLimiter;
     private final EventLoop eventLoop;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final Runnable writeTask = this::onWake;
@@ -57,7 +58,10 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> pingTimer;
     private ScheduledFuture<?> pongTimer;
     private ScheduledFuture<?> statsTimer;
+    /** A ping came and its pong is not yet written: pings of one read batch share one pong. */
     private boolean pongOwed;
+    /** A pong is written and its write has not completed: no second one joins it. */
+    private boolean pongInFlight;
     private boolean timersStarted;
 
     // Rate statistics, written at each statistics tick on the event loop.
@@ -76,6 +80,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         this.receiver = receiver;
         this.scheduler = new ChannelScheduler(ordered);
         this.sendBucket = new TokenBucket(config.sendRate(), System::nanoTime);
+        this.pingLimiter = new PingLimiter(config.maxPingsPerSecond(), System::nanoTime);
         this.eventLoop = connection.channel().eventLoop();
         this.readGate = new ReadGate(connection.channel());
         int n = ordered.size();
@@ -167,7 +172,10 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         switch (packet) {
             case InboundPacket.Msg m -> receiveMsg(m);
-            case InboundPacket.Ping p -> sendPong();
+            case InboundPacket.Ping p -> {
+                pingLimiter.admit();
+                pongOwed = true; // answered once the read batch ends, however many pings it held
+            }
             case InboundPacket.Pong p -> {
                 cancel(pongTimer);
                 pongTimer = null;
@@ -196,6 +204,12 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        sendOwedPong();
+        ctx.fireChannelReadComplete();
+    }
+
     void pauseForConsumer() {
         readGate.pause(ReadGate.CONSUMER);
     }
@@ -221,10 +235,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
-            if (pongOwed) {
-                pongOwed = false;
-                ctx.writeAndFlush(Unpooled.wrappedBuffer(PacketCodec.PONG), ctx.voidPromise());
-            }
+            sendOwedPong();
             writePending();
         }
         ctx.fireChannelWritabilityChanged();
@@ -369,13 +380,27 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         connection.fail(new PongTimeoutException("pong not received within " + format(config.pongTimeout())));
     }
 
-    private void sendPong() {
-        if (ctx.channel().isWritable()) {
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(PacketCodec.PONG), ctx.voidPromise());
-            unflushed = 0;
-        } else {
-            pongOwed = true; // one owed pong however many pings arrive while the peer is not reading
+    /**
+     * Writes the one pong owed for the pings read so far, unless one is still on its way or the
+     * socket is full (then it waits for the write to complete, or for writability): a peer that
+     * pings without reading gets at most one pong queued, a peer that floods gets one per read
+     * batch, each with the one flush it costs.
+     */
+    private void sendOwedPong() {
+        if (!pongOwed || pongInFlight || !connection.isRunning() || !ctx.channel().isWritable()) {
+            return;
         }
+        pongOwed = false;
+        pongInFlight = true;
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(PacketCodec.PONG)).addListener(f -> {
+            pongInFlight = false;
+            if (f.isSuccess()) {
+                sendOwedPong();
+            } else {
+                exceptionCaught(ctx, f.cause());
+            }
+        });
+        unflushed = 0;
     }
 
     private static String format(java.time.Duration d) {

@@ -19,6 +19,8 @@ import io.p2p4j.proto.PublicKey;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.AEADBadTagException;
 
@@ -27,7 +29,8 @@ import javax.crypto.AEADBadTagException;
  * active channel; it then:
  * <ol>
  * <li>sends its ephemeral X25519 key (35 bytes: a delimited {@code BytesValue}) and reads the
- *     peer's, accepting exactly that shape;</li>
+ *     peer's, accepting exactly that shape and refusing it at its first wrong byte, and refusing
+ *     our own key sent back;</li>
  * <li>computes the shared secret (refusing a low-order key before anything is signed), orders
  *     the two ephemeral keys, derives the challenge from a Merlin transcript and the two frame
  *     keys by HKDF-SHA256;</li>
@@ -42,7 +45,10 @@ import javax.crypto.AEADBadTagException;
  *     before it, since adding this handler starts the handshake, and on a transport that reads
  *     at once (Netty's in-memory channels) it can finish before a later {@code addLast}.</li>
  * </ol>
- * Everything must finish within the timeout (CometBFT allows 3 s). Any failure fails the result
+ * The key agreement with signing, and the verification, run on a small pool of threads of their
+ * own (one per core) rather than on the event loop, which also carries established peers; the
+ * handshake waits for each and reads on meanwhile. Everything must finish within the timeout
+ * (CometBFT allows 3 s). Any failure fails the result
  * with a {@link SecretConnectionException} and closes the channel. Writes before completion fail.
  */
 public final class SecretConnectionHandshake extends ChannelDuplexHandler {
@@ -53,8 +59,18 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
     static final String TRANSCRIPT_LABEL = "TENDERMINT_SECRET_CONNECTION_TRANSCRIPT_HASH";
     static final String HKDF_INFO = "TENDERMINT_SECRET_CONNECTION_KEY_AND_CHALLENGE_GEN";
 
+    /**
+     * Where key agreement, signing and verification run, so that peers looping handshakes do not
+     * take the event loops from established peers: one daemon thread per core. Each handshake has
+     * at most one task here at a time, so the queue is bounded by the handshakes in progress
+     * (the transport caps the inbound ones).
+     */
+    private static final Executor CRYPTO_THREADS = Executors.newFixedThreadPool(
+            Runtime.getRuntime().availableProcessors(), Thread.ofPlatform().daemon().name("p2p4j-handshake-crypto-", 0).factory());
+
     private final Ed25519Signer identity;
     private final Duration timeout;
+    private final Executor crypto;
     private final byte[] ephemeralPrivate;
     private final byte[] ephemeralPublic;
     private final CompletableFuture<SecretConnectionInfo> result = new CompletableFuture<>();
@@ -62,6 +78,10 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
     private ByteBuf authPlain;
     private ScheduledFuture<?> timer;
     private boolean started;
+    /** Bytes of the ephemeral key message's prefix found right so far. */
+    private int prefixChecked;
+    /** A step runs on {@link #crypto}: bytes that arrive meanwhile wait in {@link #inbound}. */
+    private boolean cryptoRunning;
     private HandshakeKeys keys;
     private FrameCipher sendCipher;
     private FrameCipher recvCipher;
@@ -70,13 +90,22 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
 
     /** A handshake with a fresh ephemeral key. */
     public SecretConnectionHandshake(Ed25519Signer identity, Duration timeout) {
-        this(identity, timeout, X25519Keys.generatePrivate());
+        this(identity, timeout, X25519Keys.generatePrivate(), CRYPTO_THREADS);
     }
 
-    /** A handshake with a given ephemeral private scalar: for reproducing test vectors only. */
+    /**
+     * A handshake with a given ephemeral private scalar, its cryptography on the event loop: for
+     * reproducing test vectors only.
+     */
     SecretConnectionHandshake(Ed25519Signer identity, Duration timeout, byte[] ephemeralPrivate) {
+        this(identity, timeout, ephemeralPrivate, Runnable::run);
+    }
+
+    /** A handshake whose key agreement, signing and verification run on {@code crypto}. */
+    SecretConnectionHandshake(Ed25519Signer identity, Duration timeout, byte[] ephemeralPrivate, Executor crypto) {
         this.identity = identity;
         this.timeout = timeout;
+        this.crypto = crypto;
         this.ephemeralPrivate = ephemeralPrivate.clone();
         this.ephemeralPublic = X25519Keys.publicKey(this.ephemeralPrivate);
     }
@@ -156,7 +185,20 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
         } finally {
             buf.release();
         }
+        if (!cryptoRunning) {
+            process(ctx);
+        }
+    }
+
+    /** Goes as far as the bytes received allow, up to the next step that runs on {@link #crypto}. */
+    private void process(ChannelHandlerContext ctx) {
+        if (result.isDone()) {
+            return; // ended, or complete: the buffers are gone
+        }
         try {
+            if (keys == null) {
+                checkEphemeralPrefix();
+            }
             if (keys == null && inbound.readableBytes() >= EPHEMERAL_MESSAGE) {
                 exchangeKeys(ctx);
             }
@@ -168,22 +210,113 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
         }
     }
 
-    private void exchangeKeys(ChannelHandlerContext ctx) throws SecretConnectionException {
-        byte[] message = new byte[EPHEMERAL_MESSAGE];
-        inbound.readBytes(message);
-        for (int i = 0; i < EPHEMERAL_PREFIX.length; i++) {
-            if (message[i] != EPHEMERAL_PREFIX[i]) {
-                throw new SecretConnectionException("malformed ephemeral key message: expected 220a20 then 32 bytes, got "
-                        + HexFormat.of().formatHex(message, 0, 3) + "...");
+    /**
+     * Checks the bytes of the ephemeral key message's fixed prefix that have arrived so far, so
+     * that a wrong one is refused at once rather than when the timeout fires: the only message
+     * accepted is a 34-byte {@code BytesValue} (length prefix 0x22) whose field 1 (tag 0x0a)
+     * holds 32 bytes (0x20).
+     */
+    private void checkEphemeralPrefix() throws SecretConnectionException {
+        int available = Math.min(EPHEMERAL_PREFIX.length, inbound.readableBytes());
+        for (; prefixChecked < available; prefixChecked++) {
+            int got = inbound.getUnsignedByte(inbound.readerIndex() + prefixChecked);
+            if (got != EPHEMERAL_PREFIX[prefixChecked]) {
+                throw new SecretConnectionException("malformed ephemeral key message: "
+                        + describeWrongPrefixByte(prefixChecked, got));
             }
         }
-        byte[] remoteEphemeral = java.util.Arrays.copyOfRange(message, 3, EPHEMERAL_MESSAGE);
-        try {
-            keys = HandshakeKeys.derive(ephemeralPrivate, ephemeralPublic, remoteEphemeral);
-        } catch (X25519Keys.LowOrderPointException e) {
-            throw new SecretConnectionException("low-order point: the peer's ephemeral key "
-                    + HexFormat.of().formatHex(remoteEphemeral) + " gives an all-zero shared secret", e);
+    }
+
+    private static String describeWrongPrefixByte(int index, int got) {
+        String size = (got & 0x80) != 0 ? "more than 127" : Integer.toString(got);
+        return switch (index) {
+            case 0 -> "length prefix says " + size + " bytes, expected 34 (a BytesValue of 32 bytes)";
+            case 1 -> String.format("not a BytesValue: field tag 0x%02x where 0x0a (field 1, bytes) belongs", got);
+            default -> "a BytesValue of " + size + " bytes, expected 32";
+        };
+    }
+
+    /** Work for {@link #crypto}. */
+    @FunctionalInterface
+    private interface CryptoStep<T> {
+        T run() throws SecretConnectionException;
+    }
+
+    /** What to do with a crypto step's result, back on the event loop. */
+    @FunctionalInterface
+    private interface Continuation<T> {
+        void accept(T value) throws SecretConnectionException;
+    }
+
+    /**
+     * Runs {@code step} on {@link #crypto} and {@code then} with its result on the event loop,
+     * unless the handshake ended meanwhile (failed, timed out, closed); then processes whatever
+     * bytes arrived in between.
+     */
+    private <T> void offload(ChannelHandlerContext ctx, CryptoStep<T> step, Continuation<T> then) {
+        cryptoRunning = true;
+        crypto.execute(() -> {
+            Object outcome;
+            try {
+                outcome = step.run();
+            } catch (SecretConnectionException | RuntimeException e) {
+                outcome = e;
+            }
+            Object done = outcome;
+            Runnable resume = () -> {
+                cryptoRunning = false;
+                if (result.isDone()) {
+                    return;
+                }
+                try {
+                    if (done instanceof SecretConnectionException e) {
+                        throw e;
+                    }
+                    if (done instanceof RuntimeException e) {
+                        throw new SecretConnectionException("handshake failed: " + e, e);
+                    }
+                    @SuppressWarnings("unchecked")
+                    T value = (T) done;
+                    then.accept(value);
+                } catch (SecretConnectionException e) {
+                    fail(ctx, e);
+                    return;
+                }
+                process(ctx);
+            };
+            if (ctx.executor().inEventLoop()) {
+                resume.run();
+            } else {
+                ctx.executor().execute(resume);
+            }
+        });
+    }
+
+    /** The keys of this connection and our signature over its challenge. */
+    private record Signed(HandshakeKeys keys, byte[] signature) { }
+
+    private void exchangeKeys(ChannelHandlerContext ctx) throws SecretConnectionException {
+        inbound.skipBytes(EPHEMERAL_PREFIX.length); // checked as it arrived
+        byte[] remoteEphemeral = new byte[EPHEMERAL_MESSAGE - EPHEMERAL_PREFIX.length];
+        inbound.readBytes(remoteEphemeral);
+        if (java.util.Arrays.equals(remoteEphemeral, ephemeralPublic)) {
+            // our own key sent back: a reflecting peer, which can never complete the handshake
+            throw new SecretConnectionException("remote ephemeral key equals ours");
         }
+        offload(ctx, () -> {
+            HandshakeKeys derived;
+            try {
+                derived = HandshakeKeys.derive(ephemeralPrivate, ephemeralPublic, remoteEphemeral);
+            } catch (X25519Keys.LowOrderPointException e) {
+                throw new SecretConnectionException("low-order point: the peer's ephemeral key "
+                        + HexFormat.of().formatHex(remoteEphemeral) + " gives an all-zero shared secret", e);
+            }
+            return new Signed(derived, identity.sign(derived.challenge()));
+        }, signed -> sendAuth(ctx, signed));
+    }
+
+    private void sendAuth(ChannelHandlerContext ctx, Signed signed) throws SecretConnectionException {
+        keys = signed.keys();
         sendCipher = FrameCipher.sealing(keys.sendKey());
         recvCipher = FrameCipher.opening(keys.recvKey());
         plainScratch = new byte[FrameCipher.PLAIN_SIZE];
@@ -192,7 +325,7 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
 
         AuthSigMessage auth = AuthSigMessage.newBuilder()
                 .setPubKey(PublicKey.newBuilder().setEd25519(ByteString.copyFrom(identity.publicKey())))
-                .setSig(ByteString.copyFrom(identity.sign(keys.challenge())))
+                .setSig(ByteString.copyFrom(signed.signature()))
                 .build();
         byte[] encoded = auth.toByteArray();
         byte[] delimited = new byte[CodedOutputStream.computeUInt32SizeNoTag(encoded.length) + encoded.length];
@@ -217,7 +350,7 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
     }
 
     private void readAuth(ChannelHandlerContext ctx) throws SecretConnectionException {
-        while (!result.isDone() && inbound.readableBytes() >= FrameCipher.SEALED_SIZE) {
+        while (!result.isDone() && !cryptoRunning && inbound.readableBytes() >= FrameCipher.SEALED_SIZE) {
             inbound.readBytes(sealedScratch);
             try {
                 recvCipher.open(sealedScratch, 0, plainScratch, 0);
@@ -289,18 +422,21 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
         if (remoteKey.length != 32) {
             throw new SecretConnectionException("ed25519 public key of " + remoteKey.length + " bytes, expected 32");
         }
-        if (!Ed25519Keys.isAcceptableIdentity(remoteKey)) {
-            throw new SecretConnectionException("public key " + HexFormat.of().formatHex(remoteKey)
-                    + " is not a usable ed25519 key (small order, or no point at all)");
-        }
         byte[] signature = auth.getSig().toByteArray();
-        if (signature.length != 64) {
-            throw new SecretConnectionException("signature of " + signature.length + " bytes, expected 64");
-        }
-        if (!Ed25519Keys.verify(remoteKey, keys.challenge(), signature)) {
-            throw new SecretConnectionException("signature does not verify for key " + HexFormat.of().formatHex(remoteKey));
-        }
-        complete(ctx, remoteKey);
+        byte[] challenge = keys.challenge();
+        offload(ctx, () -> {
+            if (!Ed25519Keys.isAcceptableIdentity(remoteKey)) {
+                throw new SecretConnectionException("public key " + HexFormat.of().formatHex(remoteKey)
+                        + " is not a usable ed25519 key (small order, or no point at all)");
+            }
+            if (signature.length != 64) {
+                throw new SecretConnectionException("signature of " + signature.length + " bytes, expected 64");
+            }
+            if (!Ed25519Keys.verify(remoteKey, challenge, signature)) {
+                throw new SecretConnectionException("signature does not verify for key " + HexFormat.of().formatHex(remoteKey));
+            }
+            return remoteKey;
+        }, key -> complete(ctx, key));
     }
 
     private void complete(ChannelHandlerContext ctx, byte[] remoteKey) {

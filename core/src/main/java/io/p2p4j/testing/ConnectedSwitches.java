@@ -33,9 +33,14 @@ public final class ConnectedSwitches implements AutoCloseable {
         this.switches = switches;
     }
 
-    /** Settings for test switches: listen on 127.0.0.1 port 0, several peers per IP allowed. */
+    /**
+     * Settings for test switches: listen on 127.0.0.1 port 0, several peers per IP allowed, and
+     * as many pending handshakes from one IP as in all (every test switch dials from 127.0.0.1).
+     */
     public static P2pConfig testConfig() {
-        return P2pConfig.defaults().withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true);
+        P2pConfig defaults = P2pConfig.defaults();
+        return defaults.withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true)
+                .withMaxPendingHandshakes(defaults.maxPendingHandshakes(), defaults.maxPendingHandshakes());
     }
 
     /**

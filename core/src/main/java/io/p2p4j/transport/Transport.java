@@ -20,6 +20,7 @@ import io.p2p4j.NodeId;
 import io.p2p4j.NodeInfo;
 import io.p2p4j.crypto.Ed25519Signer;
 import io.p2p4j.transport.HandshakeException.Reason;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -31,11 +32,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Listens for and dials peers, and takes each new connection through the upgrade pipeline:
@@ -58,12 +63,23 @@ public final class Transport implements AutoCloseable {
      * Limits and socket settings of the transport.
      *
      * @param dial              TCP connect limit
-     * @param handshake         limit of each handshake stage
+     * @param handshake         limit of the whole handshake, SecretConnection and NodeInfo
+     *                          together, from the end of the connection filters
      * @param filter            limit of each connection filter
      * @param socketBufferBytes SO_SNDBUF and SO_RCVBUF of every TCP connection; 0 leaves them to
      *                          the kernel (autotuned, up to megabytes)
+     * @param maxPendingHandshakes      inbound connections accepted and not yet through their
+     *                                  handshake, at most; one more is closed as it is accepted
+     * @param maxPendingHandshakesPerIp the same, per remote IP address (TCP only: in-process
+     *                                  connections have no address of their own)
      */
-    public record Settings(Duration dial, Duration handshake, Duration filter, int socketBufferBytes) {
+    public record Settings(Duration dial, Duration handshake, Duration filter, int socketBufferBytes,
+            int maxPendingHandshakes, int maxPendingHandshakesPerIp) {
+        /** {@link io.p2p4j.P2pConfig}'s default of {@link #maxPendingHandshakes}. */
+        public static final int DEFAULT_MAX_PENDING_HANDSHAKES = 64;
+        /** {@link io.p2p4j.P2pConfig}'s default of {@link #maxPendingHandshakesPerIp}. */
+        public static final int DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP = 4;
+
         public Settings {
             Objects.requireNonNull(dial, "dial");
             Objects.requireNonNull(handshake, "handshake");
@@ -71,14 +87,25 @@ public final class Transport implements AutoCloseable {
             if (socketBufferBytes < 0) {
                 throw new IllegalArgumentException("socketBufferBytes must not be negative, got " + socketBufferBytes);
             }
+            if (maxPendingHandshakes < 1 || maxPendingHandshakesPerIp < 1) {
+                throw new IllegalArgumentException("maxPendingHandshakes and maxPendingHandshakesPerIp must be positive, got "
+                        + maxPendingHandshakes + " and " + maxPendingHandshakesPerIp);
+            }
         }
 
-        /** These limits, with the kernel's socket buffers. */
+        /** These limits and socket buffers, with the default caps on pending handshakes. */
+        public Settings(Duration dial, Duration handshake, Duration filter, int socketBufferBytes) {
+            this(dial, handshake, filter, socketBufferBytes, DEFAULT_MAX_PENDING_HANDSHAKES,
+                    DEFAULT_MAX_PENDING_HANDSHAKES_PER_IP);
+        }
+
+        /** These limits, with the kernel's socket buffers and the default caps on pending handshakes. */
         public Settings(Duration dial, Duration handshake, Duration filter) {
             this(dial, handshake, filter, 0);
         }
     }
 
+    private static final Logger log = LoggerFactory.getLogger(Transport.class);
     private static final AtomicInteger IN_MEMORY_PORTS = new AtomicInteger(40_000);
 
     private final Kind kind;
@@ -92,6 +119,7 @@ public final class Transport implements AutoCloseable {
     /** False when the caller gave the event loops: they are shared and not ours to stop. */
     private final boolean ownsGroup;
     private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
+    private final PendingHandshakes pending;
     private volatile Channel listener;
     /** Every connection made or accepted and not yet closed, so that close() can end them all. */
     private final Set<Channel> open = ConcurrentHashMap.newKeySet();
@@ -123,6 +151,7 @@ public final class Transport implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.filters = List.copyOf(filters);
         this.secureUpgrade = secureUpgrade;
+        this.pending = new PendingHandshakes(settings.maxPendingHandshakes(), settings.maxPendingHandshakesPerIp());
         this.ownsGroup = eventLoops == null;
         if (eventLoops != null) {
             this.group = eventLoops;
@@ -138,9 +167,24 @@ public final class Transport implements AutoCloseable {
     }
 
     /**
+     * Inbound connections accepted and not yet through their handshake (nor closed). Thread-safe.
+     */
+    public int pendingHandshakes() {
+        return pending.count();
+    }
+
+    /** The most inbound connections that were in their handshake at once so far. */
+    int pendingHandshakesPeak() {
+        return pending.peak();
+    }
+
+    /**
      * Starts accepting connections on {@code host:port} (port 0 picks one) and returns the
      * bound address. Each accepted connection is upgraded; {@code onInbound} receives the
-     * future of every one (it runs on an event loop: hand off, do not block).
+     * future of every one (it runs on an event loop: hand off, do not block). A connection
+     * accepted while {@link Settings#maxPendingHandshakes()} others, or
+     * {@link Settings#maxPendingHandshakesPerIp()} from its IP, are in their handshake is closed
+     * at once, before any cryptography, and {@code onInbound} never hears of it.
      */
     public InetSocketAddress listen(String host, int port, Consumer<CompletableFuture<UpgradedConnection>> onInbound)
             throws InterruptedException {
@@ -150,7 +194,25 @@ public final class Transport implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         track(ch);
-                        onInbound.accept(upgrade(ch, null));
+                        InetSocketAddress remote = remoteOf(ch);
+                        InetAddress ip = kind == Kind.TCP ? remote.getAddress() : null;
+                        String refusal = pending.tryAcquire(ip);
+                        if (refusal != null) {
+                            // no log line above DEBUG: a flood of connections must not become one of log lines
+                            log.debug("inbound connection from {} closed before its handshake: {}", remote, refusal);
+                            ch.close();
+                            return;
+                        }
+                        AtomicBoolean released = new AtomicBoolean();
+                        Runnable release = () -> {
+                            if (released.compareAndSet(false, true)) {
+                                pending.release(ip);
+                            }
+                        };
+                        ch.closeFuture().addListener(f -> release.run());
+                        CompletableFuture<UpgradedConnection> upgrade = upgrade(ch, null);
+                        upgrade.whenComplete((c, e) -> release.run());
+                        onInbound.accept(upgrade);
                     }
                 });
         if (kind == Kind.TCP) {
@@ -223,8 +285,18 @@ public final class Transport implements AutoCloseable {
         boolean outbound = dialedId != null;
         InetSocketAddress remote = remoteOf(channel);
         NodeInfoHandshake exchange = new NodeInfoHandshake(ourInfo.get(), settings.handshake());
-        CompletableFuture<UpgradedConnection> result = runFilters(remote)
-                .thenCompose(ok -> secureUpgrade.secure(channel, key, settings.handshake(), exchange))
+        CompletableFuture<UpgradedConnection> result = new CompletableFuture<>();
+        runFilters(remote)
+                .thenCompose(ok -> {
+                    // one deadline for both stages: each stage's own timer alone would let a peer
+                    // that finishes one just in time hold the connection for twice the limit
+                    ScheduledFuture<?> deadline = channel.eventLoop().schedule(() -> result.completeExceptionally(
+                            new HandshakeException(Reason.TIMEOUT, "handshake (SecretConnection and NodeInfo) did not"
+                                    + " complete within " + settings.handshake().toMillis() + " ms")),
+                            settings.handshake().toNanos(), TimeUnit.NANOSECONDS);
+                    result.whenComplete((c, e) -> deadline.cancel(false));
+                    return secureUpgrade.secure(channel, key, settings.handshake(), exchange);
+                })
                 .thenCompose(remoteKey -> {
                     NodeId authenticated = NodeId.fromPublicKey(remoteKey);
                     if (authenticated.equals(ourId)) {
@@ -237,6 +309,13 @@ public final class Transport implements AutoCloseable {
                     }
                     channel.eventLoop().execute(exchange::begin);
                     return exchange.result().thenApply(info -> check(authenticated, info, outbound, channel, remote));
+                })
+                .whenComplete((connection, error) -> {
+                    if (error != null) {
+                        result.completeExceptionally(error);
+                    } else {
+                        result.complete(connection);
+                    }
                 });
         return result.handle((connection, error) -> {
             if (error != null) {

@@ -109,7 +109,8 @@ final class Node implements AutoCloseable {
                 .withRecvRate(config.longValue("p2p.recv_rate"))
                 .withMaxPacketMsgPayloadSize(config.intValue("p2p.max_packet_msg_payload_size"))
                 .withFlushThrottle(config.durationValue("p2p.flush_throttle_timeout"))
-                .withMaxReassemblyBytes(positiveLong(config, "p2p4j.max_reassembly_bytes"));
+                .withMaxReassemblyBytes(positiveLong(config, "p2p4j.max_reassembly_bytes"))
+                .withMaxPingsPerSecond(atLeastOne(config, "p2p4j.max_pings_per_second"));
         Duration handshakeTimeout = positive(config, "p2p.handshake_timeout");
         Duration dialTimeout = positive(config, "p2p.dial_timeout");
         Duration maxDialPeriod = config.durationValue("p2p.persistent_peers_max_dial_period");
@@ -141,7 +142,9 @@ final class Node implements AutoCloseable {
                 .withUnconditionalPeerIds(unconditional)
                 .withPrivatePeerIds(privateIds)
                 .withConnection(connection)
-                .withSocketBufferBytes(config.intValue("p2p4j.socket_buffer_bytes"));
+                .withSocketBufferBytes(config.intValue("p2p4j.socket_buffer_bytes"))
+                .withMaxPendingHandshakes(atLeastOne(config, "p2p4j.max_pending_handshakes"),
+                        atLeastOne(config, "p2p4j.max_pending_handshakes_per_ip"));
         // CometBFT's "maximum pause when redialing a persistent peer"; zero leaves the backoff uncapped
         return p2p.withReconnect(p2p.reconnect().withMaxInterval(maxDialPeriod));
     }
@@ -152,6 +155,14 @@ final class Node implements AutoCloseable {
             throw new ConfigException(key + " = " + value + " must be more than zero");
         }
         return value;
+    }
+
+    private static int atLeastOne(NodeConfig config, String key) throws ConfigException {
+        int n = config.intValue(key);
+        if (n < 1) {
+            throw new ConfigException(key + " = " + n + " must be at least 1");
+        }
+        return n;
     }
 
     private static Duration positive(NodeConfig config, String key) throws ConfigException {

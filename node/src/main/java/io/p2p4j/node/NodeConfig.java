@@ -50,6 +50,9 @@ final class NodeConfig {
         c.values.put("p2p4j.status_laddr", "127.0.0.1:26660");
         c.values.put("p2p4j.socket_buffer_bytes", "0");
         c.values.put("p2p4j.max_reassembly_bytes", String.valueOf(MConnectionConfig.defaults().maxReassemblyBytes()));
+        c.values.put("p2p4j.max_pings_per_second", "10");
+        c.values.put("p2p4j.max_pending_handshakes", "64");
+        c.values.put("p2p4j.max_pending_handshakes_per_ip", "4");
         c.values.put("p2p.laddr", "tcp://0.0.0.0:26656");
         c.values.put("p2p.external_address", "");
         c.values.put("p2p.seeds", "");
@@ -69,6 +72,7 @@ final class NodeConfig {
         c.values.put("p2p.flush_throttle_timeout", "100ms");
         // CometBFT writes 20s and 3s but its transport applies its own 3 s per handshake stage and 1 s
         // dial whatever they say; p2p4j applies the keys, and defaults to the limits CometBFT enforces
+        // (its handshake_timeout bounds both stages together, so a peer cannot take twice as long)
         c.values.put("p2p.handshake_timeout", "3s");
         c.values.put("p2p.dial_timeout", "1s");
         c.values.put("p2p.persistent_peers_max_dial_period", "0s");
@@ -207,6 +211,13 @@ final class NodeConfig {
         out.append("# that one such message always fits. 4 MiB holds four of CometBFT's 1 MiB consensus,\n");
         out.append("# mempool or evidence messages at once, and 50 peers then cost at most 200 MiB\n");
         out.append("max_reassembly_bytes = ").append(get("p2p4j.max_reassembly_bytes")).append("\n");
+        out.append("# pings per second a peer may send on average (bursts of ten seconds' worth) before it is\n");
+        out.append("# dropped; CometBFT pings once a minute, so honest peers stay far inside the default\n");
+        out.append("max_pings_per_second = ").append(get("p2p4j.max_pings_per_second")).append("\n");
+        out.append("# inbound connections accepted and not yet through their handshake, in all and per IP; more\n");
+        out.append("# are closed at once, before any cryptography. Raise the per-IP cap for several nodes on one host\n");
+        out.append("max_pending_handshakes = ").append(get("p2p4j.max_pending_handshakes")).append("\n");
+        out.append("max_pending_handshakes_per_ip = ").append(get("p2p4j.max_pending_handshakes_per_ip")).append("\n");
         return out.toString();
     }
 

@@ -31,6 +31,10 @@ final class NodeMetrics implements SwitchListener {
     void bind(Switch sw) {
         Gauge.builder("cometbft.p2p.peers", sw, s -> s.peers().size()).description("Number of peers.")
                 .tag("chain_id", sw.nodeInfo().network()).register(registry);
+        // p2p4j's own: CometBFT has no count of unauthenticated connections
+        Gauge.builder("p2p4j.p2p.pending.handshakes", sw, Switch::pendingHandshakes)
+                .description("Inbound connections accepted and still in their handshake.")
+                .tag("chain_id", sw.nodeInfo().network()).register(registry);
     }
 
     @Override

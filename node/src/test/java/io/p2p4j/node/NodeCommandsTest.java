@@ -194,7 +194,8 @@ class NodeCommandsTest {
         String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("cometbft_p2p_peers").contains("cometbft_p2p_peer_receive_bytes_total")
-                .contains("cometbft_p2p_peer_send_bytes_total").contains("cometbft_p2p_peer_pending_send_bytes");
+                .contains("cometbft_p2p_peer_send_bytes_total").contains("cometbft_p2p_peer_pending_send_bytes")
+                .contains("p2p4j_p2p_pending_handshakes");
         assertThat(http.send(HttpRequest.newBuilder(URI.create(url + "/")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).contains("<title>p2p4j status</title>");
 

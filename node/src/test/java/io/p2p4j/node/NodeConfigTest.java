@@ -102,6 +102,30 @@ class NodeConfigTest {
     }
 
     @Test
+    void thePingLimitComesFromP2p4jsSection() throws Exception {
+        assertThat(Node.p2pConfig(NodeConfig.defaults()).connection().maxPingsPerSecond()).isEqualTo(10);
+        NodeConfig raised = NodeConfig.load(write("[p2p4j]\nmax_pings_per_second = 50\n"));
+        assertThat(Node.p2pConfig(raised).connection().maxPingsPerSecond()).isEqualTo(50);
+        assertThat(NodeConfig.load(write(NodeConfig.defaults().toToml())).get("p2p4j.max_pings_per_second")).isEqualTo("10");
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p4j]\nmax_pings_per_second = 0\n"))))
+                .hasMessage("p2p4j.max_pings_per_second = 0 must be at least 1");
+    }
+
+    @Test
+    void theCapsOnPendingHandshakesComeFromP2p4jsSection() throws Exception {
+        P2pConfig defaults = Node.p2pConfig(NodeConfig.defaults());
+        assertThat(defaults.maxPendingHandshakes()).isEqualTo(64);
+        assertThat(defaults.maxPendingHandshakesPerIp()).isEqualTo(4);
+        P2pConfig set = Node.p2pConfig(NodeConfig.load(write(NodeConfig.defaults().toToml()
+                .replace("max_pending_handshakes = 64", "max_pending_handshakes = 100")
+                .replace("max_pending_handshakes_per_ip = 4", "max_pending_handshakes_per_ip = 10"))));
+        assertThat(set.maxPendingHandshakes()).isEqualTo(100);
+        assertThat(set.maxPendingHandshakesPerIp()).isEqualTo(10);
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p4j]\nmax_pending_handshakes_per_ip = 0\n"))))
+                .hasMessage("p2p4j.max_pending_handshakes_per_ip = 0 must be at least 1");
+    }
+
+    @Test
     void keysOfOlderCometBftHomesAreAccepted() throws Exception {
         Path upgraded = write("fast_sync = true\nblock_sync = true\n[fastsync]\nversion = \"v0\"\n[p2p]\nupnp = false\n");
         assertThatCode(() -> NodeConfig.load(upgraded)).doesNotThrowAnyException();
