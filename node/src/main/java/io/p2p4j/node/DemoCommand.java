@@ -22,7 +22,7 @@ final class DemoCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     int seconds;
 
-    @Option(names = "--status", defaultValue = "127.0.0.1:26660",
+    @Option(names = "--status", defaultValue = "127.0.0.1:" + NodeConfig.DEFAULT_STATUS_PORT,
             description = "Where to serve the status page with the network drawing (default ${DEFAULT-VALUE}; \"\" for none).")
     String status;
 

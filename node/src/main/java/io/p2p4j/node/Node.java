@@ -11,6 +11,7 @@ import io.p2p4j.pex.AddrBook;
 import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,16 +49,13 @@ final class Node implements AutoCloseable {
 
     /** Starts a node from a home folder; throws ConfigException for any configuration problem. */
     static Node start(Path home, NodeConfig config, PexConfig pexOverrides) throws ConfigException {
-        NodeKey key;
-        try {
-            key = NodeKey.loadOrGenerate(home.resolve("config/node_key.json"));
-        } catch (Exception e) {
-            throw new ConfigException(e.getMessage());
-        }
         P2pConfig p2p = p2pConfig(config);
         List<NetAddress> seeds = addresses(config, "p2p.seeds");
         List<NetAddress> persistent = addresses(config, "p2p.persistent_peers");
         boolean pex = config.boolValue("p2p.pex");
+        boolean seedMode = config.boolValue("p2p.seed_mode");
+        String network = network(home, config);
+        NodeKey key = nodeKey(home);
         Path bookFile = home.resolve(config.get("p2p.addr_book_file"));
         AddrBook book = AddrBook.open(bookFile, config.boolValue("p2p.addr_book_strict"));
         Set<NodeId> privateIds = ids(config, "p2p.private_peer_ids");
@@ -65,9 +63,9 @@ final class Node implements AutoCloseable {
         GossipReactor gossip = new GossipReactor();
         NodeMetrics metrics = new NodeMetrics();
         PexConfig pexConfig = (pexOverrides == null ? PexConfig.defaults() : pexOverrides)
-                .withSeeds(seeds).withSeedMode(config.boolValue("p2p.seed_mode")); // its outbound target: the switch's
+                .withSeeds(seeds).withSeedMode(seedMode); // its outbound target: the switch's
         Switch.Builder builder = Switch.builder(key, p2p)
-                .network(config.get("p2p4j.chain_id"))
+                .network(network)
                 .moniker(config.get("moniker"))
                 .listener(metrics)
                 .listener(new PeerLog());
@@ -98,9 +96,52 @@ final class Node implements AutoCloseable {
                 throw new ConfigException("status server cannot listen on " + statusAddress + ": " + e.getMessage());
             }
         }
-        log.info("node {} ({}) on network {} listening on {}", key.id(), config.get("moniker"),
-                config.get("p2p4j.chain_id"), sw.listenAddress());
+        log.info("node {} ({}) on network {} listening on {}", key.id(), config.get("moniker"), network,
+                sw.listenAddress());
         return new Node(sw, book, pex, gossip, status, metrics);
+    }
+
+    /**
+     * The network to join: genesis.json's chain_id, as for CometBFT. A chain id given as well
+     * (flag or {@code [p2p4j] chain_id}) must agree with it; without a genesis file it is the
+     * network, and with neither there is none to join.
+     */
+    static String network(Path home, NodeConfig config) throws ConfigException {
+        String given = config.get("p2p4j.chain_id").trim();
+        String origin = config.origin("p2p4j.chain_id").equals("flag") ? "--chain-id" : "p2p4j.chain_id";
+        Path genesisFile = home.resolve(config.get("genesis_file"));
+        if (Files.exists(genesisFile)) {
+            String chainId = Genesis.read(genesisFile).chainId();
+            if (!given.isEmpty() && !given.equals(chainId)) {
+                throw new ConfigException(origin + " \"" + given + "\" disagrees with " + genesisFile + ", whose chain_id is \""
+                        + chainId + "\" (the genesis file decides the network; drop " + origin + " or change one)");
+            }
+            return chainId;
+        }
+        if (given.isEmpty()) {
+            throw new ConfigException(genesisFile + ": no such file, so no network to join (p2p4j init writes one; "
+                    + "a CometBFT network's genesis.json goes there, or give --chain-id)");
+        }
+        try {
+            Genesis.checkChainId(given, origin);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        return given;
+    }
+
+    /** The home's node key; a home without one was never initialised, and a new key there would be a surprise. */
+    private static NodeKey nodeKey(Path home) throws ConfigException {
+        Path file = home.resolve("config/node_key.json");
+        if (!Files.exists(file)) {
+            throw new ConfigException(home + " is not initialised (no config/node_key.json): run p2p4j init --home " + home
+                    + " first, or point --home at a CometBFT home");
+        }
+        try {
+            return NodeKey.load(file);
+        } catch (Exception e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     static P2pConfig p2pConfig(NodeConfig config) throws ConfigException {

@@ -165,18 +165,18 @@ class NodeCommandsTest {
     void twoStartedNodesWithPersistentPeersConnectAndStoppingSavesTheBookEvenWithoutPex() throws Exception {
         Path homeA = dir.resolve("a");
         Path homeB = dir.resolve("b");
-        run("init", "--home", homeA.toString());
-        run("init", "--home", homeB.toString());
+        run("init", "--home", homeA.toString(), "--chain-id", "test-net");
+        run("init", "--home", homeB.toString(), "--chain-id", "test-net");
         String idA = NodeKey.load(homeA.resolve("config/node_key.json")).id().hex();
         int portA = freePort();
         StartCommand a = new StartCommand();
         StartCommand b = new StartCommand();
         CompletableFuture<Integer> runA = startInProcess(a, "--home", homeA.toString(), "--p2p.laddr",
                 "tcp://127.0.0.1:" + portA, "--p2p.allow_duplicate_ip", "true", "--p2p.addr_book_strict", "false",
-                "--status.laddr", "127.0.0.1:0", "--chain-id", "test-net");
+                "--status.laddr", "127.0.0.1:0");
         CompletableFuture<Integer> runB = startInProcess(b, "--home", homeB.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
                 "--p2p.allow_duplicate_ip", "true", "--p2p.addr_book_strict", "false", "--status.laddr", "",
-                "--chain-id", "test-net", "--p2p.persistent_peers", idA + "@127.0.0.1:" + portA, "--p2p.pex", "false");
+                "--p2p.persistent_peers", idA + "@127.0.0.1:" + portA, "--p2p.pex", "false");
         try {
             await().atMost(Duration.ofSeconds(20)).until(() -> b.node != null && a.node.sw.peers().size() == 1
                     && b.node.sw.peers().size() == 1);
@@ -209,13 +209,65 @@ class NodeCommandsTest {
     }
 
     @Test
+    void theNetworkIsTheGenesisChainIdWhichInitWritesAndAChainIdFlagMayOnlyRepeat() throws Exception {
+        Path home = dir.resolve("home");
+        Run init = run("init", "--home", home.toString(), "--chain-id", "my-net");
+        assertThat(init.code()).as(init.err()).isZero();
+        assertThat(new ObjectMapper().readTree(home.resolve("config/genesis.json").toFile()).path("chain_id").asText())
+                .isEqualTo("my-net");
+        assertThat(Files.readString(home.resolve("config/config.toml"))).doesNotContain("chain_id =");
+
+        StartCommand start = new StartCommand();
+        CompletableFuture<Integer> running = startInProcess(start, "--home", home.toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:0", "--status.laddr", "");
+        assertThat(start.node.sw.nodeInfo().network()).isEqualTo("my-net");
+        start.stop.countDown();
+        assertThat(running.get(20, TimeUnit.SECONDS)).isZero();
+
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--status.laddr", "", "--chain-id", "other-net")))
+                .contains("--chain-id \"other-net\" disagrees with").contains("genesis.json").contains("\"my-net\"");
+        assertThat(oneLineFailure(run("init", "--home", dir.resolve("long").toString(), "--chain-id", "x".repeat(51))))
+                .contains("longer than 50");
+    }
+
+    @Test
+    void initOnAnExistingHomeSaysSoAndKeepsItsFiles() throws Exception {
+        Path home = dir.resolve("home");
+        assertThat(run("init", "--home", home.toString()).out()).contains("initialised in");
+        String genesis = Files.readString(home.resolve("config/genesis.json"));
+        Run again = run("init", "--home", home.toString(), "--chain-id", "another");
+        assertThat(again.code()).isZero();
+        assertThat(again.out()).contains("already initialised").doesNotContain("initialised in");
+        assertThat(Files.readString(home.resolve("config/genesis.json"))).isEqualTo(genesis);
+    }
+
+    @Test
+    void startOnAHomeThatWasNeverInitialisedSaysSoInsteadOfMakingAKey() {
+        Path home = dir.resolve("never");
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--chain-id", "x", "--status.laddr", "")))
+                .contains("is not initialised").contains("p2p4j init");
+        assertThat(home.resolve("config/node_key.json")).doesNotExist();
+    }
+
+    @Test
+    void theDefaultHomeIsUnderHomeAsCometBftsIs() {
+        assertThat(HomeOptions.defaultHome(java.util.Map.of("HOME", "/srv/node"), "/root")).isEqualTo(Path.of("/srv/node/.p2p4j"));
+        assertThat(HomeOptions.defaultHome(java.util.Map.of(), "/root")).isEqualTo(Path.of("/root/.p2p4j"));
+    }
+
+    @Test
     void startRunsOnACometBftHomeAsItIs() throws Exception {
         Path home = dir.resolve("cometbft");
         Files.createDirectories(home.resolve("config"));
         Files.copy(NodeConfigTest.cometBftConfig(dir), home.resolve("config/config.toml"));
+        try (java.io.InputStream genesis = getClass().getResourceAsStream("/cometbft-home/genesis.json")) {
+            Files.copy(genesis, home.resolve("config/genesis.json")); // as `cometbft init` writes it
+        }
         NodeKey.generate().save(home.resolve("config/node_key.json"));
         StartCommand start = new StartCommand();
         CompletableFuture<Integer> running = startInProcess(start, "--home", home.toString(), "--status.laddr", "");
+        assertThat(start.node.sw.nodeInfo().network()).as("genesis.json's chain_id").isEqualTo("test-chain-lQK24i");
         assertThat(start.node.sw.nodeInfo().moniker()).isEqualTo("cometbft-home-node");
         assertThat(start.node.sw.config().handshakeTimeout()).isEqualTo(Duration.ofSeconds(7));
         assertThat(start.node.sw.config().dialTimeout()).isEqualTo(Duration.ofSeconds(2));

@@ -75,6 +75,16 @@ class NodeConfigTest {
     }
 
     @Test
+    void theDefaultStatusAddressTakesNoneOfCometBftsPorts() throws Exception {
+        int port = Node.parseHostPort(NodeConfig.defaults().get("p2p4j.status_laddr")).getPort();
+        // p2p, RPC, ABCI, Prometheus, pprof: a p2p4j node runs beside a CometBFT node on one host
+        assertThat(port).isNotIn(26656, 26657, 26658, 26660, 6060);
+        java.lang.reflect.Field demo = DemoCommand.class.getDeclaredField("status");
+        String demoDefault = demo.getAnnotation(picocli.CommandLine.Option.class).defaultValue();
+        assertThat(Node.parseHostPort(demoDefault).getPort()).isEqualTo(port);
+    }
+
+    @Test
     void keysOfOlderCometBftHomesAreAccepted() throws Exception {
         Path upgraded = write("fast_sync = true\nblock_sync = true\n[fastsync]\nversion = \"v0\"\n[p2p]\nupnp = false\n");
         assertThatCode(() -> NodeConfig.load(upgraded)).doesNotThrowAnyException();
