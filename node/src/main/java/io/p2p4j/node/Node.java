@@ -55,6 +55,7 @@ final class Node implements AutoCloseable {
         boolean pex = config.boolValue("p2p.pex");
         boolean seedMode = config.boolValue("p2p.seed_mode");
         String network = network(home, config);
+        PeeringCheck.checkMoniker(config.get("moniker"), config.origin("moniker"));
         NodeKey key = nodeKey(home);
         Path bookFile = home.resolve(config.get("p2p.addr_book_file"));
         AddrBook book = AddrBook.open(bookFile, config.boolValue("p2p.addr_book_strict"));
@@ -68,12 +69,14 @@ final class Node implements AutoCloseable {
                 .network(network)
                 .moniker(config.get("moniker"))
                 .listener(metrics)
-                .listener(new PeerLog());
+                .listener(new PeerLog())
+                .listener(new DialLog(seeds, persistent));
         if (pex) {
             builder.reactor("pex", new PexReactor(book, pexConfig));
         }
         builder.reactor("gossip", gossip);
         Switch sw = builder.build();
+        PeeringCheck.channelWarning(sw.nodeInfo().channels(), pex).ifPresent(warning -> log.warn("{}", warning));
         try {
             sw.start();
         } catch (IllegalStateException e) {
