@@ -35,13 +35,13 @@ final class Node implements AutoCloseable {
     final GossipReactor gossip;
     final StatusServer status;
     final NodeMetrics metrics;
-    /** Whether the PEX reactor runs; it keeps and saves the book then, the node itself otherwise. */
-    private final boolean pex;
+    private final HomeLock homeLock;
 
-    private Node(Switch sw, AddrBook book, boolean pex, GossipReactor gossip, StatusServer status, NodeMetrics metrics) {
+    private Node(Switch sw, AddrBook book, GossipReactor gossip, StatusServer status, NodeMetrics metrics,
+            HomeLock homeLock) {
+        this.homeLock = homeLock;
         this.sw = sw;
         this.book = book;
-        this.pex = pex;
         this.gossip = gossip;
         this.status = status;
         this.metrics = metrics;
@@ -58,7 +58,23 @@ final class Node implements AutoCloseable {
         PeeringCheck.checkMoniker(config.get("moniker"), config.origin("moniker"));
         NodeKey key = nodeKey(home);
         Path bookFile = home.resolve(config.get("p2p.addr_book_file"));
-        AddrBook book = AddrBook.open(bookFile, config.boolValue("p2p.addr_book_strict"));
+        boolean strict = config.boolValue("p2p.addr_book_strict");
+        String statusAddress = config.get("p2p4j.status_laddr").trim();
+        InetSocketAddress statusSocket = statusAddress.isEmpty() ? null : statusAddress(statusAddress, config.origin("p2p4j.status_laddr"));
+        HomeLock homeLock = HomeLock.acquire(home, bookFile);
+        try {
+            return start(config, p2p, seeds, persistent, pex, seedMode, network, key, bookFile, strict, statusSocket, homeLock,
+                    pexOverrides);
+        } catch (ConfigException | RuntimeException e) {
+            homeLock.close();
+            throw e;
+        }
+    }
+
+    private static Node start(NodeConfig config, P2pConfig p2p, List<NetAddress> seeds, List<NetAddress> persistent,
+            boolean pex, boolean seedMode, String network, NodeKey key, Path bookFile, boolean strict,
+            InetSocketAddress statusSocket, HomeLock homeLock, PexConfig pexOverrides) throws ConfigException {
+        AddrBook book = AddrBook.open(bookFile, strict);
         Set<NodeId> privateIds = ids(config, "p2p.private_peer_ids");
         book.addPrivateIds(privateIds);
         GossipReactor gossip = new GossipReactor();
@@ -90,18 +106,33 @@ final class Node implements AutoCloseable {
             sw.addPersistentPeers(persistent);
         }
         StatusServer status = null;
-        String statusAddress = config.get("p2p4j.status_laddr");
-        if (!statusAddress.isBlank()) {
+        if (statusSocket != null) {
             try {
-                status = StatusServer.start(parseHostPort(statusAddress), List.of(sw), metrics);
+                status = StatusServer.start(statusSocket, List.of(sw), metrics);
             } catch (Exception e) {
                 sw.close();
-                throw new ConfigException("status server cannot listen on " + statusAddress + ": " + e.getMessage());
+                throw new ConfigException("status server cannot listen on " + statusSocket.getHostString() + ":"
+                        + statusSocket.getPort() + ": " + Main.describe(e));
             }
         }
         log.info("node {} ({}) on network {} listening on {}", key.id(), config.get("moniker"), network,
                 sw.listenAddress());
-        return new Node(sw, book, pex, gossip, status, metrics);
+        return new Node(sw, book, gossip, status, metrics, homeLock);
+    }
+
+    /** The status server's host:port, checked before anything starts. */
+    private static InetSocketAddress statusAddress(String text, String origin) throws ConfigException {
+        String key = origin.equals("flag") ? "--status.laddr" : "p2p4j.status_laddr";
+        try {
+            InetSocketAddress address = parseHostPort(text);
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("unknown host " + address.getHostString());
+            }
+            return address;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key + " = \"" + text + "\" is not host:port (\"\" turns the status server off)"
+                    + (e instanceof NumberFormatException ? "" : ": " + e.getMessage()));
+        }
     }
 
     /**
@@ -234,17 +265,28 @@ final class Node implements AutoCloseable {
 
     @Override
     public void close() {
+        stop();
+    }
+
+    /**
+     * Stops the node and saves the address book a last time, PEX on or off (without PEX it
+     * holds the persistent peers, as CometBFT's does).
+     *
+     * @return whether the book was saved; when not, the reason is logged as an error
+     */
+    boolean stop() {
         if (status != null) {
             status.close();
         }
-        sw.close(); // the PEX reactor, if any, saves the address book as it stops
-        if (!pex) {
-            // without PEX the book holds the persistent peers (as CometBFT's does), saved on the way out
-            try {
-                book.close();
-            } catch (java.io.IOException e) {
-                log.warn("saving the address book {} failed: {}", book.file(), e.getMessage());
-            }
+        sw.close();
+        try {
+            book.close();
+            return true;
+        } catch (java.io.IOException e) {
+            log.error("saving the address book {} failed, peers learnt in this run are lost: {}", book.file(), Main.describe(e));
+            return false;
+        } finally {
+            homeLock.close();
         }
     }
 

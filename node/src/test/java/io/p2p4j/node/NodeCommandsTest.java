@@ -256,6 +256,78 @@ class NodeCommandsTest {
         assertThat(HomeOptions.defaultHome(java.util.Map.of(), "/root")).isEqualTo(Path.of("/root/.p2p4j"));
     }
 
+    /** Replaces the home's data folder by a file: nothing can be written there, whoever runs the test (root too). */
+    private static void breakDataFolder(Path home) throws Exception {
+        try (var files = Files.walk(home.resolve("data"))) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        Files.writeString(home.resolve("data"), "not a folder");
+    }
+
+    @Test
+    void aDataFolderThatCannotBeWrittenStopsTheStartInOneLine() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        breakDataFolder(home);
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--status.laddr", ""))).contains(home.resolve("data") + ": cannot write there");
+    }
+
+    @Test
+    void aFailedFinalSaveIsAnErrorWithTheReasonAndExitsNonZero() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        try (NodeProcess node = NodeProcess.start("start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--status.laddr", "")) {
+            node.awaitStarted(Duration.ofSeconds(30));
+            breakDataFolder(home);
+            assertThat(node.stop()).as(node.output()).isEqualTo(1);
+            assertThat(node.lines("ERROR", "saving the address book", "failed", home.resolve("data").toString()))
+                    .as(node.output()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void temporaryFilesOfASaveThatCrashedAreRemovedWhenTheNodeStarts() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        Path stale = Files.writeString(home.resolve("data/.addrbook.json4815162342.tmp"), "{\"half\": ");
+        startAndStop(home);
+        assertThat(stale).doesNotExist();
+    }
+
+    /** Starts a node on the home in-process and stops it, asserting exit code 0. */
+    private void startAndStop(Path home) throws Exception {
+        StartCommand start = new StartCommand();
+        CompletableFuture<Integer> running = startInProcess(start, "--home", home.toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:0", "--status.laddr", "");
+        start.stop.countDown();
+        assertThat(running.get(20, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void aSecondNodeOnTheSameHomeIsRefusedUntilTheFirstStops() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        StartCommand first = new StartCommand();
+        CompletableFuture<Integer> running = startInProcess(first, "--home", home.toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:0", "--status.laddr", "");
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--status.laddr", ""))).contains(home + " is in use by another node");
+        first.stop.countDown();
+        assertThat(running.get(20, TimeUnit.SECONDS)).isZero();
+        startAndStop(home); // the lock went with the first node
+    }
+
+    @Test
+    void aStatusAddressThatIsNotHostPortIsRefusedBeforeAnythingStarts() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--status.laddr", "nonsense"))).isEqualTo("p2p4j: --status.laddr = \"nonsense\" is not host:port "
+                        + "(\"\" turns the status server off)");
+    }
+
     @Test
     void startRunsOnACometBftHomeAsItIs() throws Exception {
         Path home = dir.resolve("cometbft");

@@ -53,6 +53,18 @@ final class NodeProcess implements AutoCloseable {
         return output().lines().filter(line -> List.of(parts).stream().allMatch(line::contains)).toList();
     }
 
+    /**
+     * Waits until {@code start} says on stdout that the node listens, which it does once it has
+     * taken over SIGTERM and SIGINT (the log line of the same words comes before).
+     */
+    void awaitStarted(Duration limit) {
+        await().atMost(limit).until(() -> output().lines().anyMatch(l -> l.startsWith("node ") && l.contains(" listening on "))
+                || !process.isAlive());
+        if (!process.isAlive()) {
+            throw new AssertionError("the node ended; it printed:\n" + output());
+        }
+    }
+
     /** Waits until a line contains every one of {@code parts}, or the process ends. */
     void awaitLine(Duration limit, String... parts) {
         await().atMost(limit).until(() -> !lines(parts).isEmpty() || !process.isAlive());
@@ -61,16 +73,27 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    Process process() {
-        return process;
+    /**
+     * Sends SIGTERM (through the handle: {@link Process#destroy()} would also close our end of its
+     * output, losing what it logs while stopping), waits up to 30 s for it to end (then kills it)
+     * and for the rest of its output.
+     *
+     * @return its exit code
+     */
+    int stop() throws InterruptedException {
+        process.toHandle().destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+        reader.join(Duration.ofSeconds(5));
+        return process.exitValue();
     }
 
     @Override
     public void close() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+        if (process.isAlive()) {
+            stop();
         }
-        reader.join(Duration.ofSeconds(5));
     }
 }
