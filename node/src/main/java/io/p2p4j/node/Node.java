@@ -179,6 +179,14 @@ final class Node implements AutoCloseable {
     }
 
     static P2pConfig p2pConfig(NodeConfig config) throws ConfigException {
+        // CometBFT's ValidateBasic refuses negative rates, sizes and peer counts; checked here so
+        // the error names the key, not a field of the library
+        config.atLeast("p2p.send_rate", 0);
+        config.atLeast("p2p.recv_rate", 0);
+        config.atLeast("p2p.max_packet_msg_payload_size", 1);
+        config.atLeast("p2p.max_num_inbound_peers", 0);
+        config.atLeast("p2p.max_num_outbound_peers", 0);
+        config.atLeast("p2p4j.socket_buffer_bytes", 0);
         MConnectionConfig connection = MConnectionConfig.defaults()
                 .withSendRate(config.longValue("p2p.send_rate"))
                 .withRecvRate(config.longValue("p2p.recv_rate"))

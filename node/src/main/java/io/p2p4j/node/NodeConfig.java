@@ -95,8 +95,13 @@ final class NodeConfig {
         JsonNode root;
         try {
             root = new TomlMapper().readTree(Files.readAllBytes(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // file:line:column, as compilers say it, so an editor can jump there
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new ConfigException(file + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr())
+                    + ": not valid TOML: " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw new ConfigException(file + ": not valid TOML: " + firstLine(e.getMessage()));
+            throw new ConfigException(file + ": cannot be read: " + Main.describe(e));
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
@@ -154,19 +159,30 @@ final class NodeConfig {
     }
 
     int intValue(String key) throws ConfigException {
-        try {
-            return Integer.parseInt(get(key).trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + " = \"" + get(key) + "\" is not a whole number");
+        long value = longValue(key);
+        if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            throw new ConfigException(key + " = \"" + get(key).trim() + "\" is out of range (at most " + Integer.MAX_VALUE + ")");
         }
+        return (int) value;
     }
 
     long longValue(String key) throws ConfigException {
+        String v = get(key).trim();
         try {
-            return Long.parseLong(get(key).trim());
+            return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new ConfigException(key + " = \"" + get(key) + "\" is not a whole number");
+            throw new ConfigException(key + " = \"" + v + "\" is " + (v.matches("-?\\d+")
+                    ? "out of range (at most " + Long.MAX_VALUE + ")" : "not a whole number"));
         }
+    }
+
+    /** A whole number of at least {@code min}, as CometBFT's ValidateBasic asks of the [p2p] numbers. */
+    long atLeast(String key, long min) throws ConfigException {
+        long value = longValue(key);
+        if (value < min) {
+            throw new ConfigException(key + " = " + value + (min == 0 ? " must not be negative" : " must be at least " + min));
+        }
+        return value;
     }
 
     boolean boolValue(String key) throws ConfigException {
