@@ -34,6 +34,6 @@ final class DemoCommand implements Callable<Integer> {
         if (nodes < 2) {
             throw new ParameterException(spec.commandLine(), "--nodes must be at least 2, got " + nodes);
         }
-        return new NetworkDemo(System.out, nodes, seconds, status, timeout).run();
+        return new NetworkDemo(System.out, nodes, seconds, status, timeout, NetworkDemo.stdoutIsTerminal()).run();
     }
 }

@@ -17,7 +17,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "p2p4j", mixinStandardHelpOptions = true, version = "p2p4j 0.1.0",
         description = "A CometBFT-compatible peer-to-peer node on the JVM.",
-        subcommands = {DemoCommand.class, InitCommand.class, StartCommand.class, ShowNodeIdCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, InitCommand.class, StartCommand.class, ShowNodeIdCommand.class,
                 MConnectionDemoCommand.class})
 public final class Main implements Runnable {
 
@@ -61,6 +61,9 @@ public final class Main implements Runnable {
                 return type == StartCommand.class ? (K) new StartCommand(ownsProcess) : defaults.create(type);
             }
         });
+        // room for the longest flag, --p2p.max_num_outbound_peers=<...>, so that no name is cut at a dot
+        cli.setUsageHelpLongOptionsMaxWidth(40);
+        cli.setUsageHelpWidth(120);
         cli.setParameterExceptionHandler((problem, ignored) -> report(problem, debug));
         cli.setExecutionExceptionHandler((problem, command, ignored) -> report(problem, debug));
         return cli;

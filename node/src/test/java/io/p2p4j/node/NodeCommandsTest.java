@@ -406,6 +406,24 @@ class NodeCommandsTest {
         Run demo = run("demo", "--nodes", "5", "--seconds", "1", "--status", "");
         assertThat(demo.code()).as(demo.out()).isZero();
         assertThat(demo.out()).contains("every node found its peers");
+        // output to a pipe or a file gets whole lines, not a line rewritten with \r
+        assertThat(demo.out()).contains("peers per node").doesNotContain("\r");
+    }
+
+    @Test
+    void helpIsACommandAndStartsHelpKeepsEveryFlagNameWhole() {
+        Run help = run("help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("init").contains("start").contains("show-node-id");
+        Run startHelp = run("help", "start");
+        assertThat(startHelp.code()).isZero();
+        Run flag = run("start", "--help");
+        assertThat(flag.out()).isEqualTo(startHelp.out());
+        for (CommandLine.Model.OptionSpec option : new CommandLine(new StartCommand()).getCommandSpec().options()) {
+            for (String name : option.names()) {
+                assertThat(flag.out()).as("usage names %s in one piece", name).contains(name);
+            }
+        }
     }
 
     /** Whether this JVM was started with the signal ignored, which its children then inherit. */
