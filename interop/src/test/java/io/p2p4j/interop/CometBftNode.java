@@ -67,6 +67,15 @@ final class CometBftNode implements AutoCloseable {
         Files.writeString(config, toml);
     }
 
+    /** Turns on the node's Prometheus endpoint on a free port of 127.0.0.1, and returns the port. */
+    static int enablePrometheus(Path home) throws IOException {
+        int port = freePort();
+        Path config = home.resolve("config/config.toml");
+        Files.writeString(config, Files.readString(config).replace("prometheus = false", "prometheus = true")
+                .replace("prometheus_listen_addr = \":26660\"", "prometheus_listen_addr = \"127.0.0.1:" + port + "\""));
+        return port;
+    }
+
     /** The chain id of a home's genesis.json. */
     static String chainId(Path home) throws IOException {
         return JSON.readTree(home.resolve("config/genesis.json").toFile()).path("chain_id").asText();

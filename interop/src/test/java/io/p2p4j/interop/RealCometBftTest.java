@@ -68,6 +68,7 @@ class RealCometBftTest {
     void theValidatorDialsP2p4j() throws Exception {
         Path validatorHome = CometBftNode.init(dir, "validator");
         CometBftNode.allowLoopbackPeers(validatorHome);
+        int prometheus = CometBftNode.enablePrometheus(validatorHome);
         Path home = joining(validatorHome, "p2p4j");
         String p2p4jId = CometBftNode.nodeId(home);
         try (P2p4jNode p2p4j = P2p4jNode.start(home, "--p2p.allow_duplicate_ip", "true", "--p2p.addr_book_strict", "false");
@@ -81,7 +82,48 @@ class RealCometBftTest {
             long height = validator.height();
             await().atMost(CONNECT).until(() -> validator.height() > height + 2);
             assertThat(p2p4j.peers()).containsExactly(validatorId);
+            // CometBFT sets pending_send_bytes on a 10 s tick: its series comes a little after the peer
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertSameP2pMetrics(scrape(prometheus),
+                    scrape(p2p4j.statusPort)));
         }
+    }
+
+    /** The Prometheus text at 127.0.0.1:port/metrics. */
+    private static String scrape(int port) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Per series name, the label names, from the Prometheus text format; p2p series only. */
+    private static java.util.Map<String, java.util.Set<String>> p2pSeries(String metrics) {
+        java.util.Map<String, java.util.Set<String>> series = new java.util.TreeMap<>();
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("^(cometbft_p2p_\\w+)\\{([^}]*)\\}");
+        metrics.lines().map(line::matcher).filter(java.util.regex.Matcher::find).forEach(m -> {
+            java.util.Set<String> labels = new java.util.TreeSet<>();
+            java.util.regex.Pattern.compile("(\\w+)=\"").matcher(m.group(2)).results().forEach(r -> labels.add(r.group(1)));
+            series.merge(m.group(1), labels, (a, b) -> a);
+        });
+        return series;
+    }
+
+    /**
+     * One connection seen from each end: every p2p series p2p4j exports is one CometBFT exports,
+     * with the same label names, the same chain_id, and channel labels written the same way.
+     */
+    private static void assertSameP2pMetrics(String cometBft, String p2p4j) {
+        java.util.Map<String, java.util.Set<String>> theirs = p2pSeries(cometBft);
+        java.util.Map<String, java.util.Set<String>> ours = p2pSeries(p2p4j);
+        assertThat(ours).as("p2p4j's p2p series%n%s%nCometBFT's%n%s", p2p4j, cometBft).isNotEmpty();
+        assertThat(theirs.keySet()).as(cometBft).containsAll(ours.keySet());
+        ours.forEach((name, labels) -> assertThat(labels).as(name).isEqualTo(theirs.get(name)));
+        java.util.regex.Pattern chainId = java.util.regex.Pattern.compile("chain_id=\"([^\"]*)\"");
+        assertThat(chainId.matcher(p2p4j).results().map(m -> m.group(1)).distinct().toList())
+                .isEqualTo(chainId.matcher(cometBft).results().map(m -> m.group(1)).distinct().toList());
+        java.util.regex.Pattern channel = java.util.regex.Pattern.compile("chID=\"([^\"]*)\"");
+        java.util.Set<String> theirChannels = channel.matcher(cometBft).results().map(m -> m.group(1))
+                .collect(java.util.stream.Collectors.toSet());
+        assertThat(channel.matcher(p2p4j).results().map(m -> m.group(1))).isNotEmpty().allMatch(theirChannels::contains);
     }
 
     @Test

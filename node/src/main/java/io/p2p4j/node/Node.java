@@ -78,7 +78,7 @@ final class Node implements AutoCloseable {
         Set<NodeId> privateIds = ids(config, "p2p.private_peer_ids");
         book.addPrivateIds(privateIds);
         GossipReactor gossip = new GossipReactor();
-        NodeMetrics metrics = new NodeMetrics();
+        NodeMetrics metrics = new NodeMetrics(network);
         PexConfig pexConfig = (pexOverrides == null ? PexConfig.defaults() : pexOverrides)
                 .withSeeds(seeds).withSeedMode(seedMode); // its outbound target: the switch's
         Switch.Builder builder = Switch.builder(key, p2p)

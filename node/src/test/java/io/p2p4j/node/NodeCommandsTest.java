@@ -193,8 +193,13 @@ class NodeCommandsTest {
         assertCometBftNetInfo(new ObjectMapper().readTree(netInfo), b.node);
         String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("cometbft_p2p_peers").contains("cometbft_p2p_peer_receive_bytes_total")
-                .contains("cometbft_p2p_peer_send_bytes_total").contains("cometbft_p2p_peer_pending_send_bytes");
+        assertCometBftMetrics(metrics, b.node);
+        // the gossip channel has carried nothing yet: no series for it, as CometBFT has none for an unused channel
+        assertThat(metrics).doesNotContain("chID=\"0x70\"");
+        b.node.gossip.publish("hello".getBytes(StandardCharsets.UTF_8));
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body().lines().anyMatch(line -> line.startsWith(
+                        "cometbft_p2p_peer_receive_bytes_total{") && line.contains("chID=\"0x70\"")));
         assertThat(http.send(HttpRequest.newBuilder(URI.create(url + "/")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).contains("<title>p2p4j status</title>");
 
@@ -346,6 +351,20 @@ class NodeCommandsTest {
         start.stop.countDown();
         assertThat(running.get(20, TimeUnit.SECONDS)).isZero();
         assertThat(home.resolve("config/addrbook.json")).exists(); // where this config.toml puts the book
+    }
+
+    /** /metrics with CometBFT's p2p series and labels, for node A with peer B, and the JVM's and process's. */
+    private static void assertCometBftMetrics(String metrics, Node peerB) {
+        assertThat(metrics).contains("cometbft_p2p_peers{chain_id=\"test-net\"} 1.0");
+        assertThat(metrics.lines().filter(line -> line.startsWith("cometbft_p2p_peer_pending_send_bytes{")))
+                .singleElement().asString().contains("peer_id=\"" + peerB.sw.id().hex() + "\"");
+        // CometBFT labels every series with the chain id
+        assertThat(metrics.lines().filter(line -> !line.startsWith("#") && !line.isBlank()))
+                .isNotEmpty().allSatisfy(line -> assertThat(line).contains("chain_id=\"test-net\""));
+        // channel labels as Go's %#x writes them: 0x0, 0x20, never 0x00
+        assertThat(java.util.regex.Pattern.compile("chID=\"([^\"]*)\"").matcher(metrics).results().map(m -> m.group(1)))
+                .allMatch(label -> label.matches("0x(0|[1-9a-f][0-9a-f]?)"));
+        assertThat(metrics).contains("jvm_memory_used_bytes").contains("process_cpu_usage").contains("process_uptime_seconds");
     }
 
     /** /net_info as CometBFT's RPC gives it (its JSON writes 64-bit numbers as strings), for node A with peer B. */
