@@ -98,8 +98,8 @@ public record P2pConfig(
     }
 
     /**
-     * How persistent peers are redialed after a disconnect or a failed dial. CometBFT tries
-     * {@code regularAttempts} times at {@code interval} plus up to {@code jitter}, then
+     * How persistent peers are redialed after a disconnect or a failed dial. CometBFT dials once
+     * at once, then tries {@code regularAttempts} times at {@code interval} plus up to {@code jitter}, then
      * {@code backoffAttempts} times at {@code backoffBase}^i plus jitter, then gives up; p2p4j
      * keeps trying after that, at the last (capped) interval. {@code maxInterval} (CometBFT's
      * {@code persistent_peers_max_dial_period}; zero, the default, for none) caps every pause.

@@ -371,12 +371,19 @@ public final class Switch implements AutoCloseable {
         }
     }
 
-    /** Redials a persistent peer until it is connected; one loop per peer. */
+    /**
+     * Redials a persistent peer until it is connected; one loop per peer. As CometBFT's
+     * reconnectToPeer, the first dial is at once and the policy's pauses come between failures.
+     */
     private void reconnect(NetAddress address) {
         if (closed || !reconnecting.add(address.id())) {
             return;
         }
-        scheduleReconnect(address, 0);
+        try {
+            timers.execute(() -> reconnectAttempt(address, 0));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            reconnecting.remove(address.id()); // closing
+        }
     }
 
     private void scheduleReconnect(NetAddress address, int attempt) {

@@ -380,4 +380,25 @@ class SwitchTest {
         assertThat(second.isPersistent()).isTrue();
         assertThat(a.sw().peers().size()).isEqualTo(1);
     }
+
+    /**
+     * CometBFT's reconnectToPeer dials once at once, and waits the interval (5 s and jitter by
+     * default) only between failed attempts: a persistent peer that merely dropped is back at once.
+     */
+    @Test
+    void aPersistentPeerThatDroppedIsRedialedAtOnceNotAfterTheInterval() throws Exception {
+        P2pConfig cometBft = ConnectedSwitches.testConfig().withReconnect(P2pConfig.ReconnectPolicy.defaults());
+        Node a = node(cometBft, "test-chain");
+        Node b = node(cometBft, "test-chain");
+        a.sw().addPersistentPeers(List.of(b.sw().listenAddress()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.sw().peers().has(a.sw().id()));
+        Peer first = a.sw().peers().get(b.sw().id()).orElseThrow();
+        b.sw().stopPeerForError(b.sw().peers().get(a.sw().id()).orElseThrow(), new IllegalStateException("test drop"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.sw().peers().get(b.sw().id()).map(p -> p != first).orElse(false)
+                || !a.sw().peers().has(b.sw().id()));
+        long dropped = System.nanoTime();
+        await().atMost(Duration.ofSeconds(4)).until(() -> a.sw().peers().get(b.sw().id()).map(p -> p != first).orElse(false));
+        assertThat(Duration.ofNanos(System.nanoTime() - dropped))
+                .as("back well before the 5 s interval").isLessThan(Duration.ofSeconds(4));
+    }
 }

@@ -22,7 +22,7 @@ final class DemoCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     int seconds;
 
-    @Option(names = "--status", defaultValue = "127.0.0.1:26660",
+    @Option(names = "--status", defaultValue = "127.0.0.1:" + NodeConfig.DEFAULT_STATUS_PORT,
             description = "Where to serve the status page with the network drawing (default ${DEFAULT-VALUE}; \"\" for none).")
     String status;
 
@@ -34,6 +34,6 @@ final class DemoCommand implements Callable<Integer> {
         if (nodes < 2) {
             throw new ParameterException(spec.commandLine(), "--nodes must be at least 2, got " + nodes);
         }
-        return new NetworkDemo(System.out, nodes, seconds, status, timeout).run();
+        return new NetworkDemo(System.out, nodes, seconds, status, timeout, NetworkDemo.stdoutIsTerminal()).run();
     }
 }

@@ -17,17 +17,22 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "p2p4j", mixinStandardHelpOptions = true, version = "p2p4j 0.1.0",
         description = "A CometBFT-compatible peer-to-peer node on the JVM.",
-        subcommands = {DemoCommand.class, InitCommand.class, StartCommand.class, ShowNodeIdCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, InitCommand.class, StartCommand.class, ShowNodeIdCommand.class,
                 MConnectionDemoCommand.class})
 public final class Main implements Runnable {
 
     /** Read from the raw arguments before parsing (see {@link #configureLogging}); declared for --help and parsing. */
     @Option(names = "--log_level", scope = ScopeType.INHERIT, paramLabel = "LEVEL",
-            description = "info (default; warn for the demos) or debug; debug also shows stack traces.")
+            description = "debug, info (default; warn for the demos), warn, error or none, or CometBFT's "
+                    + "module:level,*:level (modules p2p, pex, main); debug also shows stack traces.")
     String logLevel;
 
     public static void main(String[] args) {
-        configureLogging(args);
+        try {
+            configureLogging(args);
+        } catch (IllegalArgumentException badLevel) {
+            System.exit(report(badLevel, false));
+        }
         System.exit(commandLine(true, args).execute(args));
     }
 
@@ -37,12 +42,17 @@ public final class Main implements Runnable {
      * process.
      */
     public static int run(String... args) {
+        try {
+            LogLevels.properties(logLevel(args, "info"), "info"); // checked as main checks it; slf4j is set up already
+        } catch (IllegalArgumentException badLevel) {
+            return report(badLevel, false);
+        }
         return commandLine(false, args).execute(args);
     }
 
     /** @param ownsProcess whether {@code start} may take over SIGINT and SIGTERM and add a shutdown hook */
     static CommandLine commandLine(boolean ownsProcess, String[] args) {
-        boolean debug = "debug".equalsIgnoreCase(logLevel(args, "info"));
+        boolean debug = debugging(args);
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
         CommandLine cli = new CommandLine(new Main(), new CommandLine.IFactory() {
             @Override
@@ -51,9 +61,22 @@ public final class Main implements Runnable {
                 return type == StartCommand.class ? (K) new StartCommand(ownsProcess) : defaults.create(type);
             }
         });
+        // room for the longest flag, --p2p.max_num_outbound_peers=<...>, so that no name is cut at a dot
+        cli.setUsageHelpLongOptionsMaxWidth(40);
+        cli.setUsageHelpWidth(120);
         cli.setParameterExceptionHandler((problem, ignored) -> report(problem, debug));
         cli.setExecutionExceptionHandler((problem, command, ignored) -> report(problem, debug));
         return cli;
+    }
+
+    /** Whether --log_level's default level is debug or finer: problems then come with their stack trace. */
+    private static boolean debugging(String[] args) {
+        try {
+            String level = LogLevels.properties(logLevel(args, "info"), "info").get("org.slf4j.simpleLogger.defaultLogLevel");
+            return level.equals("debug") || level.equals("trace");
+        } catch (IllegalArgumentException badLevel) {
+            return false; // reported before anything runs
+        }
     }
 
     /** Prints a problem as one line (and its stack trace when debugging); returns exit code 1. */
@@ -146,11 +169,15 @@ public final class Main implements Runnable {
         return level;
     }
 
-    /** slf4j-simple reads its level once, so it is set from --log_level before any logger exists. */
+    /**
+     * slf4j-simple reads its levels once, so they are set from --log_level before any logger exists.
+     *
+     * @throws IllegalArgumentException for a level {@link LogLevels} does not know
+     */
     static void configureLogging(String[] args) {
         // the demo's own output tells the story; a node's log is its record of peers coming and going
-        String level = logLevel(args, args.length > 0 && args[0].startsWith("demo") ? "warn" : "info");
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+        String defaultLevel = args.length > 0 && args[0].startsWith("demo") ? "warn" : "info";
+        LogLevels.properties(logLevel(args, defaultLevel), defaultLevel).forEach(System::setProperty);
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");

@@ -34,13 +34,33 @@ final class NetworkDemo {
     private final int seconds;
     private final String statusAddress;
     private final int timeoutSeconds;
+    /** Whether the progress line may be rewritten in place with \r; a log file or a pipe gets whole lines. */
+    private final boolean terminal;
 
-    NetworkDemo(PrintStream out, int count, int seconds, String statusAddress, int timeoutSeconds) {
+    /** @param terminal whether {@code out} is a terminal (see {@link #stdoutIsTerminal()}) */
+    NetworkDemo(PrintStream out, int count, int seconds, String statusAddress, int timeoutSeconds, boolean terminal) {
         this.out = out;
+        this.terminal = terminal;
         this.count = count;
         this.seconds = seconds;
         this.statusAddress = statusAddress;
         this.timeoutSeconds = timeoutSeconds;
+    }
+
+    /**
+     * Whether standard input and output are a terminal. Since JDK 22 {@code System.console()}
+     * also answers when they are redirected, and {@code Console.isTerminal()} (not in 21) tells.
+     */
+    static boolean stdoutIsTerminal() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException jdk21) {
+            return true; // JDK 21 returns a console only for a terminal
+        }
     }
 
     int run() throws Exception {
@@ -118,8 +138,8 @@ final class NetworkDemo {
                     long delivered = nodes.stream().mapToLong(n -> n.gossip().delivered.get()).sum();
                     String peers = nodes.stream().map(n -> String.valueOf(n.sw().peers().size()))
                             .reduce((a, b) -> a + " " + b).orElse("");
-                    out.printf("\r  %5.1f s  peers per node [%s]  gossip delivered %d  %.1f kB/s   ",
-                            (now - start) / 1e9, peers, delivered, rate / 1e3);
+                    out.printf((terminal ? "\r" : "") + "  %5.1f s  peers per node [%s]  gossip delivered %d  %.1f kB/s   "
+                            + (terminal ? "" : "%n"), (now - start) / 1e9, peers, delivered, rate / 1e3);
                     out.flush();
                 }
                 // links to the seed do not count (finding the others through it is the point), and

@@ -11,6 +11,7 @@ import io.p2p4j.pex.AddrBook;
 import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,13 +35,13 @@ final class Node implements AutoCloseable {
     final GossipReactor gossip;
     final StatusServer status;
     final NodeMetrics metrics;
-    /** Whether the PEX reactor runs; it keeps and saves the book then, the node itself otherwise. */
-    private final boolean pex;
+    private final HomeLock homeLock;
 
-    private Node(Switch sw, AddrBook book, boolean pex, GossipReactor gossip, StatusServer status, NodeMetrics metrics) {
+    private Node(Switch sw, AddrBook book, GossipReactor gossip, StatusServer status, NodeMetrics metrics,
+            HomeLock homeLock) {
+        this.homeLock = homeLock;
         this.sw = sw;
         this.book = book;
-        this.pex = pex;
         this.gossip = gossip;
         this.status = status;
         this.metrics = metrics;
@@ -48,34 +49,50 @@ final class Node implements AutoCloseable {
 
     /** Starts a node from a home folder; throws ConfigException for any configuration problem. */
     static Node start(Path home, NodeConfig config, PexConfig pexOverrides) throws ConfigException {
-        NodeKey key;
-        try {
-            key = NodeKey.loadOrGenerate(home.resolve("config/node_key.json"));
-        } catch (Exception e) {
-            throw new ConfigException(e.getMessage());
-        }
         P2pConfig p2p = p2pConfig(config);
         List<NetAddress> seeds = addresses(config, "p2p.seeds");
         List<NetAddress> persistent = addresses(config, "p2p.persistent_peers");
         boolean pex = config.boolValue("p2p.pex");
+        boolean seedMode = config.boolValue("p2p.seed_mode");
+        String network = network(home, config);
+        PeeringCheck.checkMoniker(config.get("moniker"), config.origin("moniker"));
+        NodeKey key = nodeKey(home);
         Path bookFile = home.resolve(config.get("p2p.addr_book_file"));
-        AddrBook book = AddrBook.open(bookFile, config.boolValue("p2p.addr_book_strict"));
+        boolean strict = config.boolValue("p2p.addr_book_strict");
+        String statusAddress = config.get("p2p4j.status_laddr").trim();
+        InetSocketAddress statusSocket = statusAddress.isEmpty() ? null : statusAddress(statusAddress, config.origin("p2p4j.status_laddr"));
+        HomeLock homeLock = HomeLock.acquire(home, bookFile);
+        try {
+            return start(config, p2p, seeds, persistent, pex, seedMode, network, key, bookFile, strict, statusSocket, homeLock,
+                    pexOverrides);
+        } catch (ConfigException | RuntimeException e) {
+            homeLock.close();
+            throw e;
+        }
+    }
+
+    private static Node start(NodeConfig config, P2pConfig p2p, List<NetAddress> seeds, List<NetAddress> persistent,
+            boolean pex, boolean seedMode, String network, NodeKey key, Path bookFile, boolean strict,
+            InetSocketAddress statusSocket, HomeLock homeLock, PexConfig pexOverrides) throws ConfigException {
+        AddrBook book = AddrBook.open(bookFile, strict);
         Set<NodeId> privateIds = ids(config, "p2p.private_peer_ids");
         book.addPrivateIds(privateIds);
         GossipReactor gossip = new GossipReactor();
-        NodeMetrics metrics = new NodeMetrics();
+        NodeMetrics metrics = new NodeMetrics(network);
         PexConfig pexConfig = (pexOverrides == null ? PexConfig.defaults() : pexOverrides)
-                .withSeeds(seeds).withSeedMode(config.boolValue("p2p.seed_mode")); // its outbound target: the switch's
+                .withSeeds(seeds).withSeedMode(seedMode); // its outbound target: the switch's
         Switch.Builder builder = Switch.builder(key, p2p)
-                .network(config.get("p2p4j.chain_id"))
+                .network(network)
                 .moniker(config.get("moniker"))
                 .listener(metrics)
-                .listener(new PeerLog());
+                .listener(new PeerLog())
+                .listener(new DialLog(seeds, persistent));
         if (pex) {
             builder.reactor("pex", new PexReactor(book, pexConfig));
         }
         builder.reactor("gossip", gossip);
         Switch sw = builder.build();
+        PeeringCheck.channelWarning(sw.nodeInfo().channels(), pex).ifPresent(warning -> log.warn("{}", warning));
         try {
             sw.start();
         } catch (IllegalStateException e) {
@@ -89,21 +106,87 @@ final class Node implements AutoCloseable {
             sw.addPersistentPeers(persistent);
         }
         StatusServer status = null;
-        String statusAddress = config.get("p2p4j.status_laddr");
-        if (!statusAddress.isBlank()) {
+        if (statusSocket != null) {
             try {
-                status = StatusServer.start(parseHostPort(statusAddress), List.of(sw), metrics);
+                status = StatusServer.start(statusSocket, List.of(sw), metrics);
             } catch (Exception e) {
                 sw.close();
-                throw new ConfigException("status server cannot listen on " + statusAddress + ": " + e.getMessage());
+                throw new ConfigException("status server cannot listen on " + statusSocket.getHostString() + ":"
+                        + statusSocket.getPort() + ": " + Main.describe(e));
             }
         }
-        log.info("node {} ({}) on network {} listening on {}", key.id(), config.get("moniker"),
-                config.get("p2p4j.chain_id"), sw.listenAddress());
-        return new Node(sw, book, pex, gossip, status, metrics);
+        log.info("node {} ({}) on network {} listening on {}", key.id(), config.get("moniker"), network,
+                sw.listenAddress());
+        return new Node(sw, book, gossip, status, metrics, homeLock);
+    }
+
+    /** The status server's host:port, checked before anything starts. */
+    private static InetSocketAddress statusAddress(String text, String origin) throws ConfigException {
+        String key = origin.equals("flag") ? "--status.laddr" : "p2p4j.status_laddr";
+        try {
+            InetSocketAddress address = parseHostPort(text);
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("unknown host " + address.getHostString());
+            }
+            return address;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key + " = \"" + text + "\" is not host:port (\"\" turns the status server off)"
+                    + (e instanceof NumberFormatException ? "" : ": " + e.getMessage()));
+        }
+    }
+
+    /**
+     * The network to join: genesis.json's chain_id, as for CometBFT. A chain id given as well
+     * (flag or {@code [p2p4j] chain_id}) must agree with it; without a genesis file it is the
+     * network, and with neither there is none to join.
+     */
+    static String network(Path home, NodeConfig config) throws ConfigException {
+        String given = config.get("p2p4j.chain_id").trim();
+        String origin = config.origin("p2p4j.chain_id").equals("flag") ? "--chain-id" : "p2p4j.chain_id";
+        Path genesisFile = home.resolve(config.get("genesis_file"));
+        if (Files.exists(genesisFile)) {
+            String chainId = Genesis.read(genesisFile).chainId();
+            if (!given.isEmpty() && !given.equals(chainId)) {
+                throw new ConfigException(origin + " \"" + given + "\" disagrees with " + genesisFile + ", whose chain_id is \""
+                        + chainId + "\" (the genesis file decides the network; drop " + origin + " or change one)");
+            }
+            return chainId;
+        }
+        if (given.isEmpty()) {
+            throw new ConfigException(genesisFile + ": no such file, so no network to join (p2p4j init writes one; "
+                    + "a CometBFT network's genesis.json goes there, or give --chain-id)");
+        }
+        try {
+            Genesis.checkChainId(given, origin);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        return given;
+    }
+
+    /** The home's node key; a home without one was never initialised, and a new key there would be a surprise. */
+    private static NodeKey nodeKey(Path home) throws ConfigException {
+        Path file = home.resolve("config/node_key.json");
+        if (!Files.exists(file)) {
+            throw new ConfigException(home + " is not initialised (no config/node_key.json): run p2p4j init --home " + home
+                    + " first, or point --home at a CometBFT home");
+        }
+        try {
+            return NodeKey.load(file);
+        } catch (Exception e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     static P2pConfig p2pConfig(NodeConfig config) throws ConfigException {
+        // CometBFT's ValidateBasic refuses negative rates, sizes and peer counts; checked here so
+        // the error names the key, not a field of the library
+        config.atLeast("p2p.send_rate", 0);
+        config.atLeast("p2p.recv_rate", 0);
+        config.atLeast("p2p.max_packet_msg_payload_size", 1);
+        config.atLeast("p2p.max_num_inbound_peers", 0);
+        config.atLeast("p2p.max_num_outbound_peers", 0);
+        config.atLeast("p2p4j.socket_buffer_bytes", 0);
         MConnectionConfig connection = MConnectionConfig.defaults()
                 .withSendRate(config.longValue("p2p.send_rate"))
                 .withRecvRate(config.longValue("p2p.recv_rate"))
@@ -210,17 +293,28 @@ final class Node implements AutoCloseable {
 
     @Override
     public void close() {
+        stop();
+    }
+
+    /**
+     * Stops the node and saves the address book a last time, PEX on or off (without PEX it
+     * holds the persistent peers, as CometBFT's does).
+     *
+     * @return whether the book was saved; when not, the reason is logged as an error
+     */
+    boolean stop() {
         if (status != null) {
             status.close();
         }
-        sw.close(); // the PEX reactor, if any, saves the address book as it stops
-        if (!pex) {
-            // without PEX the book holds the persistent peers (as CometBFT's does), saved on the way out
-            try {
-                book.close();
-            } catch (java.io.IOException e) {
-                log.warn("saving the address book {} failed: {}", book.file(), e.getMessage());
-            }
+        sw.close();
+        try {
+            book.close();
+            return true;
+        } catch (java.io.IOException e) {
+            log.error("saving the address book {} failed, peers learnt in this run are lost: {}", book.file(), Main.describe(e));
+            return false;
+        } finally {
+            homeLock.close();
         }
     }
 

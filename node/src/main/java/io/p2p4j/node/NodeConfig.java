@@ -16,8 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's settings: CometBFT's config.toml keys for what p2p4j shares with it (the top-level
- * {@code moniker}, the {@code [p2p]} section), plus a {@code [p2p4j]} section for the chain id
- * (CometBFT reads it from genesis.json) and the status server.
+ * {@code moniker} and {@code genesis_file}, the {@code [p2p]} section), plus a {@code [p2p4j]}
+ * section for the status server and socket buffers. The network is genesis.json's chain_id, as
+ * for CometBFT; {@code [p2p4j] chain_id} or {@code --chain-id} may repeat it, or stand in for a
+ * home without a genesis file.
  *
  * <p>A CometBFT home's config.toml is read as it is. The rule for keys: those p2p4j uses are
  * checked strictly (a bad value is an error naming the key); the rest of CometBFT's layout
@@ -34,20 +36,34 @@ final class NodeConfig {
             "consensus", "storage", "tx_index", "instrumentation");
     /** CometBFT's top-level keys besides {@code moniker}; {@code fast_sync} (v0.34) and {@code block_sync} (v0.37) linger in upgraded homes. */
     static final Set<String> COMETBFT_OTHER_TOP_LEVEL = Set.of("version", "home", "proxy_app", "fast_sync", "block_sync",
-            "db_backend", "db_dir", "log_level", "log_format", "genesis_file", "priv_validator_key_file",
+            "db_backend", "db_dir", "log_level", "log_format", "priv_validator_key_file",
             "priv_validator_state_file", "priv_validator_laddr", "node_key_file", "abci", "filter_peers",
             "event_bus_buffer_capacity");
     /** CometBFT's {@code [p2p]} keys that p2p4j has no use for: v0.34's UPnP, and test-only settings. */
     static final Set<String> COMETBFT_OTHER_P2P = Set.of("upnp", "home", "test_dial_fail", "test_fuzz", "test_fuzz_config");
 
+    /**
+     * The status server's default port: next to CometBFT's (26656 p2p, 26657 RPC, 26658 ABCI,
+     * 26660 Prometheus, 6060 pprof) without taking one of them, so both run on one host.
+     */
+    static final int DEFAULT_STATUS_PORT = 26670;
+
+    /** The network of a new home, written to its genesis.json by {@code p2p4j init}. */
+    static final String DEFAULT_CHAIN_ID = "p2p4j-devnet";
+
     final Map<String, String> values = new LinkedHashMap<>();
+    /** Where each value that is not a default came from: a file, or "flag". */
+    private final Map<String, String> origins = new LinkedHashMap<>();
 
     /** The defaults (CometBFT v0.38's for [p2p]). */
     static NodeConfig defaults() {
         NodeConfig c = new NodeConfig();
         c.values.put("moniker", "p2p4j-node");
-        c.values.put("p2p4j.chain_id", "p2p4j-devnet");
-        c.values.put("p2p4j.status_laddr", "127.0.0.1:26660");
+        // where the network comes from, as in CometBFT: genesis.json's chain_id
+        c.values.put("genesis_file", "config/genesis.json");
+        // only to repeat genesis.json's chain_id, or to stand in for a missing genesis file
+        c.values.put("p2p4j.chain_id", "");
+        c.values.put("p2p4j.status_laddr", "127.0.0.1:" + DEFAULT_STATUS_PORT);
         c.values.put("p2p4j.socket_buffer_bytes", "0");
         c.values.put("p2p4j.max_reassembly_bytes", String.valueOf(MConnectionConfig.defaults().maxReassemblyBytes()));
         c.values.put("p2p4j.max_pings_per_second", "10");
@@ -85,8 +101,13 @@ final class NodeConfig {
         JsonNode root;
         try {
             root = new TomlMapper().readTree(Files.readAllBytes(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // file:line:column, as compilers say it, so an editor can jump there
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new ConfigException(file + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr())
+                    + ": not valid TOML: " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw new ConfigException(file + ": not valid TOML: " + firstLine(e.getMessage()));
+            throw new ConfigException(file + ": cannot be read: " + Main.describe(e));
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
@@ -104,8 +125,8 @@ final class NodeConfig {
                         c.set(key + "." + e.getKey(), scalar(file, key + "." + e.getKey(), e.getValue()), file.toString());
                     }
                 }
-            } else if (key.equals("moniker")) {
-                c.values.put("moniker", scalar(file, key, value));
+            } else if (key.equals("moniker") || key.equals("genesis_file")) {
+                c.set(key, scalar(file, key, value), file.toString());
             } else if (value.isObject() ? COMETBFT_OTHER_SECTIONS.contains(key) : COMETBFT_OTHER_TOP_LEVEL.contains(key)) {
                 log.debug("{}: ignoring {} (p2p4j has no use for it)", file, value.isObject() ? "[" + key + "]" : key);
             } else if (value.isObject()) {
@@ -131,26 +152,43 @@ final class NodeConfig {
             throw new ConfigException(origin + ": unknown key \"" + key + "\"");
         }
         values.put(key, value);
+        origins.put(key, origin);
     }
 
     String get(String key) {
         return values.get(key);
     }
 
+    /** Where a key's value came from: "flag", a file, or "default". */
+    String origin(String key) {
+        return origins.getOrDefault(key, "default");
+    }
+
     int intValue(String key) throws ConfigException {
-        try {
-            return Integer.parseInt(get(key).trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + " = \"" + get(key) + "\" is not a whole number");
+        long value = longValue(key);
+        if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            throw new ConfigException(key + " = \"" + get(key).trim() + "\" is out of range (at most " + Integer.MAX_VALUE + ")");
         }
+        return (int) value;
     }
 
     long longValue(String key) throws ConfigException {
+        String v = get(key).trim();
         try {
-            return Long.parseLong(get(key).trim());
+            return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new ConfigException(key + " = \"" + get(key) + "\" is not a whole number");
+            throw new ConfigException(key + " = \"" + v + "\" is " + (v.matches("-?\\d+")
+                    ? "out of range (at most " + Long.MAX_VALUE + ")" : "not a whole number"));
         }
+    }
+
+    /** A whole number of at least {@code min}, as CometBFT's ValidateBasic asks of the [p2p] numbers. */
+    long atLeast(String key, long min) throws ConfigException {
+        long value = longValue(key);
+        if (value < min) {
+            throw new ConfigException(key + " = " + value + (min == 0 ? " must not be negative" : " must be at least " + min));
+        }
+        return value;
     }
 
     boolean boolValue(String key) throws ConfigException {
@@ -191,6 +229,8 @@ final class NodeConfig {
         StringBuilder out = new StringBuilder();
         out.append("# p2p4j node configuration. Keys shared with CometBFT keep its names and meaning.\n\n");
         out.append("moniker = \"").append(get("moniker")).append("\"\n\n");
+        out.append("# the network is this file's chain_id, as for CometBFT\n");
+        out.append("genesis_file = \"").append(get("genesis_file")).append("\"\n\n");
         out.append("[p2p]\n");
         for (Map.Entry<String, String> e : values.entrySet()) {
             if (e.getKey().startsWith("p2p.")) {
@@ -198,8 +238,6 @@ final class NodeConfig {
             }
         }
         out.append("\n[p2p4j]\n");
-        out.append("# the network to join (CometBFT takes it from genesis.json)\n");
-        out.append("chain_id = \"").append(get("p2p4j.chain_id")).append("\"\n");
         out.append("# the status page, /net_info and /metrics; \"\" turns it off\n");
         out.append("status_laddr = \"").append(get("p2p4j.status_laddr")).append("\"\n");
         out.append("# SO_SNDBUF and SO_RCVBUF of peer sockets; 0 leaves them to the kernel. A cap such as 131072\n");

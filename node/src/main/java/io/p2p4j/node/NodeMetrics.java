@@ -3,67 +3,114 @@ package io.p2p4j.node;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.p2p4j.ChannelDescriptor;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;
 import io.p2p4j.SwitchListener;
 import io.p2p4j.conn.ChannelStatus;
 import io.p2p4j.conn.ConnectionStatus;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The node's Prometheus metrics, with CometBFT's p2p names: {@code cometbft_p2p_peers},
+ * The node's Prometheus metrics, with CometBFT v0.38's p2p names, labels and meanings where the
+ * metric exists in both: {@code cometbft_p2p_peers}; per peer and channel
  * {@code cometbft_p2p_peer_receive_bytes_total} and {@code cometbft_p2p_peer_send_bytes_total}
- * per peer and channel, {@code cometbft_p2p_peer_pending_send_bytes} per peer. The core library
- * knows nothing of Micrometer: this listens to the switch.
+ * (a series appears once its channel has carried something, as CometBFT's do); per peer
+ * {@code cometbft_p2p_peer_pending_send_bytes} (as in CometBFT, the number of messages waiting in
+ * the peer's send queues, despite the name). Every series carries {@code chain_id}; channel
+ * labels are written as Go's {@code %#x} ({@code 0x0}, {@code 0x20}). Unlike CometBFT's, the byte
+ * counters include each packet's framing. p2p4j adds the JVM's and the process's metrics
+ * ({@code jvm_*}, {@code process_*}, {@code system_*}). The core library knows nothing of
+ * Micrometer: this listens to the switch.
  */
 final class NodeMetrics implements SwitchListener {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Per peer, the meters registered for it, removed when it leaves. */
     private final Map<Peer, List<Meter>> perPeer = new ConcurrentHashMap<>();
+    /** Per peer, the "send"/"receive" + channel series registered so far. */
+    private final Map<Peer, Set<String>> channelSeries = new ConcurrentHashMap<>();
+
+    /** @param chainId the network, a label of every series as CometBFT's instrumentation adds it */
+    NodeMetrics(String chainId) {
+        registry.config().commonTags("chain_id", chainId);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
 
     void bind(Switch sw) {
-        Gauge.builder("cometbft.p2p.peers", sw, s -> s.peers().size()).description("Number of peers.")
-                .tag("chain_id", sw.nodeInfo().network()).register(registry);
+        Gauge.builder("cometbft.p2p.peers", sw, s -> s.peers().size()).description("Number of peers.").register(registry);
         // p2p4j's own: CometBFT has no count of unauthenticated connections
         Gauge.builder("p2p4j.p2p.pending.handshakes", sw, Switch::pendingHandshakes)
-                .description("Inbound connections accepted and still in their handshake.")
-                .tag("chain_id", sw.nodeInfo().network()).register(registry);
+                .description("Inbound connections accepted and still in their handshake.").register(registry);
+    }
+
+    /** Go's {@code %#x}: 0x0, 0x20, 0x70. */
+    static String channelLabel(int id) {
+        return "0x" + Integer.toHexString(id);
+    }
+
+    /** The Prometheus text, with the series of channels that carried something since the last scrape added. */
+    String scrape() {
+        perPeer.keySet().forEach(this::registerUsedChannels);
+        return registry.scrape();
     }
 
     @Override
     public void peerAdded(Peer peer) {
-        List<Meter> meters = new ArrayList<>();
-        ConnectionStatus status = peer.status().connection();
-        if (status != null) {
-            for (ChannelStatus channel : status.channels()) {
-                Tags tags = Tags.of("peer_id", peer.id().hex(), "chID", ChannelDescriptor.format(channel.id()));
-                int id = channel.id();
-                meters.add(FunctionCounter.builder("cometbft.p2p.peer.receive.bytes", peer,
-                        channelValue(id, ChannelStatus::bytesReceived)).tags(tags)
-                        .description("Number of bytes received from a given peer.").register(registry));
-                meters.add(FunctionCounter.builder("cometbft.p2p.peer.send.bytes", peer,
-                        channelValue(id, ChannelStatus::bytesSent)).tags(tags)
-                        .description("Number of bytes sent to a given peer.").register(registry));
-            }
-        }
-        meters.add(Gauge.builder("cometbft.p2p.peer.pending.send.bytes", peer, NodeMetrics::pendingBytes)
+        List<Meter> meters = new CopyOnWriteArrayList<>();
+        perPeer.put(peer, meters);
+        channelSeries.put(peer, ConcurrentHashMap.newKeySet());
+        meters.add(Gauge.builder("cometbft.p2p.peer.pending.send.bytes", peer, NodeMetrics::queuedMessages)
                 .tag("peer_id", peer.id().hex()).description("Pending bytes to be sent to a given peer.")
                 .register(registry));
-        perPeer.put(peer, meters);
     }
 
     @Override
     public void peerRemoved(Peer peer, Throwable reason) {
+        channelSeries.remove(peer);
         List<Meter> meters = perPeer.remove(peer);
         if (meters != null) {
             meters.forEach(registry::remove);
+        }
+    }
+
+    private void registerUsedChannels(Peer peer) {
+        ConnectionStatus status = peer.status().connection();
+        List<Meter> meters = perPeer.get(peer);
+        Set<String> registered = channelSeries.get(peer);
+        if (status == null || meters == null || registered == null) {
+            return;
+        }
+        for (ChannelStatus channel : status.channels()) {
+            int id = channel.id();
+            if (channel.bytesReceived() > 0 && registered.add("receive " + id)) {
+                meters.add(FunctionCounter.builder("cometbft.p2p.peer.receive.bytes", peer, channelValue(id, ChannelStatus::bytesReceived))
+                        .tags("peer_id", peer.id().hex(), "chID", channelLabel(id))
+                        .description("Number of bytes received from a given peer.").register(registry));
+            }
+            if (channel.bytesSent() > 0 && registered.add("send " + id)) {
+                meters.add(FunctionCounter.builder("cometbft.p2p.peer.send.bytes", peer, channelValue(id, ChannelStatus::bytesSent))
+                        .tags("peer_id", peer.id().hex(), "chID", channelLabel(id))
+                        .description("Number of bytes sent to a given peer.").register(registry));
+            }
         }
     }
 
@@ -75,8 +122,9 @@ final class NodeMetrics implements SwitchListener {
         };
     }
 
-    private static double pendingBytes(Peer peer) {
+    /** What CometBFT reports as pending send bytes: the sum of its channels' send queue sizes, in messages. */
+    private static double queuedMessages(Peer peer) {
         ConnectionStatus status = peer.status().connection();
-        return status == null ? 0 : status.channels().stream().mapToLong(ChannelStatus::sendQueueBytes).sum();
+        return status == null ? 0 : status.channels().stream().mapToLong(ChannelStatus::sendQueueSize).sum();
     }
 }

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code p2p4j start}: runs a node from its home until SIGINT or SIGTERM, then saves the address
- * book and exits 0. Flags override config.toml and keep CometBFT's names.
+ * book and exits 0 (1, with the reason logged, when the book cannot be saved). Flags override
+ * config.toml and keep CometBFT's names.
  */
 @Command(name = "start", mixinStandardHelpOptions = true, description = "Runs the node.")
 final class StartCommand implements Callable<Integer> {
@@ -88,8 +89,8 @@ final class StartCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             return 0; // the hook is closing the node
         }
-        running.close();
-        return Thread.currentThread().isInterrupted() ? 1 : 0;
+        boolean saved = running.stop();
+        return saved && !Thread.currentThread().isInterrupted() ? 0 : 1;
     }
 
     /**

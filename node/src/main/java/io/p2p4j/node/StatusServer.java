@@ -45,7 +45,7 @@ final class StatusServer implements AutoCloseable {
         server.createContext("/network", exchange -> reply(exchange, "application/json",
                 JSON.writeValueAsString(network(switches))));
         server.createContext("/metrics", exchange -> reply(exchange, "text/plain; version=0.0.4; charset=utf-8",
-                metrics == null ? "" : metrics.registry.scrape()));
+                metrics == null ? "" : metrics.scrape()));
         server.createContext("/", exchange -> {
             if (!exchange.getRequestURI().getPath().equals("/")) {
                 reply(exchange, 404, "text/plain", "not found");

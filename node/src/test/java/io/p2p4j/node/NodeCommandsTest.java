@@ -165,18 +165,18 @@ class NodeCommandsTest {
     void twoStartedNodesWithPersistentPeersConnectAndStoppingSavesTheBookEvenWithoutPex() throws Exception {
         Path homeA = dir.resolve("a");
         Path homeB = dir.resolve("b");
-        run("init", "--home", homeA.toString());
-        run("init", "--home", homeB.toString());
+        run("init", "--home", homeA.toString(), "--chain-id", "test-net");
+        run("init", "--home", homeB.toString(), "--chain-id", "test-net");
         String idA = NodeKey.load(homeA.resolve("config/node_key.json")).id().hex();
         int portA = freePort();
         StartCommand a = new StartCommand();
         StartCommand b = new StartCommand();
         CompletableFuture<Integer> runA = startInProcess(a, "--home", homeA.toString(), "--p2p.laddr",
                 "tcp://127.0.0.1:" + portA, "--p2p.allow_duplicate_ip", "true", "--p2p.addr_book_strict", "false",
-                "--status.laddr", "127.0.0.1:0", "--chain-id", "test-net");
+                "--status.laddr", "127.0.0.1:0");
         CompletableFuture<Integer> runB = startInProcess(b, "--home", homeB.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
                 "--p2p.allow_duplicate_ip", "true", "--p2p.addr_book_strict", "false", "--status.laddr", "",
-                "--chain-id", "test-net", "--p2p.persistent_peers", idA + "@127.0.0.1:" + portA, "--p2p.pex", "false");
+                "--p2p.persistent_peers", idA + "@127.0.0.1:" + portA, "--p2p.pex", "false");
         try {
             await().atMost(Duration.ofSeconds(20)).until(() -> b.node != null && a.node.sw.peers().size() == 1
                     && b.node.sw.peers().size() == 1);
@@ -193,9 +193,14 @@ class NodeCommandsTest {
         assertCometBftNetInfo(new ObjectMapper().readTree(netInfo), b.node);
         String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("cometbft_p2p_peers").contains("cometbft_p2p_peer_receive_bytes_total")
-                .contains("cometbft_p2p_peer_send_bytes_total").contains("cometbft_p2p_peer_pending_send_bytes")
-                .contains("p2p4j_p2p_pending_handshakes");
+        assertCometBftMetrics(metrics, b.node);
+        // the gossip channel has carried nothing yet: no series for it, as CometBFT has none for an unused channel
+        assertThat(metrics).doesNotContain("chID=\"0x70\"");
+        b.node.gossip.publish("hello".getBytes(StandardCharsets.UTF_8));
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body().lines().anyMatch(line -> line.startsWith(
+                        "cometbft_p2p_peer_receive_bytes_total{") && line.contains("chID=\"0x70\"")));
+        assertThat(metrics).contains("p2p4j_p2p_pending_handshakes");
         assertThat(http.send(HttpRequest.newBuilder(URI.create(url + "/")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).contains("<title>p2p4j status</title>");
 
@@ -210,19 +215,157 @@ class NodeCommandsTest {
     }
 
     @Test
+    void theNetworkIsTheGenesisChainIdWhichInitWritesAndAChainIdFlagMayOnlyRepeat() throws Exception {
+        Path home = dir.resolve("home");
+        Run init = run("init", "--home", home.toString(), "--chain-id", "my-net");
+        assertThat(init.code()).as(init.err()).isZero();
+        assertThat(new ObjectMapper().readTree(home.resolve("config/genesis.json").toFile()).path("chain_id").asText())
+                .isEqualTo("my-net");
+        assertThat(Files.readString(home.resolve("config/config.toml"))).doesNotContain("chain_id =");
+
+        StartCommand start = new StartCommand();
+        CompletableFuture<Integer> running = startInProcess(start, "--home", home.toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:0", "--status.laddr", "");
+        assertThat(start.node.sw.nodeInfo().network()).isEqualTo("my-net");
+        start.stop.countDown();
+        assertThat(running.get(20, TimeUnit.SECONDS)).isZero();
+
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--status.laddr", "", "--chain-id", "other-net")))
+                .contains("--chain-id \"other-net\" disagrees with").contains("genesis.json").contains("\"my-net\"");
+        assertThat(oneLineFailure(run("init", "--home", dir.resolve("long").toString(), "--chain-id", "x".repeat(51))))
+                .contains("longer than 50");
+    }
+
+    @Test
+    void initOnAnExistingHomeSaysSoAndKeepsItsFiles() throws Exception {
+        Path home = dir.resolve("home");
+        assertThat(run("init", "--home", home.toString()).out()).contains("initialised in");
+        String genesis = Files.readString(home.resolve("config/genesis.json"));
+        Run again = run("init", "--home", home.toString(), "--chain-id", "another");
+        assertThat(again.code()).isZero();
+        assertThat(again.out()).contains("already initialised").doesNotContain("initialised in");
+        assertThat(Files.readString(home.resolve("config/genesis.json"))).isEqualTo(genesis);
+    }
+
+    @Test
+    void startOnAHomeThatWasNeverInitialisedSaysSoInsteadOfMakingAKey() {
+        Path home = dir.resolve("never");
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--chain-id", "x", "--status.laddr", "")))
+                .contains("is not initialised").contains("p2p4j init");
+        assertThat(home.resolve("config/node_key.json")).doesNotExist();
+    }
+
+    @Test
+    void theDefaultHomeIsUnderHomeAsCometBftsIs() {
+        assertThat(HomeOptions.defaultHome(java.util.Map.of("HOME", "/srv/node"), "/root")).isEqualTo(Path.of("/srv/node/.p2p4j"));
+        assertThat(HomeOptions.defaultHome(java.util.Map.of(), "/root")).isEqualTo(Path.of("/root/.p2p4j"));
+    }
+
+    /** Replaces the home's data folder by a file: nothing can be written there, whoever runs the test (root too). */
+    private static void breakDataFolder(Path home) throws Exception {
+        try (var files = Files.walk(home.resolve("data"))) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        Files.writeString(home.resolve("data"), "not a folder");
+    }
+
+    @Test
+    void aDataFolderThatCannotBeWrittenStopsTheStartInOneLine() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        breakDataFolder(home);
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--status.laddr", ""))).contains(home.resolve("data") + ": cannot write there");
+    }
+
+    @Test
+    void aFailedFinalSaveIsAnErrorWithTheReasonAndExitsNonZero() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        try (NodeProcess node = NodeProcess.start("start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--status.laddr", "")) {
+            node.awaitStarted(Duration.ofSeconds(30));
+            breakDataFolder(home);
+            assertThat(node.stop()).as(node.output()).isEqualTo(1);
+            assertThat(node.lines("ERROR", "saving the address book", "failed", home.resolve("data").toString()))
+                    .as(node.output()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void temporaryFilesOfASaveThatCrashedAreRemovedWhenTheNodeStarts() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        Path stale = Files.writeString(home.resolve("data/.addrbook.json4815162342.tmp"), "{\"half\": ");
+        startAndStop(home);
+        assertThat(stale).doesNotExist();
+    }
+
+    /** Starts a node on the home in-process and stops it, asserting exit code 0. */
+    private void startAndStop(Path home) throws Exception {
+        StartCommand start = new StartCommand();
+        CompletableFuture<Integer> running = startInProcess(start, "--home", home.toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:0", "--status.laddr", "");
+        start.stop.countDown();
+        assertThat(running.get(20, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void aSecondNodeOnTheSameHomeIsRefusedUntilTheFirstStops() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        StartCommand first = new StartCommand();
+        CompletableFuture<Integer> running = startInProcess(first, "--home", home.toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:0", "--status.laddr", "");
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--status.laddr", ""))).contains(home + " is in use by another node");
+        first.stop.countDown();
+        assertThat(running.get(20, TimeUnit.SECONDS)).isZero();
+        startAndStop(home); // the lock went with the first node
+    }
+
+    @Test
+    void aStatusAddressThatIsNotHostPortIsRefusedBeforeAnythingStarts() throws Exception {
+        Path home = dir.resolve("home");
+        run("init", "--home", home.toString());
+        assertThat(oneLineFailure(run("start", "--home", home.toString(), "--p2p.laddr", "tcp://127.0.0.1:0",
+                "--status.laddr", "nonsense"))).isEqualTo("p2p4j: --status.laddr = \"nonsense\" is not host:port "
+                        + "(\"\" turns the status server off)");
+    }
+
+    @Test
     void startRunsOnACometBftHomeAsItIs() throws Exception {
         Path home = dir.resolve("cometbft");
         Files.createDirectories(home.resolve("config"));
         Files.copy(NodeConfigTest.cometBftConfig(dir), home.resolve("config/config.toml"));
+        try (java.io.InputStream genesis = getClass().getResourceAsStream("/cometbft-home/genesis.json")) {
+            Files.copy(genesis, home.resolve("config/genesis.json")); // as `cometbft init` writes it
+        }
         NodeKey.generate().save(home.resolve("config/node_key.json"));
         StartCommand start = new StartCommand();
         CompletableFuture<Integer> running = startInProcess(start, "--home", home.toString(), "--status.laddr", "");
+        assertThat(start.node.sw.nodeInfo().network()).as("genesis.json's chain_id").isEqualTo("test-chain-lQK24i");
         assertThat(start.node.sw.nodeInfo().moniker()).isEqualTo("cometbft-home-node");
         assertThat(start.node.sw.config().handshakeTimeout()).isEqualTo(Duration.ofSeconds(7));
         assertThat(start.node.sw.config().dialTimeout()).isEqualTo(Duration.ofSeconds(2));
         start.stop.countDown();
         assertThat(running.get(20, TimeUnit.SECONDS)).isZero();
         assertThat(home.resolve("config/addrbook.json")).exists(); // where this config.toml puts the book
+    }
+
+    /** /metrics with CometBFT's p2p series and labels, for node A with peer B, and the JVM's and process's. */
+    private static void assertCometBftMetrics(String metrics, Node peerB) {
+        assertThat(metrics).contains("cometbft_p2p_peers{chain_id=\"test-net\"} 1.0");
+        assertThat(metrics.lines().filter(line -> line.startsWith("cometbft_p2p_peer_pending_send_bytes{")))
+                .singleElement().asString().contains("peer_id=\"" + peerB.sw.id().hex() + "\"");
+        // CometBFT labels every series with the chain id
+        assertThat(metrics.lines().filter(line -> !line.startsWith("#") && !line.isBlank()))
+                .isNotEmpty().allSatisfy(line -> assertThat(line).contains("chain_id=\"test-net\""));
+        // channel labels as Go's %#x writes them: 0x0, 0x20, never 0x00
+        assertThat(java.util.regex.Pattern.compile("chID=\"([^\"]*)\"").matcher(metrics).results().map(m -> m.group(1)))
+                .allMatch(label -> label.matches("0x(0|[1-9a-f][0-9a-f]?)"));
+        assertThat(metrics).contains("jvm_memory_used_bytes").contains("process_cpu_usage").contains("process_uptime_seconds");
     }
 
     /** /net_info as CometBFT's RPC gives it (its JSON writes 64-bit numbers as strings), for node A with peer B. */
@@ -283,6 +426,24 @@ class NodeCommandsTest {
         Run demo = run("demo", "--nodes", "5", "--seconds", "1", "--status", "");
         assertThat(demo.code()).as(demo.out()).isZero();
         assertThat(demo.out()).contains("every node found its peers");
+        // output to a pipe or a file gets whole lines, not a line rewritten with \r
+        assertThat(demo.out()).contains("peers per node").doesNotContain("\r");
+    }
+
+    @Test
+    void helpIsACommandAndStartsHelpKeepsEveryFlagNameWhole() {
+        Run help = run("help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("init").contains("start").contains("show-node-id");
+        Run startHelp = run("help", "start");
+        assertThat(startHelp.code()).isZero();
+        Run flag = run("start", "--help");
+        assertThat(flag.out()).isEqualTo(startHelp.out());
+        for (CommandLine.Model.OptionSpec option : new CommandLine(new StartCommand()).getCommandSpec().options()) {
+            for (String name : option.names()) {
+                assertThat(flag.out()).as("usage names %s in one piece", name).contains(name);
+            }
+        }
     }
 
     /** Whether this JVM was started with the signal ignored, which its children then inherit. */

@@ -126,6 +126,55 @@ class NodeConfigTest {
     }
 
     @Test
+    void theDefaultStatusAddressTakesNoneOfCometBftsPorts() throws Exception {
+        int port = Node.parseHostPort(NodeConfig.defaults().get("p2p4j.status_laddr")).getPort();
+        // p2p, RPC, ABCI, Prometheus, pprof: a p2p4j node runs beside a CometBFT node on one host
+        assertThat(port).isNotIn(26656, 26657, 26658, 26660, 6060);
+        java.lang.reflect.Field demo = DemoCommand.class.getDeclaredField("status");
+        String demoDefault = demo.getAnnotation(picocli.CommandLine.Option.class).defaultValue();
+        assertThat(Node.parseHostPort(demoDefault).getPort()).isEqualTo(port);
+    }
+
+    @Test
+    void negativeRatesSizesAndCountsAreRefusedNamingTheKeyAsCometBftsValidateBasicDoes() throws Exception {
+        for (String key : new String[] {"send_rate", "recv_rate", "max_num_inbound_peers", "max_num_outbound_peers"}) {
+            assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p]\n" + key + " = -1\n"))))
+                    .isInstanceOf(ConfigException.class).hasMessage("p2p." + key + " = -1 must not be negative");
+        }
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p]\nmax_packet_msg_payload_size = 0\n"))))
+                .isInstanceOf(ConfigException.class).hasMessage("p2p.max_packet_msg_payload_size = 0 must be at least 1");
+    }
+
+    @Test
+    void aNumberTooLargeIsOutOfRangeNotNotANumber() throws Exception {
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p]\nmax_num_inbound_peers = 99999999999\n"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("p2p.max_num_inbound_peers = \"99999999999\" is out of range (at most 2147483647)");
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p]\nsend_rate = 99999999999999999999\n"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("is out of range");
+    }
+
+    @Test
+    void aTomlErrorSaysTheLineAndColumn() throws Exception {
+        refused("moniker = \"x\"\n[p2p]\npex = tru\n").hasMessageMatching(".*config\\.toml:3:\\d+: not valid TOML: .*");
+    }
+
+    @Test
+    void cometBftsPerModuleLogLevelsAreUnderstoodAndAnUnknownLevelIsRefused() {
+        assertThat(LogLevels.properties("p2p:debug,*:error", "info")).containsEntry("org.slf4j.simpleLogger.log.io.p2p4j", "debug")
+                .containsEntry("org.slf4j.simpleLogger.defaultLogLevel", "error");
+        // CometBFT's own default for a node: modules p2p4j does not have are accepted
+        assertThat(LogLevels.properties("main:info,state:info,statesync:info,*:error", "info"))
+                .containsEntry("org.slf4j.simpleLogger.log.io.p2p4j.node", "info")
+                .containsEntry("org.slf4j.simpleLogger.defaultLogLevel", "error");
+        assertThat(LogLevels.properties("none", "info")).containsEntry("org.slf4j.simpleLogger.defaultLogLevel", "off");
+        assertThat(NodeCommandsTest.oneLineFailure(NodeCommandsTest.run("show-node-id", "--log_level", "verbose")))
+                .contains("--log_level \"verbose\": unknown level \"verbose\"");
+        assertThat(NodeCommandsTest.oneLineFailure(NodeCommandsTest.run("show-node-id", "--log_level", "p2p:loud")))
+                .contains("unknown level \"loud\"");
+    }
+
+    @Test
     void keysOfOlderCometBftHomesAreAccepted() throws Exception {
         Path upgraded = write("fast_sync = true\nblock_sync = true\n[fastsync]\nversion = \"v0\"\n[p2p]\nupnp = false\n");
         assertThatCode(() -> NodeConfig.load(upgraded)).doesNotThrowAnyException();

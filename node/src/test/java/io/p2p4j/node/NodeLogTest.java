@@ -1,0 +1,103 @@
+package io.p2p4j.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2p4j.NodeKey;
+import io.p2p4j.transport.HandshakeException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a started node logs at the default level about peers it cannot reach or that refuse it,
+ * and about settings under which no CometBFT node would peer with it: nodes run as processes of
+ * their own, so their log is the real command's, at its default level.
+ */
+class NodeLogTest {
+    @TempDir
+    Path dir;
+
+    private Path init(String name, String chainId) {
+        Path home = dir.resolve(name);
+        assertThat(Main.run("init", "--home", home.toString(), "--chain-id", chainId)).isZero();
+        return home;
+    }
+
+    private static int closedPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void failedDialsOfSeedsAndPersistentPeersAreErrorsWithTheReasonAndRefusalsAreLoggedOnBothSides() throws Exception {
+        Path other = init("other", "net-b");
+        int otherPort = closedPort();
+        String otherAddress = NodeKey.load(other.resolve("config/node_key.json")).id().hex() + "@127.0.0.1:" + otherPort;
+        int seedPort = closedPort();
+        int peerPort = closedPort();
+        String seed = NodeKey.generate().id().hex() + "@127.0.0.1:" + seedPort;
+        String peer = NodeKey.generate().id().hex() + "@127.0.0.1:" + peerPort;
+        try (NodeProcess onAnotherNetwork = NodeProcess.start("start", "--home", other.toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:" + otherPort, "--status.laddr", "");
+                NodeProcess node = NodeProcess.start("start", "--home", init("home", "net-a").toString(), "--p2p.laddr",
+                        "tcp://127.0.0.1:0", "--status.laddr", "", "--p2p.seeds", seed,
+                        "--p2p.persistent_peers", peer + "," + otherAddress,
+                        "--p2p.allow_duplicate_ip", "true", "--p2p.addr_book_strict", "false")) {
+            Duration limit = Duration.ofSeconds(30);
+            node.awaitLine(limit, "ERROR", "Error dialing seed 127.0.0.1:" + seedPort, "Connection refused");
+            node.awaitLine(limit, "ERROR", "Error dialing peer 127.0.0.1:" + peerPort, "Connection refused");
+            // the other node is on another network: the reason says so, in the log of each side
+            node.awaitLine(limit, "Error dialing peer 127.0.0.1:" + otherPort, "network mismatch", "net-b");
+            onAnotherNetwork.awaitLine(limit, "INFO", "Refused inbound connection from 127.0.0.1", "net-a");
+            // the persistent peer is redialed, at info, with the count of failures
+            node.awaitLine(limit, "INFO", "Error reconnecting to peer 127.0.0.1:" + peerPort, "failed 2 times");
+        }
+    }
+
+    @Test
+    void oneAddressFailingAHundredTimesForOneReasonLogsSevenLinesWithTheCount() {
+        java.util.Queue<org.slf4j.event.SubstituteLoggingEvent> events = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        org.slf4j.helpers.SubstituteLogger target = new org.slf4j.helpers.SubstituteLogger("dial", events, false);
+        DialLog dialLog = new DialLog(List.of(), List.of(), new org.slf4j.event.EventRecordingLogger(target, events));
+        InetSocketAddress address = InetSocketAddress.createUnresolved("10.0.0.9", 26656);
+        for (int i = 0; i < 100; i++) {
+            dialLog.connectionRefused(address, true, new ConnectException("Connection refused"));
+        }
+        List<String> logged = events.stream().map(e -> org.slf4j.helpers.MessageFormatter.basicArrayFormat(e.getMessage(),
+                e.getArgumentArray())).toList();
+        // the 1st, 2nd, 4th, 8th, 16th, 32nd and 64th
+        assertThat(logged).hasSize(7).allMatch(line -> line.startsWith("Error dialing peer 10.0.0.9:26656: Connection refused"));
+        assertThat(logged.getLast()).endsWith("(failed 64 times in a row, for this reason)");
+        // a new reason is logged at once
+        dialLog.connectionRefused(address, true, new HandshakeException(HandshakeException.Reason.INCOMPATIBLE,
+                "network mismatch: ours \"a\", theirs \"b\""));
+        assertThat(events).hasSize(8);
+        assertThat(events.stream().map(e -> e.getLevel().toString()).distinct()).containsExactly("INFO");
+    }
+
+    @Test
+    void aNodeWithoutPexHasNoChannelInCommonWithCometBftAndSaysSoNamingTheKey() throws Exception {
+        try (NodeProcess node = NodeProcess.start("start", "--home", init("home", "net-a").toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:0", "--status.laddr", "", "--p2p.pex", "false")) {
+            node.awaitLine(Duration.ofSeconds(30), "WARN", "share none with CometBFT's", "p2p.pex = true");
+        }
+        assertThat(PeeringCheck.channelWarning(new byte[] {0x00, GossipReactor.CHANNEL}, true)).isEmpty();
+    }
+
+    @Test
+    void aMonikerEveryPeerWouldRefuseStopsTheStartNamingTheKey() {
+        Path home = init("home", "net-a");
+        for (String moniker : new String[] {"", "nœud"}) {
+            NodeCommandsTest.Run run = NodeCommandsTest.run("start", "--home", home.toString(), "--p2p.laddr",
+                    "tcp://127.0.0.1:0", "--status.laddr", "", "--moniker", moniker);
+            assertThat(NodeCommandsTest.oneLineFailure(run)).contains("moniker = \"" + moniker + "\" (flag)")
+                    .contains("every CometBFT peer would refuse");
+        }
+    }
+}
