@@ -1,6 +1,7 @@
 package io.p2p4j.conn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.Timeout;
  * two flush policies), then operations of one byte each with their arguments (see {@link #run}).
  */
 class MConnectionPairFuzzTest {
-    private static final int[] PAYLOAD_SIZES = {1024, 1, 10, 333};
+    /** Payload sizes per packet: the default, the smallest allowed, and two that cut messages oddly. */
+    private static final int[] PAYLOAD_SIZES = {1024, 2, 10, 333};
     private static final int MAX_MESSAGE = 4096;
     private static final int MAX_OPERATIONS = 500;
     /** Rounds of the final drain: far more than the largest script needs (every round moves bytes). */
@@ -102,6 +105,8 @@ class MConnectionPairFuzzTest {
         try {
             run(script, channels, a, b);
             drain(a, b);
+            assertThat(a.errors).as("A's errors").isEmpty();
+            assertThat(b.errors).as("B's errors").isEmpty();
             for (Side[] direction : new Side[][] {{a, b}, {b, a}}) {
                 Side from = direction[0];
                 Side to = direction[1];
@@ -112,11 +117,26 @@ class MConnectionPairFuzzTest {
                             from == a ? "A->B" : "B->A").containsExactlyElementsOf(queued);
                 }
             }
-            assertThat(a.errors).isEmpty();
-            assertThat(b.errors).isEmpty();
         } finally {
             a.close();
             b.close();
+        }
+    }
+
+    /**
+     * Found by this target (regression input crash-e2e998fb…): with a 1-byte payload a channel
+     * from 0x80 up cannot shrink its packets below the receiver's limit, so every message on it
+     * ended the connection. The configuration now refuses it; 2 bytes work on every channel.
+     */
+    @Test
+    void aOneBytePayloadIsRefusedAndTwoFitEveryChannel() {
+        assertThatThrownBy(() -> MConnectionConfig.defaults().withMaxPacketMsgPayloadSize(1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2");
+        int maxPacket = MConnectionConfig.defaults().withMaxPacketMsgPayloadSize(2).maxPacketSize();
+        for (int channel = 0; channel < 256; channel++) {
+            int payload = PacketCodec.payloadLimit(channel, 2);
+            assertThat(PacketCodec.packetSize(channel, true, payload)).as("channel %d", channel)
+                    .isLessThanOrEqualTo(maxPacket);
         }
     }
 

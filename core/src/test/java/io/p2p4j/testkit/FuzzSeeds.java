@@ -129,7 +129,7 @@ public final class FuzzSeeds {
                 0, 0, 0, u16(4096), // A sends 4,096 bytes on 0x20
                 2, 1, 1, 0, u16(4096));
         write(t, "twoWayTraffic", "three-channels-payload-1024", bytes(header, 0, 0, 1, ops));
-        write(t, "twoWayTraffic", "three-channels-payload-1", bytes(header, 1, 1, 0, ops));
+        write(t, "twoWayTraffic", "three-channels-payload-2", bytes(header, 1, 1, 0, ops));
         write(t, "twoWayTraffic", "one-channel-payload-10", bytes(0, 0x40, 0, 0, 2, 0, 0,
                 0, 0, 0, u16(95), 0, 1, 0, u16(1), 1, 0, u16(1), 1, 0, u16(1), 2, 0, 1, 0, u16(200)));
     }
