@@ -57,9 +57,15 @@ class NodeInfoFuzzTest {
         }
     }
 
-    /** True if the input is exactly how CometBFT (gogoproto) would write this NodeInfo. */
+    /**
+     * True if the input is exactly how CometBFT (gogoproto) would write this NodeInfo. The id in
+     * lower case too: an upper-case id is accepted and normalized, as CometBFT's hex decoder
+     * accepts it (found by this target: crash-93da5192…, an id with one upper-case letter).
+     */
     private static boolean isCanonical(DefaultNodeInfo proto, byte[] input) {
-        return proto.hasProtocolVersion() && proto.hasOther() && proto.getUnknownFields().asMap().isEmpty()
+        String id = proto.getDefaultNodeId();
+        return id.equals(id.toLowerCase(java.util.Locale.ROOT))
+                && proto.hasProtocolVersion() && proto.hasOther() && proto.getUnknownFields().asMap().isEmpty()
                 && proto.getProtocolVersion().getUnknownFields().asMap().isEmpty()
                 && proto.getOther().getUnknownFields().asMap().isEmpty()
                 && java.util.Arrays.equals(proto.toByteArray(), input);
