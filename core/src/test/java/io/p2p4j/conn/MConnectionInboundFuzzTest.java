@@ -15,6 +15,7 @@ import io.p2p4j.conn.MConnectionException.UndecodablePacketException;
 import io.p2p4j.conn.MConnectionException.UnknownChannelException;
 import io.p2p4j.proto.Packet;
 import io.p2p4j.testkit.FuzzScript;
+import io.p2p4j.testkit.TrackingAllocator;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,19 +82,25 @@ class MConnectionInboundFuzzTest {
         Expected expected = reference(wire, CONFIG.maxPacketSize());
 
         EmbeddedChannel channel = new EmbeddedChannel();
+        TrackingAllocator allocator = new TrackingAllocator();
+        channel.config().setAllocator(allocator);
         List<Delivery> delivered = new ArrayList<>();
         List<Throwable> errors = new ArrayList<>();
         MConnection connection = MConnection.builder(channel).channels(CHANNELS).config(CONFIG)
                 .onReceive((id, msg) -> delivered.add(new Delivery(Byte.toUnsignedInt(id), msg)))
                 .onError(errors::add).start();
+        int step = readSize == 0 ? Math.max(1, wire.length) : readSize;
         try {
-            int step = readSize == 0 ? Math.max(1, wire.length) : readSize;
             for (int at = 0; at < wire.length && channel.isOpen(); at += step) {
                 channel.writeInbound(Unpooled.wrappedBuffer(wire, at, Math.min(step, wire.length - at)));
             }
             channel.runPendingTasks();
             int pongs = countPongs(channel);
 
+            // the decoder holds at most a length prefix and one packet beyond the current read
+            // (doubled for the growth policy's rounding), whatever length the peer claims
+            assertThat(allocator.largest()).as("largest buffer")
+                    .isLessThanOrEqualTo(2 * (10 + CONFIG.maxPacketSize() + step));
             assertThat(delivered).as("messages delivered").isEqualTo(expected.deliveries());
             assertThat(pongs).as("pongs for the pings read").isEqualTo(expected.pings());
             if (expected.error() == null) {
