@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.p2p4j.crypto.FrameCipher;
 import io.p2p4j.testkit.FuzzScript;
+import io.p2p4j.testkit.TrackingAllocator;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.Arrays;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>It must end, always: in success only when B read A's real ephemeral key (no one else can
  * sign for A), with data sent after the handshake passed on intact; otherwise in a
- * {@link SecretConnectionException} with the channel closed. No other exception may escape.
+ * {@link SecretConnectionException} with the channel closed. No other exception may escape, and
+ * no buffer may grow with what the remote sends over many reads.
  */
 class SecretConnectionHandshakeFuzzTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
@@ -63,6 +65,8 @@ class SecretConnectionHandshakeFuzzTest {
         Remote remote = script(script);
 
         EmbeddedChannel channel = new EmbeddedChannel();
+        TrackingAllocator allocator = new TrackingAllocator();
+        channel.config().setAllocator(allocator);
         channel.freezeTime();
         SecretConnectionHandshake handshake = new SecretConnectionHandshake(EmbeddedPair.KEY_B, TIMEOUT, EmbeddedPair.EPH_B);
         channel.pipeline().addLast(handshake);
@@ -91,6 +95,9 @@ class SecretConnectionHandshakeFuzzTest {
             drainInbound(channel, passedOn);
 
             assertThat(handshake.result()).as("the handshake ended").isDone();
+            // one ephemeral message and one sealed frame at a time, plus what one read brought
+            // (and the growth policy's rounding up): never what the peer piled up over many reads
+            assertThat(allocator.largest()).as("largest buffer").isLessThanOrEqualTo(2 * (35 + FrameCipher.SEALED_SIZE + step));
             if (handshake.result().isCompletedExceptionally()) {
                 Throwable cause = handshake.result().handle((ok, e) -> e).join();
                 assertThat(cause).isInstanceOf(SecretConnectionException.class);
