@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.p2p4j.crypto.FrameCipher;
 import io.p2p4j.testkit.FuzzScript;
+import io.p2p4j.testkit.TrackingAllocator;
 import java.io.ByteArrayOutputStream;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
  * sealed by a {@link FrameSealer} with the same key, and bit flips; it is cut into reads where the
  * script says. A reference opener written with the JDK's own ChaCha20-Poly1305 says what must come
  * out: the data of every frame up to the first that does not authenticate or claims more than
- * 1,024 bytes, then one {@link SecretConnectionException} and a closed channel, and nothing after.
+ * 1,024 bytes, then one {@link SecretConnectionException} and a closed channel, and nothing after;
+ * its buffers never hold more than a partial frame beyond the current read.
  *
  * <p>Input: operations of one byte with arguments (see {@link #stream}).
  */
@@ -44,12 +46,17 @@ class FrameOpenerFuzzTest {
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         boolean expectFailure = referenceOpen(stream.bytes(), expected);
 
-        EmbeddedChannel channel = new EmbeddedChannel(new FrameOpener(FrameCipher.opening(KEY)));
+        EmbeddedChannel channel = new EmbeddedChannel();
+        TrackingAllocator allocator = new TrackingAllocator();
+        channel.config().setAllocator(allocator);
+        channel.pipeline().addLast(new FrameOpener(FrameCipher.opening(KEY)));
         ByteArrayOutputStream passedOn = new ByteArrayOutputStream();
         List<Throwable> errors = new ArrayList<>();
+        int largestRead = 0;
         try {
             int from = 0;
             for (int cut : stream.cuts()) {
+                largestRead = Math.max(largestRead, cut - from);
                 if (!channel.isOpen()) {
                     break;
                 }
@@ -65,6 +72,9 @@ class FrameOpenerFuzzTest {
                     buf.release();
                 }
             }
+            // a partial frame and one read's worth (doubled for the growth policy's rounding)
+            assertThat(allocator.largest()).as("largest buffer")
+                    .isLessThanOrEqualTo(2 * (FrameCipher.SEALED_SIZE + largestRead));
             assertThat(passedOn.toByteArray()).as("data passed on").isEqualTo(expected.toByteArray());
             if (expectFailure) {
                 assertThat(errors).hasSize(1);
