@@ -11,8 +11,8 @@ import java.util.Objects;
  *                                 (default 5,120,000, CometBFT's {@code p2p.send_rate})
  * @param recvRate                 bytes per second the connection reads; 0 or less is unlimited
  *                                 (default 5,120,000, CometBFT's {@code p2p.recv_rate})
- * @param maxPacketMsgPayloadSize  largest data part of one packet (default 1,024); the receiver
- *                                 rejects packets larger than this allows
+ * @param maxPacketMsgPayloadSize  largest data part of one packet (default 1,024, at least 2); the
+ *                                 receiver rejects packets larger than this allows
  * @param flushThrottle            longest time a written packet may wait before it is flushed
  *                                 under {@link FlushPolicy#THROTTLED} (default 100 ms, CometBFT v0.38)
  * @param flushPolicy              when written packets are pushed to the socket (default
@@ -79,8 +79,10 @@ public record MConnectionConfig(
         Objects.requireNonNull(pingInterval, "pingInterval");
         Objects.requireNonNull(pongTimeout, "pongTimeout");
         Objects.requireNonNull(sendTimeout, "sendTimeout");
-        if (maxPacketMsgPayloadSize < 1) {
-            throw new IllegalArgumentException("maxPacketMsgPayloadSize must be positive, got " + maxPacketMsgPayloadSize);
+        if (maxPacketMsgPayloadSize < 2) {
+            // a channel id from 0x80 up takes a byte more than the receiver's limit counts on, and
+            // its packets carry a byte less data to stay within it: they need room for two
+            throw new IllegalArgumentException("maxPacketMsgPayloadSize must be at least 2, got " + maxPacketMsgPayloadSize);
         }
         requirePositive("flushThrottle", flushThrottle);
         requirePositive("pingInterval", pingInterval);

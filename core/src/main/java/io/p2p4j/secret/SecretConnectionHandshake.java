@@ -205,6 +205,11 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
             if (keys != null) {
                 readAuth(ctx);
             }
+            if (!result.isDone()) {
+                // keep only the part of a frame still arriving: a peer that sends frames without
+                // finishing its auth message must not make this buffer grow read after read
+                inbound.discardReadBytes();
+            }
         } catch (SecretConnectionException e) {
             fail(ctx, e);
         }
