@@ -161,17 +161,35 @@ final class StatusServer implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Every switch of this process and each peer they have, and their connections: a demo's
+     * switches are all here and each connection is listed once, by its dialer; a real node's
+     * peers are elsewhere, so they are listed as nodes ({@code "local": false}) with their
+     * connections in both directions, so that the page can draw both ends of every link.
+     */
     static ObjectNode network(List<Switch> switches) {
         ObjectNode out = JSON.createObjectNode();
         ArrayNode nodes = out.putArray("nodes");
         ArrayNode links = out.putArray("links");
+        java.util.Set<String> local = new java.util.HashSet<>();
         for (Switch sw : switches) {
+            local.add(sw.id().hex());
             nodes.addObject().put("id", sw.id().hex()).put("moniker", sw.nodeInfo().moniker())
-                    .put("peers", sw.peers().size());
+                    .put("network", sw.nodeInfo().network()).put("peers", sw.peers().size()).put("local", true);
+        }
+        java.util.Set<String> listed = new java.util.HashSet<>(local);
+        for (Switch sw : switches) {
             for (Peer peer : sw.peers().list()) {
-                if (peer.isOutbound()) {
+                String id = peer.id().hex();
+                boolean isLocal = local.contains(id);
+                if (!isLocal && listed.add(id)) {
+                    nodes.addObject().put("id", id).put("moniker", peer.nodeInfo().moniker())
+                            .put("network", peer.nodeInfo().network()).put("local", false);
+                }
+                if (peer.isOutbound() || !isLocal) {
                     ConnectionStatus status = peer.status().connection();
-                    links.addObject().put("from", sw.id().hex()).put("to", peer.id().hex())
+                    links.addObject().put("from", peer.isOutbound() ? sw.id().hex() : id)
+                            .put("to", peer.isOutbound() ? id : sw.id().hex())
                             .put("bytes", status == null ? 0 : status.bytesSent() + status.bytesReceived())
                             .put("channels", channelSummary(status));
                 }

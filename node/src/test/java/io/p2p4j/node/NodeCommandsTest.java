@@ -198,6 +198,16 @@ class NodeCommandsTest {
                 HttpResponse.BodyHandlers.ofString()).body());
         assertThat(status.path("result").path("node_info").path("id").asText()).as("/status: %s", status)
                 .isEqualTo(a.node.sw.id().hex());
+        // the drawing's data for a real node: itself and its peer, and the link between them, both ends listed
+        JsonNode network = new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(URI.create(url + "/network")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        java.util.List<String> nodeIds = network.path("nodes").findValuesAsText("id");
+        assertThat(nodeIds).as("/network: %s", network).containsExactlyInAnyOrder(a.node.sw.id().hex(), b.node.sw.id().hex());
+        assertThat(network.path("links")).as("/network: %s", network).singleElement().satisfies(link -> {
+            assertThat(link.path("from").asText()).isEqualTo(b.node.sw.id().hex());
+            assertThat(link.path("to").asText()).isEqualTo(a.node.sw.id().hex());
+        });
+        assertThat(network.path("nodes").get(0).path("network").asText()).isEqualTo("test-net");
         String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertCometBftMetrics(metrics, b.node);
