@@ -274,8 +274,8 @@ class NodeCommandsTest {
 
     @Test
     void theDefaultHomeIsUnderHomeAsCometBftsIs() {
-        assertThat(HomeOptions.defaultHome(java.util.Map.of("HOME", "/srv/node"), "/root")).isEqualTo(Path.of("/srv/node/.p2p4j"));
-        assertThat(HomeOptions.defaultHome(java.util.Map.of(), "/root")).isEqualTo(Path.of("/root/.p2p4j"));
+        assertThat(HomeOptions.defaultHome(java.util.Map.of("HOME", "/srv/node"), "/home/operator")).isEqualTo(Path.of("/srv/node/.p2p4j"));
+        assertThat(HomeOptions.defaultHome(java.util.Map.of(), "/home/operator")).isEqualTo(Path.of("/home/operator/.p2p4j"));
     }
 
     /** Replaces the home's data folder by a file: nothing can be written there, whoever runs the test (root too). */
