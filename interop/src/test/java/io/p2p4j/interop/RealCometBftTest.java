@@ -82,9 +82,45 @@ class RealCometBftTest {
             long height = validator.height();
             await().atMost(CONNECT).until(() -> validator.height() > height + 2);
             assertThat(p2p4j.peers()).containsExactly(validatorId);
+            assertSameRpcShapes(validator.rpcPort, p2p4j.statusPort);
             // CometBFT sets pending_send_bytes on a 10 s tick: its series comes a little after the peer
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertSameP2pMetrics(scrape(prometheus),
                     scrape(p2p4j.statusPort)));
+        }
+    }
+
+    /**
+     * /net_info, /status and /health of p2p4j have every field CometBFT's RPC gives for what p2p4j
+     * has (its node info and peers; not /status's sync_info and validator_info), each a string,
+     * number, boolean, object or list where CometBFT's is.
+     */
+    private static void assertSameRpcShapes(int cometBftRpc, int p2p4jStatus) {
+        com.fasterxml.jackson.databind.JsonNode theirNetInfo = LoggedProcess.getJson(cometBftRpc, "/net_info");
+        com.fasterxml.jackson.databind.JsonNode ourNetInfo = LoggedProcess.getJson(p2p4jStatus, "/net_info");
+        assertThat(shape(ourNetInfo)).as("p2p4j's /net_info%n%s%nCometBFT's%n%s", ourNetInfo, theirNetInfo)
+                .containsAll(shape(theirNetInfo));
+        com.fasterxml.jackson.databind.JsonNode theirStatus = LoggedProcess.getJson(cometBftRpc, "/status");
+        com.fasterxml.jackson.databind.JsonNode ourStatus = LoggedProcess.getJson(p2p4jStatus, "/status");
+        assertThat(shape(ourStatus)).as("p2p4j's /status%n%s", ourStatus).containsAll(shape(theirStatus).stream()
+                .filter(path -> !path.contains("sync_info") && !path.contains("validator_info")).toList());
+        assertThat(shape(LoggedProcess.getJson(p2p4jStatus, "/health"))).isEqualTo(shape(LoggedProcess.getJson(cometBftRpc, "/health")));
+    }
+
+    /** Every path of a JSON document with the kind of its value: "result.peers[].is_outbound BOOLEAN". */
+    private static java.util.Set<String> shape(com.fasterxml.jackson.databind.JsonNode node) {
+        java.util.Set<String> paths = new java.util.TreeSet<>();
+        shape(node, "", paths);
+        return paths;
+    }
+
+    private static void shape(com.fasterxml.jackson.databind.JsonNode node, String path,
+            java.util.Set<String> paths) {
+        assertThat(node).as("a reply at %s", path).isNotNull();
+        paths.add(path + " " + node.getNodeType());
+        if (node.isObject()) {
+            node.properties().forEach(e -> shape(e.getValue(), path + "." + e.getKey(), paths));
+        } else if (node.isArray() && !node.isEmpty()) {
+            shape(node.get(0), path + "[]", paths);
         }
     }
 

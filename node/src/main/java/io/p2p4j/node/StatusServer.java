@@ -21,7 +21,8 @@ import java.util.List;
 import java.util.concurrent.Executors;
 
 /**
- * The node's status over HTTP: {@code /net_info} in the shape of CometBFT's RPC, {@code /metrics}
+ * The node's status over HTTP: {@code /net_info}, {@code /status} and {@code /health} in the shape
+ * of CometBFT's RPC (for what p2p4j has: node info, peers, health), {@code /metrics}
  * for Prometheus, {@code /network} (every switch of this process and their connections, for the
  * demo's drawing) and {@code /} a small page that shows all of it and refreshes itself.
  */
@@ -42,6 +43,10 @@ final class StatusServer implements AutoCloseable {
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/net_info", exchange -> reply(exchange, "application/json",
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(netInfo(switches.get(0)))));
+        server.createContext("/status", exchange -> reply(exchange, "application/json",
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(status(switches.get(0)))));
+        server.createContext("/health", exchange -> reply(exchange, "application/json",
+                JSON.writeValueAsString(rpcReply(JSON.createObjectNode()))));
         server.createContext("/network", exchange -> reply(exchange, "application/json",
                 JSON.writeValueAsString(network(switches))));
         server.createContext("/metrics", exchange -> reply(exchange, "text/plain; version=0.0.4; charset=utf-8",
@@ -67,7 +72,8 @@ final class StatusServer implements AutoCloseable {
     static ObjectNode netInfo(Switch sw) {
         ObjectNode result = JSON.createObjectNode();
         result.put("listening", sw.listenAddress() != null);
-        result.putArray("listeners").add("Listener(@" + sw.nodeInfo().listenAddr() + ")");
+        // CometBFT's node lists its configured external address here, empty or not
+        result.putArray("listeners").add("Listener(@" + sw.config().externalAddress() + ")");
         List<Peer> peers = sw.peers().list();
         result.put("n_peers", String.valueOf(peers.size()));
         ArrayNode list = result.putArray("peers");
@@ -79,10 +85,8 @@ final class StatusServer implements AutoCloseable {
             ObjectNode cs = p.putObject("connection_status");
             if (status != null) {
                 cs.put("Duration", String.valueOf(status.duration().toNanos()));
-                cs.putObject("SendMonitor").put("Bytes", String.valueOf(status.bytesSent()))
-                        .put("CurRate", String.valueOf(status.sendRate()));
-                cs.putObject("RecvMonitor").put("Bytes", String.valueOf(status.bytesReceived()))
-                        .put("CurRate", String.valueOf(status.recvRate()));
+                cs.set("SendMonitor", monitor(status.duration(), status.bytesSent(), status.sendRate()));
+                cs.set("RecvMonitor", monitor(status.duration(), status.bytesReceived(), status.recvRate()));
                 ArrayNode channels = cs.putArray("Channels");
                 for (ChannelStatus c : status.channels()) {
                     channels.addObject().put("ID", c.id()).put("SendQueueCapacity", String.valueOf(c.sendQueueCapacity()))
@@ -95,11 +99,51 @@ final class StatusServer implements AutoCloseable {
             }
             p.put("remote_ip", peer.remoteAddress().host());
         }
+        return rpcReply(result);
+    }
+
+    /** A JSON-RPC reply as CometBFT's RPC sends for a GET. */
+    private static ObjectNode rpcReply(ObjectNode result) {
         ObjectNode wrapper = JSON.createObjectNode();
         wrapper.put("jsonrpc", "2.0");
         wrapper.put("id", -1);
         wrapper.set("result", result);
         return wrapper;
+    }
+
+    /**
+     * {@code /status}: CometBFT's {@code node_info}; {@code sync_info} and {@code validator_info}
+     * are left out, since p2p4j has no blocks and no validator key.
+     */
+    static ObjectNode status(Switch sw) {
+        ObjectNode result = JSON.createObjectNode();
+        result.set("node_info", nodeInfo(sw.nodeInfo()));
+        return rpcReply(result);
+    }
+
+    /**
+     * A flowrate monitor as CometBFT's /net_info shows it, from what p2p4j measures: bytes, the
+     * current rate (also the instant and peak rate, which p2p4j does not keep apart) and the
+     * average over the connection's life. BytesRem, TimeRem and Progress are 0 as in CometBFT
+     * (its transfers have no set size); Samples and Idle, which p2p4j does not track, are 0.
+     */
+    private static ObjectNode monitor(java.time.Duration age, long bytes, long rate) {
+        long seconds = Math.max(1, age.toSeconds());
+        ObjectNode m = JSON.createObjectNode();
+        m.put("Start", java.time.Instant.now().minus(age).truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
+        m.put("Bytes", String.valueOf(bytes));
+        m.put("Samples", "0");
+        m.put("InstRate", String.valueOf(rate));
+        m.put("CurRate", String.valueOf(rate));
+        m.put("AvgRate", String.valueOf(bytes / seconds));
+        m.put("PeakRate", String.valueOf(rate));
+        m.put("BytesRem", "0");
+        m.put("Duration", String.valueOf(age.toNanos()));
+        m.put("Idle", "0");
+        m.put("TimeRem", "0");
+        m.put("Progress", 0);
+        m.put("Active", true);
+        return m;
     }
 
     private static ObjectNode nodeInfo(NodeInfo info) {
@@ -117,17 +161,35 @@ final class StatusServer implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Every switch of this process and each peer they have, and their connections: a demo's
+     * switches are all here and each connection is listed once, by its dialer; a real node's
+     * peers are elsewhere, so they are listed as nodes ({@code "local": false}) with their
+     * connections in both directions, so that the page can draw both ends of every link.
+     */
     static ObjectNode network(List<Switch> switches) {
         ObjectNode out = JSON.createObjectNode();
         ArrayNode nodes = out.putArray("nodes");
         ArrayNode links = out.putArray("links");
+        java.util.Set<String> local = new java.util.HashSet<>();
         for (Switch sw : switches) {
+            local.add(sw.id().hex());
             nodes.addObject().put("id", sw.id().hex()).put("moniker", sw.nodeInfo().moniker())
-                    .put("peers", sw.peers().size());
+                    .put("network", sw.nodeInfo().network()).put("peers", sw.peers().size()).put("local", true);
+        }
+        java.util.Set<String> listed = new java.util.HashSet<>(local);
+        for (Switch sw : switches) {
             for (Peer peer : sw.peers().list()) {
-                if (peer.isOutbound()) {
+                String id = peer.id().hex();
+                boolean isLocal = local.contains(id);
+                if (!isLocal && listed.add(id)) {
+                    nodes.addObject().put("id", id).put("moniker", peer.nodeInfo().moniker())
+                            .put("network", peer.nodeInfo().network()).put("local", false);
+                }
+                if (peer.isOutbound() || !isLocal) {
                     ConnectionStatus status = peer.status().connection();
-                    links.addObject().put("from", sw.id().hex()).put("to", peer.id().hex())
+                    links.addObject().put("from", peer.isOutbound() ? sw.id().hex() : id)
+                            .put("to", peer.isOutbound() ? id : sw.id().hex())
                             .put("bytes", status == null ? 0 : status.bytesSent() + status.bytesReceived())
                             .put("channels", channelSummary(status));
                 }
