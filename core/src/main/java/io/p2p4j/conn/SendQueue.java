@@ -10,13 +10,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * threads (virtual threads included: it blocks on a {@link ReentrantLock}, never in
  * {@code synchronized}); the consumer is the connection's event loop. Closing it wakes every
  * blocked producer, which then returns false.
+ *
+ * <p>Producers that wait for room are served in the order they came, and one that arrives while
+ * others wait queues behind them. Without that, a thread sending in a loop takes every place
+ * that frees up before a woken waiter gets the lock back, and a reactor answering on the same
+ * channel waits out its timeout (measured: two nodes answering each other's requests while each
+ * also sends requests in a loop stalled with sends failing after 10 s).
+ *
+ * <p>Locking: {@link #lock} guards the messages, the waiters and {@code closed}; nothing blocks
+ * under it except the waits on a waiter's own condition, which release it.
  */
 final class SendQueue {
     private final int capacity;
     private final int lowWater;
     private final ArrayDeque<byte[]> messages;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notFull = lock.newCondition();
+    /** Producers waiting for room, oldest first; only the first may take a place. */
+    private final ArrayDeque<Condition> waiters = new ArrayDeque<>();
     private volatile int size;
     private volatile long bytes;
     private boolean closed;
@@ -42,12 +52,11 @@ final class SendQueue {
     }
 
     /**
-     * Waits up to {@code timeoutNanos} for room, then queues the message. Returns false on
-     * timeout, when the queue is closed (also while waiting), or when the thread is interrupted
-     * (its interrupt status is kept).
+     * Waits up to {@code timeoutNanos} for room, then queues the message; producers that wait are
+     * served first come, first served. Returns false on timeout, when the queue is closed (also
+     * while waiting), or when the thread is interrupted (its interrupt status is kept).
      */
     boolean offer(byte[] message, long timeoutNanos) {
-        long remaining = timeoutNanos;
         try {
             lock.lockInterruptibly();
         } catch (InterruptedException e) {
@@ -55,29 +64,59 @@ final class SendQueue {
             return false;
         }
         try {
-            while (!closed && messages.size() >= capacity) {
-                if (remaining <= 0) {
-                    return false;
-                }
-                remaining = notFull.awaitNanos(remaining);
-            }
             if (closed) {
                 return false;
             }
-            add(message);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            if (waiters.isEmpty() && messages.size() < capacity) {
+                add(message);
+                return true;
+            }
+            return awaitTurn(message, timeoutNanos);
         } finally {
             lock.unlock();
         }
     }
 
+    /** Queues behind the producers already waiting and adds the message when its turn and a place come. */
+    private boolean awaitTurn(byte[] message, long timeoutNanos) {
+        Condition turn = lock.newCondition();
+        waiters.addLast(turn);
+        long remaining = timeoutNanos;
+        try {
+            while (!closed) {
+                if (waiters.peekFirst() == turn && messages.size() < capacity) {
+                    add(message);
+                    return true;
+                }
+                if (remaining <= 0) {
+                    return false;
+                }
+                remaining = turn.awaitNanos(remaining);
+            }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            boolean wasFirst = waiters.peekFirst() == turn;
+            waiters.remove(turn);
+            if (wasFirst) {
+                wakeFirstWaiterIfRoom(); // pass the turn on, whether this one queued or gave up
+            }
+        }
+    }
+
+    private void wakeFirstWaiterIfRoom() {
+        Condition first = waiters.peekFirst();
+        if (first != null && messages.size() < capacity) {
+            first.signal();
+        }
+    }
+
     /**
      * Takes the oldest message, or null. Waiting producers are woken when the queue has drained
-     * to half its capacity rather than at every message: one wake-up then lets them refill
-     * several places, instead of a park and an unpark per message.
+     * to half its capacity rather than at every message: the first of them is woken, fills a
+     * place and wakes the next while there is room, instead of a park and an unpark per message.
      */
     byte[] poll() {
         if (size == 0) {
@@ -90,10 +129,20 @@ final class SendQueue {
                 size = messages.size();
                 bytes -= message.length;
                 if (size <= lowWater) {
-                    notFull.signalAll();
+                    wakeFirstWaiterIfRoom();
                 }
             }
             return message;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Producers waiting for room. */
+    int waitingProducers() {
+        lock.lock();
+        try {
+            return waiters.size();
         } finally {
             lock.unlock();
         }
@@ -116,7 +165,7 @@ final class SendQueue {
             messages.clear();
             size = 0;
             bytes = 0;
-            notFull.signalAll();
+            waiters.forEach(Condition::signal);
         } finally {
             lock.unlock();
         }

@@ -1,0 +1,113 @@
+package io.p2p4j.conn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class SendQueueTest {
+    private static final long LONG = TimeUnit.SECONDS.toNanos(10);
+
+    private static byte[] message(int n) {
+        return new byte[] {(byte) n};
+    }
+
+    private static Thread offerInBackground(SendQueue queue, int n, List<Boolean> results) {
+        return Thread.ofVirtual().start(() -> {
+            boolean ok = queue.offer(message(n), LONG);
+            synchronized (results) {
+                results.add(ok);
+            }
+        });
+    }
+
+    @Test
+    void aProducerThatArrivesWhileOthersWaitQueuesBehindThemInsteadOfTakingTheFreedPlace() throws Exception {
+        SendQueue queue = new SendQueue(1);
+        assertThat(queue.offer(message(0), 0)).isTrue();
+        List<Boolean> results = new ArrayList<>();
+        Thread waiting = offerInBackground(queue, 1, results);
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waitingProducers() == 1);
+
+        assertThat(queue.poll()).containsExactly(0);
+        // the place just freed is the waiting producer's: a newcomer that will not wait gets none
+        assertThat(queue.offer(message(2), 0)).isFalse();
+        waiting.join(Duration.ofSeconds(10));
+        assertThat(results).containsExactly(true);
+        assertThat(queue.poll()).containsExactly(1);
+        assertThat(queue.poll()).isNull();
+    }
+
+    @Test
+    void waitingProducersAreServedInTheOrderTheyCame() throws Exception {
+        SendQueue queue = new SendQueue(2);
+        assertThat(queue.offer(message(0), 0)).isTrue();
+        assertThat(queue.offer(message(1), 0)).isTrue();
+        List<Boolean> results = new ArrayList<>();
+        List<Thread> producers = new ArrayList<>();
+        for (int n = 2; n < 8; n++) {
+            producers.add(offerInBackground(queue, n, results));
+            int expected = n - 1;
+            await().atMost(Duration.ofSeconds(10)).until(() -> queue.waitingProducers() == expected);
+        }
+        List<Integer> order = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (order.size() < 8 && System.nanoTime() < deadline) {
+            byte[] m = queue.poll();
+            if (m != null) {
+                order.add((int) m[0]);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        assertThat(order).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+        for (Thread t : producers) {
+            t.join(Duration.ofSeconds(10));
+        }
+        assertThat(results).containsOnly(true).hasSize(6);
+    }
+
+    @Test
+    void aWaiterThatTimesOutPassesItsTurnOn() throws Exception {
+        SendQueue queue = new SendQueue(1);
+        assertThat(queue.offer(message(0), 0)).isTrue();
+        List<Boolean> results = new ArrayList<>();
+        Thread impatient = Thread.ofVirtual().start(() -> {
+            boolean ok = queue.offer(message(1), TimeUnit.MILLISECONDS.toNanos(50));
+            synchronized (results) {
+                results.add(ok);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waitingProducers() == 1);
+        Thread patient = offerInBackground(queue, 2, results);
+        impatient.join(Duration.ofSeconds(10));
+        assertThat(results).containsExactly(false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waitingProducers() == 1);
+        assertThat(queue.poll()).containsExactly(0);
+        patient.join(Duration.ofSeconds(10));
+        assertThat(queue.poll()).containsExactly(2);
+    }
+
+    @Test
+    void closingWakesEveryWaiterWithFalse() throws Exception {
+        SendQueue queue = new SendQueue(1);
+        assertThat(queue.offer(message(0), 0)).isTrue();
+        List<Boolean> results = new ArrayList<>();
+        List<Thread> producers = new ArrayList<>();
+        for (int n = 1; n <= 3; n++) {
+            producers.add(offerInBackground(queue, n, results));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waitingProducers() == 3);
+        queue.close();
+        for (Thread t : producers) {
+            t.join(Duration.ofSeconds(10));
+        }
+        assertThat(results).containsExactly(false, false, false);
+        assertThat(queue.offer(message(4), LONG)).isFalse();
+        assertThat(queue.tryOffer(message(5))).isFalse();
+    }
+}
