@@ -348,14 +348,16 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void flushNow() {
+        // the timer goes first: the flush may hand control back to writePending (writability),
+        // and a timer it schedules then for what it writes must survive this call
+        if (flushTimer != null) {
+            flushTimer.cancel(false);
+            flushTimer = null;
+        }
         if (unflushed > 0) {
             unflushed = 0;
             lastFlushNanos = System.nanoTime();
             ctx.flush();
-        }
-        if (flushTimer != null) {
-            flushTimer.cancel(false);
-            flushTimer = null;
         }
     }
 
