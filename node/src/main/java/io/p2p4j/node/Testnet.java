@@ -218,6 +218,9 @@ final class Testnet implements AutoCloseable {
             h.append("link set n").append(i).append(" up\n");
         }
         sh(List.of("ip", "-n", hub(), "-batch", "-"), h.toString());
+        // the hub must not route between nodes (a namespace may inherit the host's setting):
+        // a node reaches another only through that node's relay
+        sh(List.of("ip", "netns", "exec", hub(), "sh", "-c", "echo 0 > /proc/sys/net/ipv4/ip_forward"));
         for (int i = 0; i < m.nodes(); i++) {
             sh(List.of("ip", "-n", ns(i), "-batch", "-"), "link set lo up\naddr add " + nodeIp(i) + "/24 dev eth0\n"
                     + "link set eth0 up\nroute add default via " + relayIp(i) + "\n");
