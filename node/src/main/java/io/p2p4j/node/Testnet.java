@@ -46,6 +46,8 @@ final class Testnet implements AutoCloseable {
         /** when the nodes were launched; t0, when every one of them had started (printed READY). */
         long launched;
         long t0;
+        /** when the network was first healthy, or the settle timeout ran out: the perturbations count from here. */
+        long settled;
         long end;
         /** node -> its peer-set changes: micros, outbound, inbound, peer ids (a kill adds an empty one). */
         final Map<Integer, List<PeerState>> peers = new ConcurrentHashMap<>();
@@ -131,7 +133,7 @@ final class Testnet implements AutoCloseable {
             }
         }
         record.t0 = TestnetNode.micros();
-        say(String.format("started %d nodes in %.1f s; the clock starts now", m.nodes(), (record.t0 - record.launched) / 1e6));
+        say(String.format("started %d nodes in %.1f s", m.nodes(), (record.t0 - record.launched) / 1e6));
         runTimeline(seeds);
         for (int i = 0; i < m.nodes(); i++) {
             if (processes[i] != null && processes[i].isAlive()) {
@@ -372,7 +374,7 @@ final class Testnet implements AutoCloseable {
 
     private void runTimeline(String seeds) {
         List<Action> actions = new ArrayList<>();
-        long t0 = record.t0;
+        long t0 = settle();
         List<Perturbation> ps = m.perturbations();
         boolean[][] busy = new boolean[1][m.nodes()];
         for (int k = 0; k < ps.size(); k++) {
@@ -407,7 +409,7 @@ final class Testnet implements AutoCloseable {
         long lastPublish = t0 + (long) ((m.durationS() - 4) * 1e6);
         int seq = 0;
         int next = m.seeds();
-        for (long at = t0 + 2_000_000L; at < lastPublish; at += m.publishEveryMs() * 1000) {
+        for (long at = t0; at < lastPublish; at += m.publishEveryMs() * 1000) {
             String id = "m" + seq++;
             int from = next;
             next = next + 1 >= m.nodes() ? m.seeds() : next + 1;
@@ -419,6 +421,23 @@ final class Testnet implements AutoCloseable {
             a.what().run();
         }
         waitUntil(t0 + (long) (m.durationS() * 1e6));
+    }
+
+    /**
+     * Waits until the network is first healthy (every node with its outbound peers, connected),
+     * at most settle_timeout_s; the perturbations' times count from then. Returns that moment.
+     */
+    private long settle() {
+        long limit = record.t0 + (long) (m.settleTimeoutS() * 1e6);
+        long now = TestnetNode.micros();
+        while (now < limit && !TestnetReport.healthyAt(record, now)) {
+            LockSupport.parkNanos(200_000_000L);
+            now = TestnetNode.micros();
+        }
+        record.settled = now;
+        say(String.format("%.1f s after they started: %s; the manifest's clock starts", (now - record.t0) / 1e6,
+                now < limit ? "every node has its outbound peers, the network is connected" : "not settled within settle_timeout_s"));
+        return now;
     }
 
     private static void waitUntil(long micros) {

@@ -23,7 +23,9 @@ import java.util.TreeSet;
  * intra_region_ms = 2       # one-way latency inside a region
  * jitter_ms = 2             # uniform, either way
  * loss = 0.01               # per TCP segment: a lost one arrives a retransmission timeout later
- * duration_s = 40
+ * settle_timeout_s = 120    # the clock of the perturbations and messages starts when every node has its
+ *                           # outbound peers and the network is connected, or after this long
+ * duration_s = 40           # from then
  * publish_every_ms = 500    # a gossip message from a rotating node
  * ensure_peers_period_s = 5
  * [latency_ms]              # one-way, between regions
@@ -38,7 +40,7 @@ import java.util.TreeSet;
  */
 record TestnetManifest(String name, int nodes, int seeds, int outboundPeers, List<String> regions,
         Map<String, Double> latencyMs, double jitterMs, double loss, double durationS, long publishEveryMs,
-        long ensurePeersMs, TreeSet<Integer> cometbft, List<Perturbation> perturbations) {
+        long ensurePeersMs, double settleTimeoutS, TreeSet<Integer> cometbft, List<Perturbation> perturbations) {
 
     record Perturbation(double atS, String op, int node, List<String> regions, double forS) {
         String describe() {
@@ -90,7 +92,7 @@ record TestnetManifest(String name, int nodes, int seeds, int outboundPeers, Lis
                 t.path("seeds").asInt(1), t.path("outbound_peers").asInt(10), regions, latency,
                 t.path("jitter_ms").asDouble(0), t.path("loss").asDouble(0), t.path("duration_s").asDouble(60),
                 t.path("publish_every_ms").asLong(1000), (long) (t.path("ensure_peers_period_s").asDouble(30) * 1000),
-                cometbft, perturbations);
+                t.path("settle_timeout_s").asDouble(120), cometbft, perturbations);
         if (nodes < 2 || nodes > 250 || m.seeds < 1 || m.seeds >= nodes) {
             throw new IOException(file + ": need 2-250 nodes and at least one seed and one other node");
         }

@@ -61,57 +61,73 @@ final class TestnetReport {
         summarize();
     }
 
-    private PeerState stateAt(int node, long micros) {
+    /** Node's latest peer state at {@code micros}, or null before its first. */
+    private static PeerState stateAt(Record r, int node, long micros) {
         PeerState last = null;
-        for (PeerState s : r.peers.getOrDefault(node, List.of())) {
-            if (s.micros() <= micros) {
-                last = s;
-            } else {
-                break;
+        List<PeerState> states = r.peers.getOrDefault(node, List.of());
+        synchronized (states) {
+            for (PeerState s : states) {
+                if (s.micros() <= micros && (last == null || s.micros() >= last.micros())) {
+                    last = s;
+                }
             }
         }
         return last;
     }
 
-    private void sample() {
+    private static Map<String, Integer> index(Record r) {
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < r.ids.size(); i++) {
             index.put(r.ids.get(i), i);
         }
-        for (List<PeerState> list : r.peers.values()) {
-            list.sort((a, b) -> Long.compare(a.micros(), b.micros()));
+        return index;
+    }
+
+    /** Whether the network is healthy at {@code micros} (see the class comment); the runner asks while it runs. */
+    static boolean healthyAt(Record r, long micros) {
+        return sampleAt(r, micros, index(r))[1] == 1;
+    }
+
+    /** {non-seed nodes with their outbound peers, 1 if healthy else 0} at {@code t}. */
+    private static long[] sampleAt(Record r, long t, Map<String, Integer> index) {
+        TestnetManifest m = r.manifest;
+        int withOutbound = 0;
+        int[] parent = new int[m.nodes()];
+        Arrays.setAll(parent, i -> i);
+        PeerState[] states = new PeerState[m.nodes()];
+        int running = 0;
+        for (int i = m.seeds(); i < m.nodes(); i++) {
+            states[i] = stateAt(r, i, t);
+            running += states[i] != null && states[i].out() >= 0 ? 1 : 0; // a killed node's state has -1
         }
-        for (long t = r.t0; t <= r.end; t += STEP) {
-            int withOutbound = 0;
-            int[] parent = new int[m.nodes()];
-            Arrays.setAll(parent, i -> i);
-            PeerState[] states = new PeerState[m.nodes()];
-            int running = 0;
-            for (int i = m.seeds(); i < m.nodes(); i++) {
-                states[i] = stateAt(i, t);
-                running += states[i] != null && states[i].out() >= 0 ? 1 : 0; // a killed node's state has -1
+        for (int i = m.seeds(); i < m.nodes(); i++) {
+            PeerState s = states[i];
+            if (s != null && s.out() >= 0 && (s.out() >= m.outboundPeers() || nonSeedPeers(m, s, index) >= running - 1)) {
+                withOutbound++; // its outbound peers, or every other node it could have
             }
-            for (int i = m.seeds(); i < m.nodes(); i++) {
-                PeerState s = states[i];
-                if (s != null && s.out() >= 0 && (s.out() >= m.outboundPeers() || nonSeedPeers(s, index) >= running - 1)) {
-                    withOutbound++; // its outbound peers, or every other node it could have
-                }
-                if (s != null) {
-                    for (String id : s.ids()) {
-                        Integer j = index.get(id);
-                        if (j != null && !m.isSeed(j)) {
-                            parent[find(parent, i)] = find(parent, j);
-                        }
+            if (s != null) {
+                for (String id : s.ids()) {
+                    Integer j = index.get(id);
+                    if (j != null && !m.isSeed(j)) {
+                        parent[find(parent, i)] = find(parent, j);
                     }
                 }
             }
-            Set<Integer> roots = new HashSet<>();
-            for (int i = m.seeds(); i < m.nodes(); i++) {
-                roots.add(find(parent, i));
-            }
-            boolean healthy = withOutbound == m.nodes() - m.seeds() && roots.size() == 1;
-            samples.add(new long[] {t - r.t0, withOutbound, healthy ? 1 : 0});
-            if (healthy && allOutboundAt < 0) {
+        }
+        Set<Integer> roots = new HashSet<>();
+        for (int i = m.seeds(); i < m.nodes(); i++) {
+            roots.add(find(parent, i));
+        }
+        boolean healthy = withOutbound == m.nodes() - m.seeds() && roots.size() == 1;
+        return new long[] {withOutbound, healthy ? 1 : 0};
+    }
+
+    private void sample() {
+        Map<String, Integer> index = index(r);
+        for (long t = r.t0; t <= r.end; t += STEP) {
+            long[] s = sampleAt(r, t, index);
+            samples.add(new long[] {t - r.t0, s[0], s[1]});
+            if (s[1] == 1 && allOutboundAt < 0) {
                 allOutboundAt = t - r.t0;
             }
         }
@@ -129,7 +145,7 @@ final class TestnetReport {
         }
     }
 
-    private int nonSeedPeers(PeerState s, Map<String, Integer> index) {
+    private static int nonSeedPeers(TestnetManifest m, PeerState s, Map<String, Integer> index) {
         int n = 0;
         for (String id : s.ids()) {
             Integer j = index.get(id);
@@ -148,7 +164,6 @@ final class TestnetReport {
 
     private void gossip() {
         Map<String, Long> published = new HashMap<>();
-        Map<String, Map<Integer, Integer>> seenCount = new HashMap<>(); // id -> node -> times (last incarnation)
         Map<String, Map<Integer, Long>> firstSeen = new HashMap<>();
         Map<String, Integer> counts = new HashMap<>();
         List<Seen> all;
@@ -198,7 +213,6 @@ final class TestnetReport {
         }
         deliveryMs.sort(null);
         toAllMs.sort(null);
-        seenCount.clear();
     }
 
     static double percentile(List<Double> sorted, double p) {
