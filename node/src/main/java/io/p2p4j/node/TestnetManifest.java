@@ -45,7 +45,7 @@ record TestnetManifest(String name, int nodes, int seeds, int outboundPeers, Lis
     record Perturbation(double atS, String op, int node, List<String> regions, double forS) {
         String describe() {
             return switch (op) {
-                case "partition" -> "partition " + String.join("+", regions) + " | rest";
+                case "partition" -> "partition " + String.join("+", regions) + " from the rest";
                 case "kill" -> "kill -9 node " + node + ", restart";
                 case "pause" -> "SIGSTOP node " + node + ", SIGCONT";
                 default -> op + " node " + node;
