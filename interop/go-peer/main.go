@@ -111,13 +111,16 @@ func run(home, laddr, network, moniker, seeds, persistent string, pexOn, seedMod
 	for _, d := range echo.GetChannels() {
 		channels = append(channels, d.ID)
 	}
+	if *testnetGossipFlag {
+		channels = append(channels, gossipChannel)
+	}
 	if pexOn {
 		channels = append(channels, pex.PexChannel)
 	}
 	nodeInfo := p2p.DefaultNodeInfo{
 		ProtocolVersion: p2p.NewProtocolVersion(version.P2PProtocol, version.BlockProtocol, 0),
 		DefaultNodeID:   nodeKey.ID(),
-		ListenAddr:      cfg.ListenAddress,
+		ListenAddr:      advertised(cfg.ListenAddress),
 		Network:         network,
 		Version:         version.TMCoreSemVer,
 		Channels:        channels,
@@ -142,12 +145,21 @@ func run(home, laddr, network, moniker, seeds, persistent string, pexOn, seedMod
 	sw.SetNodeKey(nodeKey)
 	echo.SetLogger(logger.With("module", "echo"))
 	sw.AddReactor("ECHO", echo)
+	if *testnetGossipFlag {
+		testnetGossip = newGossipReactor()
+		sw.AddReactor("GOSSIP", testnetGossip)
+	}
 
 	var book pex.AddrBook
 	if pexOn {
 		book = pex.NewAddrBook(filepath.Join(home, "addrbook.json"), strict)
 		book.SetLogger(logger.With("module", "addrbook"))
 		book.AddOurAddress(listen)
+		if *externalAddressFlag != "" {
+			if ext, err := p2p.NewNetAddressString(p2p.IDAddressString(nodeKey.ID(), *externalAddressFlag)); err == nil {
+				book.AddOurAddress(ext)
+			}
+		}
 		reactorConfig := &pex.ReactorConfig{SeedMode: seedMode, Seeds: splitList(seeds)}
 		pexReactor := pex.NewReactor(book, reactorConfig)
 		if ensurePeers > 0 {
@@ -171,6 +183,9 @@ func run(home, laddr, network, moniker, seeds, persistent string, pexOn, seedMod
 	fmt.Printf("READY id=%s addr=%s@%s:%d\n", nodeKey.ID(), nodeKey.ID(), host, port)
 
 	go commands(sw, book, echo)
+	if *testnetGossipFlag {
+		go reportPeers(sw)
+	}
 	if *benchHandshakesFlag != "" {
 		go benchHandshakes(*benchHandshakesFlag, *benchDialersFlag, *benchSecondsFlag, nodeInfo)
 	}
@@ -226,6 +241,10 @@ func commands(sw *p2p.Switch, book pex.AddrBook, echo *echoReactor) {
 				}
 			}
 			fmt.Printf("ADDRBOOK %s\n", strings.Join(addrs, ","))
+		case "publish":
+			if testnetGossip != nil && len(fields) == 2 {
+				testnetGossip.publish(fields[1])
+			}
 		case "dial":
 			if len(fields) == 2 {
 				if err := sw.DialPeersAsync([]string{fields[1]}); err != nil {
@@ -236,6 +255,14 @@ func commands(sw *p2p.Switch, book pex.AddrBook, echo *echoReactor) {
 			fmt.Printf("UNKNOWN %s\n", fields[0])
 		}
 	}
+}
+
+// advertised is the address in our NodeInfo: -external-address when given, else the listen address.
+func advertised(listen string) string {
+	if *externalAddressFlag != "" {
+		return "tcp://" + *externalAddressFlag
+	}
+	return listen
 }
 
 func listenHostPort(laddr string) (string, int, error) {

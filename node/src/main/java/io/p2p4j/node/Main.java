@@ -18,7 +18,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "p2p4j", mixinStandardHelpOptions = true, version = "p2p4j 0.1.0",
         description = "A CometBFT-compatible peer-to-peer node on the JVM.",
         subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, InitCommand.class, StartCommand.class, ShowNodeIdCommand.class,
-                MConnectionDemoCommand.class})
+                MConnectionDemoCommand.class, TestnetCommand.class})
 public final class Main implements Runnable {
 
     /** Read from the raw arguments before parsing (see {@link #configureLogging}); declared for --help and parsing. */
