@@ -70,8 +70,33 @@ class MConnectionInboundFuzzTest {
         }
     }
 
-    /** What the protocol says a connection makes of the stream. */
-    record Expected(List<Delivery> deliveries, int pings, Class<? extends MConnectionException> error) {}
+    /**
+     * What the protocol says a connection makes of the stream: the messages, the pongs (the pings
+     * of one read share one pong, and a read that ends in an error gets none), the error.
+     */
+    record Expected(List<Delivery> deliveries, int pongs, Class<? extends MConnectionException> error) {}
+
+    /** The pongs of the reads of {@code step} bytes: one per read that held a ping and did not fail. */
+    private static final class PongCount {
+        private final int step;
+        private final java.util.Set<Integer> readsWithPings = new java.util.HashSet<>();
+
+        PongCount(int step) {
+            this.step = step;
+        }
+
+        /** A ping whose last byte is at {@code end - 1}. */
+        void ping(int end) {
+            readsWithPings.add((end - 1) / step);
+        }
+
+        Expected expect(List<Delivery> deliveries, int errorEnd, Class<? extends MConnectionException> error) {
+            if (error != null) {
+                readsWithPings.remove((errorEnd - 1) / step);
+            }
+            return new Expected(deliveries, readsWithPings.size(), error);
+        }
+    }
 
     @FuzzTest
     @Timeout(10)
@@ -79,7 +104,8 @@ class MConnectionInboundFuzzTest {
         FuzzScript script = new FuzzScript(input);
         int readSize = script.u8();
         byte[] wire = script.rest();
-        Expected expected = reference(wire, CONFIG.maxPacketSize());
+        int step = readSize == 0 ? Math.max(1, wire.length) : readSize;
+        Expected expected = reference(wire, CONFIG.maxPacketSize(), step);
 
         EmbeddedChannel channel = new EmbeddedChannel();
         TrackingAllocator allocator = new TrackingAllocator();
@@ -89,7 +115,6 @@ class MConnectionInboundFuzzTest {
         MConnection connection = MConnection.builder(channel).channels(CHANNELS).config(CONFIG)
                 .onReceive((id, msg) -> delivered.add(new Delivery(Byte.toUnsignedInt(id), msg)))
                 .onError(errors::add).start();
-        int step = readSize == 0 ? Math.max(1, wire.length) : readSize;
         try {
             for (int at = 0; at < wire.length && channel.isOpen(); at += step) {
                 channel.writeInbound(Unpooled.wrappedBuffer(wire, at, Math.min(step, wire.length - at)));
@@ -102,7 +127,7 @@ class MConnectionInboundFuzzTest {
             assertThat(allocator.largest()).as("largest buffer")
                     .isLessThanOrEqualTo(2 * (10 + CONFIG.maxPacketSize() + step));
             assertThat(delivered).as("messages delivered").isEqualTo(expected.deliveries());
-            assertThat(pongs).as("pongs for the pings read").isEqualTo(expected.pings());
+            assertThat(pongs).as("one pong per read that held pings").isEqualTo(expected.pongs());
             if (expected.error() == null) {
                 assertThat(errors).isEmpty();
                 assertThat(channel.isOpen()).isTrue();
@@ -132,13 +157,16 @@ class MConnectionInboundFuzzTest {
         return pongs;
     }
 
-    /** The reference: decodes the stream with the generated classes, stopping at the first error. */
-    static Expected reference(byte[] wire, int maxPacketSize) {
+    /**
+     * The reference: decodes the stream with the generated classes, stopping at the first error,
+     * as read in pieces of {@code step} bytes.
+     */
+    static Expected reference(byte[] wire, int maxPacketSize, int step) {
+        PongCount pongs = new PongCount(step);
         Map<Integer, ChannelDescriptor> byId = new HashMap<>();
         CHANNELS.forEach(d -> byId.put(d.unsignedId(), d));
         Map<Integer, ByteArrayOutputStream> partial = new HashMap<>();
         List<Delivery> deliveries = new ArrayList<>();
-        int pings = 0;
         int pos = 0;
         while (pos < wire.length) {
             long length = 0;
@@ -159,14 +187,14 @@ class MConnectionInboundFuzzTest {
                     break;
                 }
                 if (prefix == 10) {
-                    return new Expected(deliveries, pings, PacketTooLargeException.class);
+                    return pongs.expect(deliveries, pos + prefix, PacketTooLargeException.class);
                 }
             }
             if (!complete) {
                 break; // a prefix still arriving
             }
             if (huge || length < 0 || length > maxPacketSize) {
-                return new Expected(deliveries, pings, PacketTooLargeException.class);
+                return pongs.expect(deliveries, pos + prefix, PacketTooLargeException.class);
             }
             if (pos + prefix + length > wire.length) {
                 break; // a packet still arriving
@@ -175,25 +203,25 @@ class MConnectionInboundFuzzTest {
             try {
                 packet = Packet.parseFrom(Arrays.copyOfRange(wire, pos + prefix, pos + prefix + (int) length));
             } catch (InvalidProtocolBufferException e) {
-                return new Expected(deliveries, pings, UndecodablePacketException.class);
+                return pongs.expect(deliveries, pos + prefix + (int) length, UndecodablePacketException.class);
             }
             pos += prefix + (int) length;
             switch (packet.getSumCase()) {
                 case SUM_NOT_SET -> {
-                    return new Expected(deliveries, pings, UndecodablePacketException.class);
+                    return pongs.expect(deliveries, pos, UndecodablePacketException.class);
                 }
-                case PACKET_PING -> pings++;
+                case PACKET_PING -> pongs.ping(pos);
                 case PACKET_PONG -> { }
                 case PACKET_MSG -> {
                     int id = packet.getPacketMsg().getChannelId();
                     ChannelDescriptor descriptor = byId.get(id);
                     if (descriptor == null) {
-                        return new Expected(deliveries, pings, UnknownChannelException.class);
+                        return pongs.expect(deliveries, pos, UnknownChannelException.class);
                     }
                     ByteArrayOutputStream message = partial.computeIfAbsent(id, k -> new ByteArrayOutputStream());
                     byte[] data = packet.getPacketMsg().getData().toByteArray();
                     if ((long) message.size() + data.length > descriptor.recvMessageCapacity()) {
-                        return new Expected(deliveries, pings, MessageTooLargeException.class);
+                        return pongs.expect(deliveries, pos, MessageTooLargeException.class);
                     }
                     message.writeBytes(data);
                     if (packet.getPacketMsg().getEof()) {
@@ -203,6 +231,6 @@ class MConnectionInboundFuzzTest {
                 }
             }
         }
-        return new Expected(deliveries, pings, null);
+        return pongs.expect(deliveries, 0, null);
     }
 }
