@@ -741,13 +741,13 @@ public final class AddrBook implements AutoCloseable {
                 return;
             }
             saver = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("p2p4j-addrbook").factory());
-            saver.scheduleAtFixedRate(() -> {
+            saver.scheduleAtFixedRate(new SurvivingTask("saving the address book " + file, log, () -> {
                 try {
                     save();
-                } catch (Exception e) {
+                } catch (IOException e) {
                     log.warn("saving the address book {} failed: {}", file, e.getMessage());
                 }
-            }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+            }), period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
         } finally {
             lock.unlock();
         }

@@ -113,7 +113,8 @@ public final class PexReactor extends BaseReactor {
         }
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("p2p4j-pex").factory());
         long period = config.seedMode() ? config.crawlPeriod().toMillis() : config.ensurePeersPeriod().toMillis();
-        timer.scheduleWithFixedDelay(this::safely, 0, period, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(new SurvivingTask("peer exchange round", log, this::round), 0, period,
+                TimeUnit.MILLISECONDS);
         book.startPeriodicSave(config.bookSavePeriod());
     }
 
@@ -130,15 +131,15 @@ public final class PexReactor extends BaseReactor {
         }
     }
 
-    private void safely() {
-        try {
-            if (config.seedMode()) {
-                crawl();
-            } else {
-                ensurePeers(true);
-            }
-        } catch (RuntimeException e) {
-            log.warn("peer exchange round failed", e);
+    /** Test hook: runs at the start of every scheduled round. */
+    volatile Runnable beforeRound = () -> { };
+
+    private void round() {
+        beforeRound.run();
+        if (config.seedMode()) {
+            crawl();
+        } else {
+            ensurePeers(true);
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -497,5 +498,21 @@ class PexReactorTest {
         Switch fresh = pexNode(key, "node1-fresh", config, samePort);
         assertThat(pex(fresh).book().size()).isZero();
         await().atMost(Duration.ofSeconds(30)).until(() -> fresh.numPeers().inbound() >= 1);
+    }
+
+    @Test
+    void aRoundThatThrowsAnErrorDoesNotEndTheSchedule() {
+        PexReactor reactor = new PexReactor(AddrBook.open(dir.resolve("addrbook.json"), false), pexConfig());
+        AtomicInteger rounds = new AtomicInteger();
+        reactor.beforeRound = () -> {
+            if (rounds.incrementAndGet() == 1) {
+                throw new AssertionError("a round that fails with an Error");
+            }
+        };
+        Switch sw = Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig()).network("pex-test")
+                .reactor("pex", reactor).build();
+        switches.add(sw);
+        sw.start();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rounds.get()).isGreaterThanOrEqualTo(3));
     }
 }
