@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>The book lives in CometBFT's {@code addrbook.json} layout. {@link #open} loads it (a corrupt
  * or oversized file is set aside as {@code addrbook.json.corrupt-<time>}, never overwritten, and
  * the book starts empty); {@link #save} writes it atomically; {@link #startPeriodicSave} saves it
- * every so often and {@link #close} saves it a last time. Thread-safe; no method holds the lock
- * during file I/O.
+ * every so often and {@link #close} saves it a last time, after any periodic save in flight.
+ * Thread-safe; the book's lock is never held during file I/O (saves take a lock of their own).
  */
 public final class AddrBook implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AddrBook.class);
@@ -94,6 +94,10 @@ public final class AddrBook implements AutoCloseable {
     private int nNew;
     private int nOld;
     private ScheduledExecutorService saver;
+    /** Held for a whole save, file I/O included; taken before {@link #lock}, never while holding it. */
+    private final ReentrantLock saveLock = new ReentrantLock();
+    /** Set by {@link #close()}: periodic saves stop. Guarded by {@link #saveLock}. */
+    private boolean closed;
     /** Test hook: runs after the temporary file is written, before it replaces the book. */
     Runnable afterTemporaryWrite = () -> { };
 
@@ -728,9 +732,30 @@ public final class AddrBook implements AutoCloseable {
 
     // ---- persistence ----------------------------------------------------------------------------
 
-    /** Writes the book to its file atomically (temporary file, fsync, rename). */
+    /**
+     * Writes the book to its file atomically (temporary file, fsync, rename). Saves run one at a
+     * time, each taking its snapshot once the one before has replaced the file, so a save never
+     * puts an older state over a newer one.
+     */
     public void save() throws IOException {
-        AddrBookFile.save(file, key, snapshot(), afterTemporaryWrite);
+        saveLock.lock();
+        try {
+            AddrBookFile.save(file, key, snapshot(), afterTemporaryWrite);
+        } finally {
+            saveLock.unlock();
+        }
+    }
+
+    /** One periodic save; nothing once the book is closed, whose last save must stay the last. */
+    private void periodicSave() throws IOException {
+        saveLock.lock();
+        try {
+            if (!closed) {
+                save();
+            }
+        } finally {
+            saveLock.unlock();
+        }
     }
 
     /** Saves every {@code period} on a daemon thread until {@link #close()}. */
@@ -743,7 +768,7 @@ public final class AddrBook implements AutoCloseable {
             saver = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("p2p4j-addrbook").factory());
             saver.scheduleAtFixedRate(new SurvivingTask("saving the address book " + file, log, () -> {
                 try {
-                    save();
+                    periodicSave();
                 } catch (IOException e) {
                     log.warn("saving the address book {} failed: {}", file, e.getMessage());
                 }
@@ -753,7 +778,11 @@ public final class AddrBook implements AutoCloseable {
         }
     }
 
-    /** Stops the periodic save and saves a last time. */
+    /**
+     * Stops the periodic save and saves a last time: a periodic save in flight finishes first
+     * (it is not interrupted, which could leave it half done) and none starts afterwards, so the
+     * file ends with the state at close.
+     */
     @Override
     public void close() throws IOException {
         ScheduledExecutorService current;
@@ -765,9 +794,15 @@ public final class AddrBook implements AutoCloseable {
             lock.unlock();
         }
         if (current != null) {
-            current.shutdownNow();
+            current.shutdown(); // cancels the schedule; a save under way keeps running
         }
-        save();
+        saveLock.lock();
+        try {
+            closed = true;
+            save();
+        } finally {
+            saveLock.unlock();
+        }
     }
 
     // ---- bucket placement -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package io.p2p4j.pex;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.p2p4j.NetAddress;
@@ -19,6 +20,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -408,5 +412,64 @@ class AddrBookTest {
         assertWithinOneGroupsShare(count, () -> fixedSource
                 ? new NetAddress[] {anywhere.get(), fixed.get()}
                 : new NetAddress[] {fixed.get(), anywhere.get()});
+    }
+
+    @Test
+    void closeWaitsForAPeriodicSaveInFlightAndWritesTheFinalStateLast() throws Exception {
+        Path path = dir.resolve("addrbook.json");
+        AddrBook book = AddrBook.open(path, false);
+        NetAddress source = address("8.8.8.8", 26656);
+        assertThat(book.addAddress(address("1.2.3.4", 26656), source)).isTrue();
+        CountDownLatch periodicWritten = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Thread> saver = new AtomicReference<>();
+        book.afterTemporaryWrite = () -> {
+            // the first periodic save stops between writing its (older) snapshot and the rename
+            if (Thread.currentThread().getName().startsWith("p2p4j-addrbook")
+                    && saver.compareAndSet(null, Thread.currentThread())) {
+                periodicWritten.countDown();
+                awaitIgnoringInterrupts(release, Duration.ofSeconds(10));
+            }
+        };
+        book.startPeriodicSave(Duration.ofMillis(1));
+        assertThat(periodicWritten.await(10, TimeUnit.SECONDS)).isTrue();
+        NetAddress last = address("5.6.7.8", 26656);
+        assertThat(book.addAddress(last, source)).isTrue();
+        AtomicReference<Throwable> closeFailure = new AtomicReference<>();
+        Thread closer = new Thread(() -> {
+            try {
+                book.close();
+            } catch (Throwable e) {
+                closeFailure.set(e);
+            }
+        }, "closer");
+        closer.start();
+        // close has either finished without waiting, or waits for the periodic save
+        await().atMost(Duration.ofSeconds(10)).until(() -> !closer.isAlive()
+                || Set.of(Thread.State.WAITING, Thread.State.TIMED_WAITING, Thread.State.BLOCKED).contains(closer.getState()));
+        release.countDown();
+        closer.join(10_000);
+        saver.get().join(10_000); // the saving thread ends once its save is done, the schedule being stopped
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(saver.get().isAlive()).isFalse();
+        assertThat(closeFailure.get()).isNull();
+        assertThat(AddrBook.open(path, false).hasAddress(last.id()))
+                .as("the address added before close is in the file").isTrue();
+    }
+
+    /** Waits for the latch up to {@code limit}, through interrupts (which it keeps for the caller). */
+    private static void awaitIgnoringInterrupts(CountDownLatch latch, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        boolean interrupted = false;
+        while (latch.getCount() > 0 && System.nanoTime() < deadline) {
+            try {
+                latch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
