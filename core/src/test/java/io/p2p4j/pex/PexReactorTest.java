@@ -515,4 +515,20 @@ class PexReactorTest {
         sw.start();
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rounds.get()).isGreaterThanOrEqualTo(3));
     }
+
+    @Test
+    void dialFailuresAreForgottenWhenTheirAddressLeavesTheBook() {
+        Switch node = pexNode("node", pexConfig().withDialBackoffBase(Duration.ofHours(1)));
+        AddrBook book = pex(node).book();
+        List<NetAddress> unreachable = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            NetAddress address = unreachableLoopback(i);
+            unreachable.add(address);
+            assertThat(book.addAddress(address, new NetAddress(NodeKey.generate().id(), "2." + i + ".0.1", 26656))).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> pex(node).dialBackoffs() >= 4);
+        unreachable.forEach(book::removeAddress); // as eviction, a ban or a wrong id would
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(pex(node).dialBackoffs())
+                .as("dial failures counted for addresses no longer in the book").isZero());
+    }
 }
