@@ -11,12 +11,15 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -65,7 +68,11 @@ public final class AddrBook implements AutoCloseable {
     static final int OLD_BUCKETS_PER_GROUP = 4;
     /** Below this many addresses the book asks peers for more (CometBFT's needAddressThreshold). */
     public static final int NEED_ADDRESS_THRESHOLD = 1000;
-    /** Most bans kept: beyond it the ban closest to expiring is dropped, so bans cannot grow memory without bound. */
+    /**
+     * Most bans kept, so that bans cannot grow memory without bound. Beyond it a ban goes from the
+     * address group holding the most bans (see {@link #trimBans}), so a peer minting ids from a
+     * few IP groups pushes out its own bans, not those of others.
+     */
     static final int MAX_BANNED = 4096;
     /** Most addresses {@link #getSelection()} returns. */
     public static final int MAX_SELECTION = 250;
@@ -151,6 +158,7 @@ public final class AddrBook implements AutoCloseable {
             }
             if (ka.buckets.isEmpty()) {
                 if (ka.isBanned(now)) {
+                    ka.group = AddressGroups.group(ka.addr, strict);
                     banned.put(ka.addr.id(), ka);
                 }
                 continue;
@@ -179,8 +187,13 @@ public final class AddrBook implements AutoCloseable {
     }
 
     /**
-     * Keeps at most {@link #MAX_BANNED} bans: expired ones go first, then those closest to
-     * expiring. Under the lock, or before the book is shared.
+     * Keeps at most {@link #MAX_BANNED} bans. Expired ones go first; then, one at a time, a ban
+     * from the address group that holds the most: in that group a ban on an id that was not in the
+     * book goes before one on an id that was, and the newest before older ones. A peer that
+     * rotates ids to be banned over and over thus fills its own group's share and then replaces
+     * its own latest bans; a ban in another group goes only when that group holds as many, and a
+     * ban on a known id never yields to one on an id never seen in the same group. Ties between
+     * groups go the same way, by the ban that would go. Under the lock, or before the book is shared.
      */
     private void trimBans() {
         if (banned.size() <= MAX_BANNED) {
@@ -188,14 +201,49 @@ public final class AddrBook implements AutoCloseable {
         }
         Instant now = clock.instant();
         banned.values().removeIf(b -> !b.isBanned(now));
-        if (banned.size() > MAX_BANNED) {
-            List<KnownAddress> byExpiry = new ArrayList<>(banned.values());
-            byExpiry.sort(java.util.Comparator.comparing(b -> b.bannedUntil));
-            for (KnownAddress soonest : byExpiry.subList(0, byExpiry.size() - MAX_BANNED)) {
-                banned.remove(soonest.addr.id());
+        int excess = banned.size() - MAX_BANNED;
+        if (excess <= 0) {
+            return;
+        }
+        Map<String, List<KnownAddress>> byGroup = new HashMap<>();
+        for (KnownAddress b : banned.values()) {
+            byGroup.computeIfAbsent(b.group, g -> new ArrayList<>()).add(b);
+        }
+        if (excess == 1) { // a ban made with the list full: one pass, no sorting
+            int most = byGroup.values().stream().mapToInt(List::size).max().orElseThrow();
+            KnownAddress victim = null;
+            for (List<KnownAddress> group : byGroup.values()) {
+                if (group.size() < most) {
+                    continue;
+                }
+                for (KnownAddress b : group) {
+                    if (victim == null || FIRST_TO_GO.compare(b, victim) < 0) {
+                        victim = b;
+                    }
+                }
+            }
+            banned.remove(victim.addr.id());
+            return;
+        }
+        PriorityQueue<ArrayDeque<KnownAddress>> fullest = new PriorityQueue<>(
+                Comparator.comparing((ArrayDeque<KnownAddress> g) -> g.size(), Comparator.reverseOrder())
+                        .thenComparing(ArrayDeque::peekFirst, FIRST_TO_GO));
+        for (List<KnownAddress> group : byGroup.values()) {
+            group.sort(FIRST_TO_GO);
+            fullest.add(new ArrayDeque<>(group));
+        }
+        for (int i = 0; i < excess; i++) {
+            ArrayDeque<KnownAddress> group = fullest.poll();
+            banned.remove(group.pollFirst().addr.id());
+            if (!group.isEmpty()) {
+                fullest.add(group);
             }
         }
     }
+
+    /** Within an address group, the order bans go in: on ids that were not in the book first, then the newest. */
+    private static final Comparator<KnownAddress> FIRST_TO_GO = Comparator.comparing((KnownAddress b) -> b.bannedWhileKnown)
+            .thenComparing(b -> b.bannedAt, Comparator.reverseOrder());
 
     // ---- adding and marking ---------------------------------------------------------------------
 
@@ -420,16 +468,25 @@ public final class AddrBook implements AutoCloseable {
     public void markBad(NetAddress addr, Duration banTime) {
         lock.lock();
         try {
-            Instant until = clock.instant().plus(banTime);
+            Instant now = clock.instant();
+            Instant until = now.plus(banTime);
             KnownAddress ka = lookup.get(addr.id());
             if (ka != null) {
                 removeEverywhere(ka);
+                ka.bannedWhileKnown = true;
             } else {
-                ka = banned.getOrDefault(addr.id(), new KnownAddress(addr, addr));
+                // unlike CometBFT, an id not in the book is banned too, but its ban ranks lowest
+                ka = banned.get(addr.id());
+                if (ka == null) {
+                    ka = new KnownAddress(addr, addr);
+                    ka.bannedWhileKnown = false;
+                }
             }
             if (until.isAfter(ka.bannedUntil)) {
                 ka.bannedUntil = until;
+                ka.bannedAt = now;
             }
+            ka.group = AddressGroups.group(ka.addr, strict);
             banned.put(addr.id(), ka);
             trimBans();
         } finally {
@@ -727,6 +784,9 @@ public final class AddrBook implements AutoCloseable {
         c.lastAttempt = ka.lastAttempt;
         c.lastSuccess = ka.lastSuccess;
         c.bannedUntil = ka.bannedUntil;
+        c.bannedAt = ka.bannedAt;
+        c.bannedWhileKnown = ka.bannedWhileKnown;
+        c.group = ka.group;
         return c;
     }
 

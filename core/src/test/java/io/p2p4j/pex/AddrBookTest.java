@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -471,5 +472,59 @@ class AddrBookTest {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** An address under a freshly minted id, as cheap for a test as ids are for an attacker. */
+    private static NetAddress mintedId(String ip) {
+        byte[] id = new byte[NodeId.BYTES];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(id);
+        return new NetAddress(new NodeId(java.util.HexFormat.of().formatHex(id)), ip, 26656);
+    }
+
+    @Test
+    void aPeerRotatingIdsCannotFlushTheBansOfOthers() {
+        TestClock clock = new TestClock();
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        NetAddress source = address("8.8.8.8", 26656);
+        List<NetAddress> real = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            NetAddress misbehaver = address("9." + i + ".1.1", 26656);
+            if (i % 2 == 0) {
+                assertThat(book.addAddress(misbehaver, source)).isTrue(); // half of them known to the book
+            }
+            book.markBad(misbehaver, Duration.ofHours(24));
+            real.add(misbehaver);
+        }
+        // one IP minting ids and getting each banned; every later ban expires later than the real ones
+        for (int i = 0; i < AddrBook.MAX_BANNED + 500; i++) {
+            clock.now = clock.now.plusMillis(10);
+            book.markBad(mintedId("6.6.6.6"), Duration.ofHours(24));
+        }
+        // then a botnet in 64 /16s doing the same
+        for (int i = 0; i < AddrBook.MAX_BANNED + 500; i++) {
+            clock.now = clock.now.plusMillis(10);
+            book.markBad(mintedId("7." + (i % 64) + ".0.1"), Duration.ofHours(24));
+        }
+        assertThat(book.snapshot()).hasSizeLessThanOrEqualTo(AddrBook.MAX_BANNED);
+        assertThat(real).as("the bans made before the flood").allSatisfy(a -> assertThat(book.isBanned(a.id())).isTrue());
+    }
+
+    @Test
+    void withinOneGroupABanOnAKnownIdOrAnOlderBanOutlastsNewBansOnUnknownIds() {
+        TestClock clock = new TestClock();
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        NetAddress known = address("6.6.1.1", 26656);
+        assertThat(book.addAddress(known, address("8.8.8.8", 26656))).isTrue();
+        book.markBad(known, Duration.ofMinutes(10)); // shorter than every ban after it
+        clock.now = clock.now.plusSeconds(1);
+        NetAddress firstUnknown = address("6.6.2.2", 26656);
+        book.markBad(firstUnknown, Duration.ofHours(24));
+        for (int i = 0; i < AddrBook.MAX_BANNED + 500; i++) {
+            clock.now = clock.now.plusMillis(10);
+            book.markBad(mintedId("6.6.6.6"), Duration.ofHours(24));
+        }
+        assertThat(book.snapshot()).hasSizeLessThanOrEqualTo(AddrBook.MAX_BANNED);
+        assertThat(book.isBanned(known.id())).as("the ban on an id the book knew").isTrue();
+        assertThat(book.isBanned(firstUnknown.id())).as("the oldest ban on an unknown id").isTrue();
     }
 }
