@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -602,27 +603,65 @@ public final class AddrBook implements AutoCloseable {
      * is empty (a side with no entries has no weight).
      */
     public NetAddress pickAddress(int biasTowardsNewPercent) {
+        return pickAddress(biasTowardsNewPercent, id -> false);
+    }
+
+    /**
+     * As {@link #pickAddress(int)}, among the entries whose id {@code skip} refuses only (the
+     * peers we are connected to or dialing): they count neither in the weights nor in the
+     * buckets. Without this, a node with few peers, whose old buckets hold mostly the peers it
+     * is already connected to (an outbound connection makes an address old), would spend most
+     * picks on them. Null when no entry is left. {@code skip} runs under the book's lock: it must
+     * be quick and take no lock.
+     */
+    public NetAddress pickAddress(int biasTowardsNewPercent, Predicate<NodeId> skip) {
         lock.lock();
         try {
-            if (lookup.isEmpty()) {
+            List<List<KnownAddress>> olds = usableBuckets(oldBuckets, skip);
+            List<List<KnownAddress>> news = usableBuckets(newBuckets, skip);
+            int usableOld = olds.stream().mapToInt(List::size).sum();
+            int usableNew = countDistinct(news);
+            if (usableOld + usableNew == 0) {
                 return null;
             }
             int bias = Math.max(0, Math.min(100, biasTowardsNewPercent));
-            double oldCorrelation = Math.sqrt(nOld) * (100 - bias);
-            double newCorrelation = Math.sqrt(nNew) * bias;
+            double oldCorrelation = Math.sqrt(usableOld) * (100 - bias);
+            double newCorrelation = Math.sqrt(usableNew) * bias;
             boolean pickOld = (oldCorrelation + newCorrelation) * random.nextDouble() < oldCorrelation;
             if (oldCorrelation + newCorrelation == 0) {
-                pickOld = nOld > 0;
+                pickOld = usableOld > 0;
             }
-            // a side with no entries has no weight, so the chosen side is never empty here
-            List<Map<NodeId, KnownAddress>> side = pickOld ? oldBuckets : newBuckets;
-            List<Map<NodeId, KnownAddress>> nonEmpty = side.stream().filter(b -> !b.isEmpty()).toList();
-            Map<NodeId, KnownAddress> bucket = nonEmpty.get(random.nextInt(nonEmpty.size()));
-            List<KnownAddress> entries = List.copyOf(bucket.values());
-            return entries.get(random.nextInt(entries.size())).addr;
+            // a side with no usable entries has no weight, so the chosen side has some here
+            List<List<KnownAddress>> side = pickOld ? olds : news;
+            List<KnownAddress> bucket = side.get(random.nextInt(side.size()));
+            return bucket.get(random.nextInt(bucket.size())).addr;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The buckets of one side, each reduced to the entries {@code skip} refuses, empty ones left out. */
+    private static List<List<KnownAddress>> usableBuckets(List<Map<NodeId, KnownAddress>> side, Predicate<NodeId> skip) {
+        List<List<KnownAddress>> usable = new ArrayList<>();
+        for (Map<NodeId, KnownAddress> bucket : side) {
+            List<KnownAddress> entries = new ArrayList<>(bucket.size());
+            for (KnownAddress ka : bucket.values()) {
+                if (!skip.test(ka.addr.id())) {
+                    entries.add(ka);
+                }
+            }
+            if (!entries.isEmpty()) {
+                usable.add(entries);
+            }
+        }
+        return usable;
+    }
+
+    /** Entries in the buckets, each counted once (a new entry may sit in up to 4 buckets). */
+    private static int countDistinct(List<List<KnownAddress>> buckets) {
+        Set<NodeId> ids = new HashSet<>();
+        buckets.forEach(b -> b.forEach(ka -> ids.add(ka.addr.id())));
+        return ids.size();
     }
 
     /** How many addresses {@link #getSelection()} gives for a book of this size (CometBFT's rule). */

@@ -339,17 +339,19 @@ public final class PexReactor extends BaseReactor {
         dialBackoff.retainIf(address -> book.hasAddress(address.id())); // what left the book is no longer dialed
         if (numToDial > 0) {
             int bias = biasTowardsNew(counts.outbound());
-            Set<NodeId> chosen = new HashSet<>();
+            Set<NodeId> taken = new HashSet<>();
+            sw().peers().list().forEach(p -> taken.add(p.id()));
+            taken.add(sw().id());
             List<NetAddress> toDial = new ArrayList<>();
             for (int i = 0; i < numToDial * 3 && toDial.size() < numToDial; i++) {
-                NetAddress address = book.pickAddress(bias);
+                // peers we have or are dialing are left out of the pick: a node with few peers has mostly
+                // them in its old buckets, which the bias favours, and would waste its picks on them
+                NetAddress address = book.pickAddress(bias, id -> taken.contains(id) || sw().isDialing(id));
                 if (address == null) {
                     break;
                 }
-                if (chosen.add(address.id()) && !sw().peers().has(address.id()) && !sw().isDialing(address.id())
-                        && !address.id().equals(sw().id())) {
-                    toDial.add(address);
-                }
+                taken.add(address.id());
+                toDial.add(address);
             }
             picked = !toDial.isEmpty();
             toDial.forEach(this::dialWithBackoff);
