@@ -11,12 +11,15 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -24,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * <p>The book lives in CometBFT's {@code addrbook.json} layout. {@link #open} loads it (a corrupt
  * or oversized file is set aside as {@code addrbook.json.corrupt-<time>}, never overwritten, and
  * the book starts empty); {@link #save} writes it atomically; {@link #startPeriodicSave} saves it
- * every so often and {@link #close} saves it a last time. Thread-safe; no method holds the lock
- * during file I/O.
+ * every so often and {@link #close} saves it a last time, after any periodic save in flight.
+ * Thread-safe; the book's lock is never held during file I/O (saves take a lock of their own).
  */
 public final class AddrBook implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AddrBook.class);
@@ -65,7 +69,11 @@ public final class AddrBook implements AutoCloseable {
     static final int OLD_BUCKETS_PER_GROUP = 4;
     /** Below this many addresses the book asks peers for more (CometBFT's needAddressThreshold). */
     public static final int NEED_ADDRESS_THRESHOLD = 1000;
-    /** Most bans kept: beyond it the ban closest to expiring is dropped, so bans cannot grow memory without bound. */
+    /**
+     * Most bans kept, so that bans cannot grow memory without bound. Beyond it a ban goes from the
+     * address group holding the most bans (see {@link #trimBans}), so a peer minting ids from a
+     * few IP groups pushes out its own bans, not those of others.
+     */
     static final int MAX_BANNED = 4096;
     /** Most addresses {@link #getSelection()} returns. */
     public static final int MAX_SELECTION = 250;
@@ -94,6 +102,10 @@ public final class AddrBook implements AutoCloseable {
     private int nNew;
     private int nOld;
     private ScheduledExecutorService saver;
+    /** Held for a whole save, file I/O included; taken before {@link #lock}, never while holding it. */
+    private final ReentrantLock saveLock = new ReentrantLock();
+    /** Set by {@link #close()}: periodic saves stop. Guarded by {@link #saveLock}. */
+    private boolean closed;
     /** Test hook: runs after the temporary file is written, before it replaces the book. */
     Runnable afterTemporaryWrite = () -> { };
 
@@ -147,6 +159,7 @@ public final class AddrBook implements AutoCloseable {
             }
             if (ka.buckets.isEmpty()) {
                 if (ka.isBanned(now)) {
+                    ka.group = AddressGroups.group(ka.addr, strict);
                     banned.put(ka.addr.id(), ka);
                 }
                 continue;
@@ -175,8 +188,13 @@ public final class AddrBook implements AutoCloseable {
     }
 
     /**
-     * Keeps at most {@link #MAX_BANNED} bans: expired ones go first, then those closest to
-     * expiring. Under the lock, or before the book is shared.
+     * Keeps at most {@link #MAX_BANNED} bans. Expired ones go first; then, one at a time, a ban
+     * from the address group that holds the most: in that group a ban on an id that was not in the
+     * book goes before one on an id that was, and the newest before older ones. A peer that
+     * rotates ids to be banned over and over thus fills its own group's share and then replaces
+     * its own latest bans; a ban in another group goes only when that group holds as many, and a
+     * ban on a known id never yields to one on an id never seen in the same group. Ties between
+     * groups go the same way, by the ban that would go. Under the lock, or before the book is shared.
      */
     private void trimBans() {
         if (banned.size() <= MAX_BANNED) {
@@ -184,14 +202,49 @@ public final class AddrBook implements AutoCloseable {
         }
         Instant now = clock.instant();
         banned.values().removeIf(b -> !b.isBanned(now));
-        if (banned.size() > MAX_BANNED) {
-            List<KnownAddress> byExpiry = new ArrayList<>(banned.values());
-            byExpiry.sort(java.util.Comparator.comparing(b -> b.bannedUntil));
-            for (KnownAddress soonest : byExpiry.subList(0, byExpiry.size() - MAX_BANNED)) {
-                banned.remove(soonest.addr.id());
+        int excess = banned.size() - MAX_BANNED;
+        if (excess <= 0) {
+            return;
+        }
+        Map<String, List<KnownAddress>> byGroup = new HashMap<>();
+        for (KnownAddress b : banned.values()) {
+            byGroup.computeIfAbsent(b.group, g -> new ArrayList<>()).add(b);
+        }
+        if (excess == 1) { // a ban made with the list full: one pass, no sorting
+            int most = byGroup.values().stream().mapToInt(List::size).max().orElseThrow();
+            KnownAddress victim = null;
+            for (List<KnownAddress> group : byGroup.values()) {
+                if (group.size() < most) {
+                    continue;
+                }
+                for (KnownAddress b : group) {
+                    if (victim == null || FIRST_TO_GO.compare(b, victim) < 0) {
+                        victim = b;
+                    }
+                }
+            }
+            banned.remove(victim.addr.id());
+            return;
+        }
+        PriorityQueue<ArrayDeque<KnownAddress>> fullest = new PriorityQueue<>(
+                Comparator.comparing((ArrayDeque<KnownAddress> g) -> g.size(), Comparator.reverseOrder())
+                        .thenComparing(ArrayDeque::peekFirst, FIRST_TO_GO));
+        for (List<KnownAddress> group : byGroup.values()) {
+            group.sort(FIRST_TO_GO);
+            fullest.add(new ArrayDeque<>(group));
+        }
+        for (int i = 0; i < excess; i++) {
+            ArrayDeque<KnownAddress> group = fullest.poll();
+            banned.remove(group.pollFirst().addr.id());
+            if (!group.isEmpty()) {
+                fullest.add(group);
             }
         }
     }
+
+    /** Within an address group, the order bans go in: on ids that were not in the book first, then the newest. */
+    private static final Comparator<KnownAddress> FIRST_TO_GO = Comparator.comparing((KnownAddress b) -> b.bannedWhileKnown)
+            .thenComparing(b -> b.bannedAt, Comparator.reverseOrder());
 
     // ---- adding and marking ---------------------------------------------------------------------
 
@@ -416,16 +469,25 @@ public final class AddrBook implements AutoCloseable {
     public void markBad(NetAddress addr, Duration banTime) {
         lock.lock();
         try {
-            Instant until = clock.instant().plus(banTime);
+            Instant now = clock.instant();
+            Instant until = now.plus(banTime);
             KnownAddress ka = lookup.get(addr.id());
             if (ka != null) {
                 removeEverywhere(ka);
+                ka.bannedWhileKnown = true;
             } else {
-                ka = banned.getOrDefault(addr.id(), new KnownAddress(addr, addr));
+                // unlike CometBFT, an id not in the book is banned too, but its ban ranks lowest
+                ka = banned.get(addr.id());
+                if (ka == null) {
+                    ka = new KnownAddress(addr, addr);
+                    ka.bannedWhileKnown = false;
+                }
             }
             if (until.isAfter(ka.bannedUntil)) {
                 ka.bannedUntil = until;
+                ka.bannedAt = now;
             }
+            ka.group = AddressGroups.group(ka.addr, strict);
             banned.put(addr.id(), ka);
             trimBans();
         } finally {
@@ -541,27 +603,65 @@ public final class AddrBook implements AutoCloseable {
      * is empty (a side with no entries has no weight).
      */
     public NetAddress pickAddress(int biasTowardsNewPercent) {
+        return pickAddress(biasTowardsNewPercent, id -> false);
+    }
+
+    /**
+     * As {@link #pickAddress(int)}, among the entries whose id {@code skip} refuses only (the
+     * peers we are connected to or dialing): they count neither in the weights nor in the
+     * buckets. Without this, a node with few peers, whose old buckets hold mostly the peers it
+     * is already connected to (an outbound connection makes an address old), would spend most
+     * picks on them. Null when no entry is left. {@code skip} runs under the book's lock: it must
+     * be quick and take no lock.
+     */
+    public NetAddress pickAddress(int biasTowardsNewPercent, Predicate<NodeId> skip) {
         lock.lock();
         try {
-            if (lookup.isEmpty()) {
+            List<List<KnownAddress>> olds = usableBuckets(oldBuckets, skip);
+            List<List<KnownAddress>> news = usableBuckets(newBuckets, skip);
+            int usableOld = olds.stream().mapToInt(List::size).sum();
+            int usableNew = countDistinct(news);
+            if (usableOld + usableNew == 0) {
                 return null;
             }
             int bias = Math.max(0, Math.min(100, biasTowardsNewPercent));
-            double oldCorrelation = Math.sqrt(nOld) * (100 - bias);
-            double newCorrelation = Math.sqrt(nNew) * bias;
+            double oldCorrelation = Math.sqrt(usableOld) * (100 - bias);
+            double newCorrelation = Math.sqrt(usableNew) * bias;
             boolean pickOld = (oldCorrelation + newCorrelation) * random.nextDouble() < oldCorrelation;
             if (oldCorrelation + newCorrelation == 0) {
-                pickOld = nOld > 0;
+                pickOld = usableOld > 0;
             }
-            // a side with no entries has no weight, so the chosen side is never empty here
-            List<Map<NodeId, KnownAddress>> side = pickOld ? oldBuckets : newBuckets;
-            List<Map<NodeId, KnownAddress>> nonEmpty = side.stream().filter(b -> !b.isEmpty()).toList();
-            Map<NodeId, KnownAddress> bucket = nonEmpty.get(random.nextInt(nonEmpty.size()));
-            List<KnownAddress> entries = List.copyOf(bucket.values());
-            return entries.get(random.nextInt(entries.size())).addr;
+            // a side with no usable entries has no weight, so the chosen side has some here
+            List<List<KnownAddress>> side = pickOld ? olds : news;
+            List<KnownAddress> bucket = side.get(random.nextInt(side.size()));
+            return bucket.get(random.nextInt(bucket.size())).addr;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The buckets of one side, each reduced to the entries {@code skip} refuses, empty ones left out. */
+    private static List<List<KnownAddress>> usableBuckets(List<Map<NodeId, KnownAddress>> side, Predicate<NodeId> skip) {
+        List<List<KnownAddress>> usable = new ArrayList<>();
+        for (Map<NodeId, KnownAddress> bucket : side) {
+            List<KnownAddress> entries = new ArrayList<>(bucket.size());
+            for (KnownAddress ka : bucket.values()) {
+                if (!skip.test(ka.addr.id())) {
+                    entries.add(ka);
+                }
+            }
+            if (!entries.isEmpty()) {
+                usable.add(entries);
+            }
+        }
+        return usable;
+    }
+
+    /** Entries in the buckets, each counted once (a new entry may sit in up to 4 buckets). */
+    private static int countDistinct(List<List<KnownAddress>> buckets) {
+        Set<NodeId> ids = new HashSet<>();
+        buckets.forEach(b -> b.forEach(ka -> ids.add(ka.addr.id())));
+        return ids.size();
     }
 
     /** How many addresses {@link #getSelection()} gives for a book of this size (CometBFT's rule). */
@@ -723,14 +823,38 @@ public final class AddrBook implements AutoCloseable {
         c.lastAttempt = ka.lastAttempt;
         c.lastSuccess = ka.lastSuccess;
         c.bannedUntil = ka.bannedUntil;
+        c.bannedAt = ka.bannedAt;
+        c.bannedWhileKnown = ka.bannedWhileKnown;
+        c.group = ka.group;
         return c;
     }
 
     // ---- persistence ----------------------------------------------------------------------------
 
-    /** Writes the book to its file atomically (temporary file, fsync, rename). */
+    /**
+     * Writes the book to its file atomically (temporary file, fsync, rename). Saves run one at a
+     * time, each taking its snapshot once the one before has replaced the file, so a save never
+     * puts an older state over a newer one.
+     */
     public void save() throws IOException {
-        AddrBookFile.save(file, key, snapshot(), afterTemporaryWrite);
+        saveLock.lock();
+        try {
+            AddrBookFile.save(file, key, snapshot(), afterTemporaryWrite);
+        } finally {
+            saveLock.unlock();
+        }
+    }
+
+    /** One periodic save; nothing once the book is closed, whose last save must stay the last. */
+    private void periodicSave() throws IOException {
+        saveLock.lock();
+        try {
+            if (!closed) {
+                save();
+            }
+        } finally {
+            saveLock.unlock();
+        }
     }
 
     /** Saves every {@code period} on a daemon thread until {@link #close()}. */
@@ -741,19 +865,23 @@ public final class AddrBook implements AutoCloseable {
                 return;
             }
             saver = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("p2p4j-addrbook").factory());
-            saver.scheduleAtFixedRate(() -> {
+            saver.scheduleAtFixedRate(new SurvivingTask("saving the address book " + file, log, () -> {
                 try {
-                    save();
-                } catch (Exception e) {
+                    periodicSave();
+                } catch (IOException e) {
                     log.warn("saving the address book {} failed: {}", file, e.getMessage());
                 }
-            }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+            }), period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Stops the periodic save and saves a last time. */
+    /**
+     * Stops the periodic save and saves a last time: a periodic save in flight finishes first
+     * (it is not interrupted, which could leave it half done) and none starts afterwards, so the
+     * file ends with the state at close.
+     */
     @Override
     public void close() throws IOException {
         ScheduledExecutorService current;
@@ -765,9 +893,15 @@ public final class AddrBook implements AutoCloseable {
             lock.unlock();
         }
         if (current != null) {
-            current.shutdownNow();
+            current.shutdown(); // cancels the schedule; a save under way keeps running
         }
-        save();
+        saveLock.lock();
+        try {
+            closed = true;
+            save();
+        } finally {
+            saveLock.unlock();
+        }
     }
 
     // ---- bucket placement -------------------------------------------------------------------------

@@ -21,6 +21,15 @@ final class KnownAddress {
     Instant lastSuccess = ZERO;
     /** Until when it is banned (CometBFT's last_ban_time); ZERO if never. */
     Instant bannedUntil = ZERO;
+    /** When the ban was last made or lengthened; ZERO for a ban read from the file (older than any made since). */
+    Instant bannedAt = ZERO;
+    /**
+     * The id was in the book when it was banned (or the ban was read from the file): such a ban
+     * outranks one on an id never seen, which anyone can mint by the thousand.
+     */
+    boolean bannedWhileKnown = true;
+    /** The address group of a banned address, kept so that trimming the bans need not work it out each time. */
+    String group = "";
 
     KnownAddress(NetAddress addr, NetAddress src) {
         this.addr = addr;

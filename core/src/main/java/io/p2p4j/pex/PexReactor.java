@@ -50,7 +50,7 @@ public final class PexReactor extends BaseReactor {
     private final PexConfig config;
     private final Map<NodeId, Boolean> requested = new ConcurrentHashMap<>();
     private final Map<NodeId, long[]> lastRequests = new ConcurrentHashMap<>();
-    private final Map<String, long[]> dialFailures = new ConcurrentHashMap<>();
+    private final DialBackoff dialBackoff;
     private final Map<String, Long> crawled = new ConcurrentHashMap<>();
     private final Set<NodeId> served = ConcurrentHashMap.newKeySet();
     private final Map<NodeId, Long> connectedSince = new ConcurrentHashMap<>();
@@ -79,9 +79,18 @@ public final class PexReactor extends BaseReactor {
         }
     }
 
+    /** Most addresses whose dial failures are counted; as many as the book keeps bans. */
+    static final int MAX_DIAL_BACKOFFS = AddrBook.MAX_BANNED;
+
     public PexReactor(AddrBook book, PexConfig config) {
         this.book = book;
         this.config = config;
+        this.dialBackoff = new DialBackoff(config.dialBackoffBase(), MAX_DIAL_BACKOFFS);
+    }
+
+    /** Addresses whose failed dials are being counted (for tests). */
+    int dialBackoffs() {
+        return dialBackoff.size();
     }
 
     /** The address book this reactor fills. */
@@ -113,7 +122,8 @@ public final class PexReactor extends BaseReactor {
         }
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("p2p4j-pex").factory());
         long period = config.seedMode() ? config.crawlPeriod().toMillis() : config.ensurePeersPeriod().toMillis();
-        timer.scheduleWithFixedDelay(this::safely, 0, period, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(new SurvivingTask("peer exchange round", log, this::round), 0, period,
+                TimeUnit.MILLISECONDS);
         book.startPeriodicSave(config.bookSavePeriod());
     }
 
@@ -130,15 +140,15 @@ public final class PexReactor extends BaseReactor {
         }
     }
 
-    private void safely() {
-        try {
-            if (config.seedMode()) {
-                crawl();
-            } else {
-                ensurePeers(true);
-            }
-        } catch (RuntimeException e) {
-            log.warn("peer exchange round failed", e);
+    /** Test hook: runs at the start of every scheduled round. */
+    volatile Runnable beforeRound = () -> { };
+
+    private void round() {
+        beforeRound.run();
+        if (config.seedMode()) {
+            crawl();
+        } else {
+            ensurePeers(true);
         }
     }
 
@@ -326,19 +336,22 @@ public final class PexReactor extends BaseReactor {
         PeerCounts counts = sw().numPeers();
         int numToDial = maxOutboundPeers() - (counts.outbound() + counts.dialing());
         boolean picked = false;
+        dialBackoff.retainIf(address -> book.hasAddress(address.id())); // what left the book is no longer dialed
         if (numToDial > 0) {
             int bias = biasTowardsNew(counts.outbound());
-            Set<NodeId> chosen = new HashSet<>();
+            Set<NodeId> taken = new HashSet<>();
+            sw().peers().list().forEach(p -> taken.add(p.id()));
+            taken.add(sw().id());
             List<NetAddress> toDial = new ArrayList<>();
             for (int i = 0; i < numToDial * 3 && toDial.size() < numToDial; i++) {
-                NetAddress address = book.pickAddress(bias);
+                // peers we have or are dialing are left out of the pick: a node with few peers has mostly
+                // them in its old buckets, which the bias favours, and would waste its picks on them
+                NetAddress address = book.pickAddress(bias, id -> taken.contains(id) || sw().isDialing(id));
                 if (address == null) {
                     break;
                 }
-                if (chosen.add(address.id()) && !sw().peers().has(address.id()) && !sw().isDialing(address.id())
-                        && !address.id().equals(sw().id())) {
-                    toDial.add(address);
-                }
+                taken.add(address.id());
+                toDial.add(address);
             }
             picked = !toDial.isEmpty();
             toDial.forEach(this::dialWithBackoff);
@@ -358,18 +371,12 @@ public final class PexReactor extends BaseReactor {
     }
 
     private void dialWithBackoff(NetAddress address) {
-        String key = address.hostPort();
-        long[] failures = dialFailures.get(key);
-        long now = System.nanoTime();
-        if (failures != null) {
-            long wait = config.dialBackoffBase().toNanos() << Math.min(failures[0], 30);
-            if (now - failures[1] < wait) {
-                return; // backing off this address
-            }
+        if (!dialBackoff.mayDial(address, System.nanoTime())) {
+            return;
         }
         sw().dial(address).whenComplete((peer, error) -> {
             if (error == null) {
-                dialFailures.remove(key);
+                dialBackoff.forget(address);
                 return;
             }
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
@@ -377,21 +384,23 @@ public final class PexReactor extends BaseReactor {
             if (cause instanceof io.p2p4j.transport.HandshakeException h
                     && h.reason() == io.p2p4j.transport.HandshakeException.Reason.WRONG_ID) {
                 book.removeAddress(address); // someone else answers there: the address is wrong, not slow
-                dialFailures.remove(key);
+                dialBackoff.forget(address);
                 return;
             }
             if (cause instanceof io.p2p4j.transport.HandshakeException h
                     && h.reason() == io.p2p4j.transport.HandshakeException.Reason.SELF) {
                 book.addOurAddress(address);
+                dialBackoff.forget(address);
                 return;
             }
             book.markAttempt(address);
-            long[] f = dialFailures.computeIfAbsent(key, k -> new long[2]);
-            f[0]++;
-            f[1] = System.nanoTime();
-            if (f[0] > config.maxDialFailures()) {
+            if (!book.hasAddress(address.id())) {
+                dialBackoff.forget(address); // it left the book while being dialed
+                return;
+            }
+            if (dialBackoff.failed(address, System.nanoTime()) > config.maxDialFailures()) {
                 book.markBad(address, config.banTime());
-                dialFailures.remove(key);
+                dialBackoff.forget(address);
             }
         });
     }

@@ -1,6 +1,7 @@
 package io.p2p4j.pex;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.p2p4j.NetAddress;
@@ -15,10 +16,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -408,5 +413,118 @@ class AddrBookTest {
         assertWithinOneGroupsShare(count, () -> fixedSource
                 ? new NetAddress[] {anywhere.get(), fixed.get()}
                 : new NetAddress[] {fixed.get(), anywhere.get()});
+    }
+
+    @Test
+    void closeWaitsForAPeriodicSaveInFlightAndWritesTheFinalStateLast() throws Exception {
+        Path path = dir.resolve("addrbook.json");
+        AddrBook book = AddrBook.open(path, false);
+        NetAddress source = address("8.8.8.8", 26656);
+        assertThat(book.addAddress(address("1.2.3.4", 26656), source)).isTrue();
+        CountDownLatch periodicWritten = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Thread> saver = new AtomicReference<>();
+        book.afterTemporaryWrite = () -> {
+            // the first periodic save stops between writing its (older) snapshot and the rename
+            if (Thread.currentThread().getName().startsWith("p2p4j-addrbook")
+                    && saver.compareAndSet(null, Thread.currentThread())) {
+                periodicWritten.countDown();
+                awaitIgnoringInterrupts(release, Duration.ofSeconds(10));
+            }
+        };
+        book.startPeriodicSave(Duration.ofMillis(1));
+        assertThat(periodicWritten.await(10, TimeUnit.SECONDS)).isTrue();
+        NetAddress last = address("5.6.7.8", 26656);
+        assertThat(book.addAddress(last, source)).isTrue();
+        AtomicReference<Throwable> closeFailure = new AtomicReference<>();
+        Thread closer = new Thread(() -> {
+            try {
+                book.close();
+            } catch (Throwable e) {
+                closeFailure.set(e);
+            }
+        }, "closer");
+        closer.start();
+        // close has either finished without waiting, or waits for the periodic save
+        await().atMost(Duration.ofSeconds(10)).until(() -> !closer.isAlive()
+                || Set.of(Thread.State.WAITING, Thread.State.TIMED_WAITING, Thread.State.BLOCKED).contains(closer.getState()));
+        release.countDown();
+        closer.join(10_000);
+        saver.get().join(10_000); // the saving thread ends once its save is done, the schedule being stopped
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(saver.get().isAlive()).isFalse();
+        assertThat(closeFailure.get()).isNull();
+        assertThat(AddrBook.open(path, false).hasAddress(last.id()))
+                .as("the address added before close is in the file").isTrue();
+    }
+
+    /** Waits for the latch up to {@code limit}, through interrupts (which it keeps for the caller). */
+    private static void awaitIgnoringInterrupts(CountDownLatch latch, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        boolean interrupted = false;
+        while (latch.getCount() > 0 && System.nanoTime() < deadline) {
+            try {
+                latch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** An address under a freshly minted id, as cheap for a test as ids are for an attacker. */
+    private static NetAddress mintedId(String ip) {
+        byte[] id = new byte[NodeId.BYTES];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(id);
+        return new NetAddress(new NodeId(java.util.HexFormat.of().formatHex(id)), ip, 26656);
+    }
+
+    @Test
+    void aPeerRotatingIdsCannotFlushTheBansOfOthers() {
+        TestClock clock = new TestClock();
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        NetAddress source = address("8.8.8.8", 26656);
+        List<NetAddress> real = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            NetAddress misbehaver = address("9." + i + ".1.1", 26656);
+            if (i % 2 == 0) {
+                assertThat(book.addAddress(misbehaver, source)).isTrue(); // half of them known to the book
+            }
+            book.markBad(misbehaver, Duration.ofHours(24));
+            real.add(misbehaver);
+        }
+        // one IP minting ids and getting each banned; every later ban expires later than the real ones
+        for (int i = 0; i < AddrBook.MAX_BANNED + 500; i++) {
+            clock.now = clock.now.plusMillis(10);
+            book.markBad(mintedId("6.6.6.6"), Duration.ofHours(24));
+        }
+        // then a botnet in 64 /16s doing the same
+        for (int i = 0; i < AddrBook.MAX_BANNED + 500; i++) {
+            clock.now = clock.now.plusMillis(10);
+            book.markBad(mintedId("7." + (i % 64) + ".0.1"), Duration.ofHours(24));
+        }
+        assertThat(book.snapshot()).hasSizeLessThanOrEqualTo(AddrBook.MAX_BANNED);
+        assertThat(real).as("the bans made before the flood").allSatisfy(a -> assertThat(book.isBanned(a.id())).isTrue());
+    }
+
+    @Test
+    void withinOneGroupABanOnAKnownIdOrAnOlderBanOutlastsNewBansOnUnknownIds() {
+        TestClock clock = new TestClock();
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        NetAddress known = address("6.6.1.1", 26656);
+        assertThat(book.addAddress(known, address("8.8.8.8", 26656))).isTrue();
+        book.markBad(known, Duration.ofMinutes(10)); // shorter than every ban after it
+        clock.now = clock.now.plusSeconds(1);
+        NetAddress firstUnknown = address("6.6.2.2", 26656);
+        book.markBad(firstUnknown, Duration.ofHours(24));
+        for (int i = 0; i < AddrBook.MAX_BANNED + 500; i++) {
+            clock.now = clock.now.plusMillis(10);
+            book.markBad(mintedId("6.6.6.6"), Duration.ofHours(24));
+        }
+        assertThat(book.snapshot()).hasSizeLessThanOrEqualTo(AddrBook.MAX_BANNED);
+        assertThat(book.isBanned(known.id())).as("the ban on an id the book knew").isTrue();
+        assertThat(book.isBanned(firstUnknown.id())).as("the oldest ban on an unknown id").isTrue();
     }
 }

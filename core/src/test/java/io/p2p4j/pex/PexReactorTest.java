@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -497,5 +498,65 @@ class PexReactorTest {
         Switch fresh = pexNode(key, "node1-fresh", config, samePort);
         assertThat(pex(fresh).book().size()).isZero();
         await().atMost(Duration.ofSeconds(30)).until(() -> fresh.numPeers().inbound() >= 1);
+    }
+
+    @Test
+    void aRoundThatThrowsAnErrorDoesNotEndTheSchedule() {
+        PexReactor reactor = new PexReactor(AddrBook.open(dir.resolve("addrbook.json"), false), pexConfig());
+        AtomicInteger rounds = new AtomicInteger();
+        reactor.beforeRound = () -> {
+            if (rounds.incrementAndGet() == 1) {
+                throw new AssertionError("a round that fails with an Error");
+            }
+        };
+        Switch sw = Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig()).network("pex-test")
+                .reactor("pex", reactor).build();
+        switches.add(sw);
+        sw.start();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rounds.get()).isGreaterThanOrEqualTo(3));
+    }
+
+    @Test
+    void dialFailuresAreForgottenWhenTheirAddressLeavesTheBook() {
+        Switch node = pexNode("node", pexConfig().withDialBackoffBase(Duration.ofHours(1)));
+        AddrBook book = pex(node).book();
+        List<NetAddress> unreachable = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            NetAddress address = unreachableLoopback(i);
+            unreachable.add(address);
+            assertThat(book.addAddress(address, new NetAddress(NodeKey.generate().id(), "2." + i + ".0.1", 26656))).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> pex(node).dialBackoffs() >= 4);
+        unreachable.forEach(book::removeAddress); // as eviction, a ban or a wrong id would
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(pex(node).dialBackoffs())
+                .as("dial failures counted for addresses no longer in the book").isZero());
+    }
+
+    @Test
+    void aNodeWithOneOldPeerDialsAFreshAddressInItsNextRound() throws Exception {
+        // its one outbound peer is old (vetted) and the bias of a node with one peer is 80 % towards
+        // old: a round that picked among all entries would spend most of its 3 picks on that peer
+        Switch peer = pexNode("peer", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)));
+        Switch node = pexNode("node", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)).withMaxOutboundPeers(2));
+        AddrBook book = pex(node).book();
+        NetAddress source = new NetAddress(NodeKey.generate().id(), "2.0.0.1", 26656);
+        node.dial(peer.listenAddress()).get(10, TimeUnit.SECONDS);
+        assertThat(book.addAddress(peer.listenAddress(), source)).isTrue();
+        book.markGood(peer.id()); // as the PEX reactor does for an outbound peer in the book
+        for (int trial = 0; trial < 8; trial++) {
+            NetAddress fresh = unreachableLoopback(trial); // a dial fails at once and is counted as an attempt
+            assertThat(book.addAddress(fresh, source)).isTrue();
+            assertThat(book.counts()).containsExactly(1, 1);
+            pex(node).ensurePeers(false);
+            int t = trial;
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attempts(book, fresh))
+                    .as("trial %d: dials of the fresh address in the round", t).isEqualTo(1));
+            book.removeAddress(fresh); // the next trial's round has again one old peer and one fresh address
+        }
+    }
+
+    private static int attempts(AddrBook book, NetAddress address) {
+        return book.snapshot().stream().filter(ka -> ka.addr.id().equals(address.id())).mapToInt(ka -> ka.attempts)
+                .findFirst().orElse(-1);
     }
 }
