@@ -1,6 +1,7 @@
 package io.p2p4j;
 
 import io.p2p4j.conn.MConnectionConfig;
+import io.p2p4j.transport.FaultInjection;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -53,6 +54,9 @@ import java.util.Set;
  * @param maxPendingHandshakesPerIp the same, per remote IP address (default 4): one address takes
  *                              at most a sixteenth of the slots, while a few nodes behind one NAT,
  *                              or a peer redialing while its old connection closes, still fit
+ * @param faultInjection        faults injected into every connection, to test reactors against a
+ *                              bad network (CometBFT's {@code test_fuzz}); default
+ *                              {@link FaultInjection#off()}, which adds nothing to a connection
  */
 public record P2pConfig(
         String listenAddress,
@@ -70,7 +74,8 @@ public record P2pConfig(
         ReconnectPolicy reconnect,
         int socketBufferBytes,
         int maxPendingHandshakes,
-        int maxPendingHandshakesPerIp) {
+        int maxPendingHandshakesPerIp,
+        FaultInjection faultInjection) {
 
     /** Validates the settings. @throws IllegalArgumentException naming what is wrong */
     public P2pConfig {
@@ -83,6 +88,7 @@ public record P2pConfig(
         Objects.requireNonNull(filterTimeout, "filterTimeout");
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(reconnect, "reconnect");
+        Objects.requireNonNull(faultInjection, "faultInjection");
         if (maxInboundPeers < 0 || maxOutboundPeers < 0) {
             throw new IllegalArgumentException("peer limits must not be negative");
         }
@@ -158,96 +164,102 @@ public record P2pConfig(
     public static P2pConfig defaults() {
         return new P2pConfig("tcp://0.0.0.0:26656", "", 40, 10, Set.of(), Set.of(), false,
                 Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(5),
-                MConnectionConfig.defaults(), 4L << 20, ReconnectPolicy.defaults(), 0, 64, 4);
+                MConnectionConfig.defaults(), 4L << 20, ReconnectPolicy.defaults(), 0, 64, 4, FaultInjection.off());
     }
 
     public P2pConfig withSocketBufferBytes(int bytes) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, bytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, bytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withMaxPendingHandshakes(int total, int perIp) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, total, perIp);
+                mailboxBytes, reconnect, socketBufferBytes, total, perIp, faultInjection);
+    }
+
+    public P2pConfig withFaultInjection(FaultInjection faults) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faults);
     }
 
     public P2pConfig withListen(String address) {
         return new P2pConfig(address, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withExternalAddress(String address) {
         return new P2pConfig(listenAddress, address, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withMaxInboundPeers(int max) {
         return new P2pConfig(listenAddress, externalAddress, max, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withMaxOutboundPeers(int max) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, max, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withUnconditionalPeerIds(Set<String> ids) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, ids,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withPrivatePeerIds(Set<String> ids) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 ids, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withAllowDuplicateIp(boolean allow) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allow, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withDialTimeout(Duration timeout) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, timeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withHandshakeTimeout(Duration timeout) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, timeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withFilterTimeout(Duration timeout) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, timeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withConnection(MConnectionConfig connectionConfig) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connectionConfig,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withMailboxBytes(long bytes) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                bytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                bytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 
     public P2pConfig withReconnect(ReconnectPolicy policy) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, policy, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp);
+                mailboxBytes, policy, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
     }
 }

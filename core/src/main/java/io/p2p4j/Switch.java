@@ -127,7 +127,8 @@ public final class Switch implements AutoCloseable {
                 : "tcp://" + config.externalAddress());
         this.transport = new Transport(b.transportKind, key, () -> nodeInfo,
                 new Transport.Settings(config.dialTimeout(), config.handshakeTimeout(), config.filterTimeout(),
-                        config.socketBufferBytes(), config.maxPendingHandshakes(), config.maxPendingHandshakesPerIp()),
+                        config.socketBufferBytes(), config.maxPendingHandshakes(), config.maxPendingHandshakesPerIp(),
+                        config.faultInjection()),
                 connectionFilters, b.eventLoops);
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());

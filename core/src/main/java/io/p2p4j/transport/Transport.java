@@ -72,9 +72,11 @@ public final class Transport implements AutoCloseable {
      *                                  handshake, at most; one more is closed as it is accepted
      * @param maxPendingHandshakesPerIp the same, per remote IP address (TCP only: in-process
      *                                  connections have no address of their own)
+     * @param faults            faults injected into every connection's raw bytes, for tests
+     *                          ({@link FaultInjection#off()}: none, and no cost)
      */
     public record Settings(Duration dial, Duration handshake, Duration filter, int socketBufferBytes,
-            int maxPendingHandshakes, int maxPendingHandshakesPerIp) {
+            int maxPendingHandshakes, int maxPendingHandshakesPerIp, FaultInjection faults) {
         /** {@link io.p2p4j.P2pConfig}'s default of {@link #maxPendingHandshakes}. */
         public static final int DEFAULT_MAX_PENDING_HANDSHAKES = 64;
         /** {@link io.p2p4j.P2pConfig}'s default of {@link #maxPendingHandshakesPerIp}. */
@@ -84,6 +86,7 @@ public final class Transport implements AutoCloseable {
             Objects.requireNonNull(dial, "dial");
             Objects.requireNonNull(handshake, "handshake");
             Objects.requireNonNull(filter, "filter");
+            Objects.requireNonNull(faults, "faults");
             if (socketBufferBytes < 0) {
                 throw new IllegalArgumentException("socketBufferBytes must not be negative, got " + socketBufferBytes);
             }
@@ -91,6 +94,13 @@ public final class Transport implements AutoCloseable {
                 throw new IllegalArgumentException("maxPendingHandshakes and maxPendingHandshakesPerIp must be positive, got "
                         + maxPendingHandshakes + " and " + maxPendingHandshakesPerIp);
             }
+        }
+
+        /** These limits, without fault injection. */
+        public Settings(Duration dial, Duration handshake, Duration filter, int socketBufferBytes,
+                int maxPendingHandshakes, int maxPendingHandshakesPerIp) {
+            this(dial, handshake, filter, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp,
+                    FaultInjection.off());
         }
 
         /** These limits and socket buffers, with the default caps on pending handshakes. */
@@ -194,6 +204,7 @@ public final class Transport implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         track(ch);
+                        injectFaults(ch);
                         InetSocketAddress remote = remoteOf(ch);
                         InetAddress ip = kind == Kind.TCP ? remote.getAddress() : null;
                         String refusal = pending.tryAcquire(ip);
@@ -245,6 +256,7 @@ public final class Transport implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         track(ch);
+                        injectFaults(ch);
                     }
                 });
         if (closing) {
@@ -279,6 +291,13 @@ public final class Transport implements AutoCloseable {
             });
         });
         return result;
+    }
+
+    /** Puts the fault injector first in a new connection's pipeline when fault injection is on; else nothing. */
+    private void injectFaults(Channel ch) {
+        if (settings.faults().enabled()) {
+            ch.pipeline().addFirst("faults", new FaultInjector(settings.faults(), java.util.concurrent.ThreadLocalRandom.current()));
+        }
     }
 
     private CompletableFuture<UpgradedConnection> upgrade(Channel channel, NodeId dialedId) {

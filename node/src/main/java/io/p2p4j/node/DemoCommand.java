@@ -29,11 +29,17 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "60", description = "Seconds allowed to form the network (default ${DEFAULT-VALUE}).")
     int timeout;
 
+    @Option(names = "--test-fuzz", description = "Inject faults into every connection, as CometBFT's p2p.test_fuzz "
+            + "does: from 1 s after a connection opens, 0.1 % of reads and writes dropped, 0.05 % closing the connection, "
+            + "2 % held up to 50 ms. Peers drop and are found again; reactors see whole messages only.")
+    boolean testFuzz;
+
     @Override
     public Integer call() throws Exception {
         if (nodes < 2) {
             throw new ParameterException(spec.commandLine(), "--nodes must be at least 2, got " + nodes);
         }
-        return new NetworkDemo(System.out, nodes, seconds, status, timeout, NetworkDemo.stdoutIsTerminal()).run();
+        NetworkDemo demo = new NetworkDemo(System.out, nodes, seconds, status, timeout, NetworkDemo.stdoutIsTerminal());
+        return (testFuzz ? demo.withFaults(NetworkDemo.DEMO_FAULTS) : demo).run();
     }
 }

@@ -10,6 +10,7 @@ import io.p2p4j.node.NodeConfig.ConfigException;
 import io.p2p4j.pex.AddrBook;
 import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
+import io.p2p4j.transport.FaultInjection;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,6 +118,11 @@ final class Node implements AutoCloseable {
         }
         log.info("node {} ({}) on network {} listening on {}", key.id(), config.get("moniker"), network,
                 sw.listenAddress());
+        FaultInjection faults = sw.config().faultInjection();
+        if (faults.enabled()) {
+            log.warn("p2p.test_fuzz is on: every connection gets injected faults ({}, from {} s after it opens); for tests only",
+                    faults, faults.startAfter().toSeconds());
+        }
         return new Node(sw, book, gossip, status, metrics, homeLock);
     }
 
@@ -229,7 +235,27 @@ final class Node implements AutoCloseable {
                 .withMaxPendingHandshakes(atLeastOne(config, "p2p4j.max_pending_handshakes"),
                         atLeastOne(config, "p2p4j.max_pending_handshakes_per_ip"));
         // CometBFT's "maximum pause when redialing a persistent peer"; zero leaves the backoff uncapped
-        return p2p.withReconnect(p2p.reconnect().withMaxInterval(maxDialPeriod));
+        return p2p.withReconnect(p2p.reconnect().withMaxInterval(maxDialPeriod)).withFaultInjection(faultInjection(config));
+    }
+
+    /** CometBFT's test_fuzz and test_fuzz_config: mode 0 drops (with its probabilities), 1 delays. */
+    static FaultInjection faultInjection(NodeConfig config) throws ConfigException {
+        if (!config.boolValue("p2p.test_fuzz")) {
+            return FaultInjection.off();
+        }
+        int mode = config.intValue("p2p.test_fuzz_config.mode");
+        if (mode != 0 && mode != 1) {
+            throw new ConfigException("p2p.test_fuzz_config.mode = " + mode + " must be 0 (drop) or 1 (delay)");
+        }
+        try {
+            return new FaultInjection(true, mode == 0 ? FaultInjection.Mode.DROP : FaultInjection.Mode.DELAY,
+                    config.durationValue("p2p.test_fuzz_config.max_delay"),
+                    config.doubleValue("p2p.test_fuzz_config.prob_drop_rw"),
+                    config.doubleValue("p2p.test_fuzz_config.prob_drop_conn"),
+                    config.doubleValue("p2p.test_fuzz_config.prob_sleep"), FaultInjection.off().startAfter());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("p2p.test_fuzz_config: " + e.getMessage());
+        }
     }
 
     private static long positiveLong(NodeConfig config, String key) throws ConfigException {

@@ -40,7 +40,7 @@ final class NodeConfig {
             "priv_validator_state_file", "priv_validator_laddr", "node_key_file", "abci", "filter_peers",
             "event_bus_buffer_capacity");
     /** CometBFT's {@code [p2p]} keys that p2p4j has no use for: v0.34's UPnP, and test-only settings. */
-    static final Set<String> COMETBFT_OTHER_P2P = Set.of("upnp", "home", "test_dial_fail", "test_fuzz", "test_fuzz_config");
+    static final Set<String> COMETBFT_OTHER_P2P = Set.of("upnp", "home", "test_dial_fail");
 
     /**
      * The status server's default port: next to CometBFT's (26656 p2p, 26657 RPC, 26658 ABCI,
@@ -92,6 +92,13 @@ final class NodeConfig {
         c.values.put("p2p.handshake_timeout", "3s");
         c.values.put("p2p.dial_timeout", "1s");
         c.values.put("p2p.persistent_peers_max_dial_period", "0s");
+        // CometBFT's fault injection for tests (its FuzzedConnection): off, and its defaults when on
+        c.values.put("p2p.test_fuzz", "false");
+        c.values.put("p2p.test_fuzz_config.mode", "0");
+        c.values.put("p2p.test_fuzz_config.max_delay", "3s");
+        c.values.put("p2p.test_fuzz_config.prob_drop_rw", "0.2");
+        c.values.put("p2p.test_fuzz_config.prob_drop_conn", "0");
+        c.values.put("p2p.test_fuzz_config.prob_sleep", "0");
         return c;
     }
 
@@ -121,6 +128,12 @@ final class NodeConfig {
                     Map.Entry<String, JsonNode> e = inner.next();
                     if (key.equals("p2p") && COMETBFT_OTHER_P2P.contains(e.getKey())) {
                         log.debug("{}: ignoring p2p.{} (p2p4j has no use for it)", file, e.getKey());
+                    } else if (key.equals("p2p") && e.getKey().equals("test_fuzz_config") && e.getValue().isObject()) {
+                        for (Iterator<Map.Entry<String, JsonNode>> fuzz = e.getValue().fields(); fuzz.hasNext(); ) {
+                            Map.Entry<String, JsonNode> f = fuzz.next();
+                            String name = "p2p.test_fuzz_config." + f.getKey();
+                            c.set(name, scalar(file, name, f.getValue()), file.toString());
+                        }
                     } else {
                         c.set(key + "." + e.getKey(), scalar(file, key + "." + e.getKey(), e.getValue()), file.toString());
                     }
@@ -197,6 +210,15 @@ final class NodeConfig {
             return Boolean.parseBoolean(v);
         }
         throw new ConfigException(key + " = \"" + v + "\" is not true or false");
+    }
+
+    double doubleValue(String key) throws ConfigException {
+        String v = get(key).trim();
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " = \"" + v + "\" is not a number");
+        }
     }
 
     /** Go duration text: "100ms", "3s", "1m0s", "1h"... */

@@ -455,6 +455,16 @@ class NodeCommandsTest {
     }
 
     @Test
+    void theDemoStillFormsItsNetworkWithFaultsInjected() {
+        Run demo = run("demo", "--nodes", "6", "--seconds", "3", "--status", "", "--test-fuzz");
+        assertThat(demo.code()).as(demo.out()).isZero();
+        assertThat(demo.out()).contains("every node found its peers");
+        java.util.regex.Matcher dropped = java.util.regex.Pattern.compile("(\\d+) peer connections dropped").matcher(demo.out());
+        assertThat(dropped.find()).as(demo.out()).isTrue();
+        assertThat(Integer.parseInt(dropped.group(1))).as("the faults dropped peers").isPositive();
+    }
+
+    @Test
     void helpIsACommandAndStartsHelpKeepsEveryFlagNameWhole() {
         Run help = run("help");
         assertThat(help.code()).isZero();

@@ -8,6 +8,7 @@ import io.p2p4j.P2pConfig;
 import io.p2p4j.conn.MConnectionConfig;
 import org.assertj.core.api.AbstractThrowableAssert;
 import io.p2p4j.node.NodeConfig.ConfigException;
+import io.p2p4j.transport.FaultInjection;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,24 @@ class NodeConfigTest {
         }
         NodeConfig named = NodeConfig.load(write("[p2p]\npersistent_peers = \"" + id + "@node-1.example.com:26656\"\n"));
         assertThat(Node.addresses(named, "p2p.persistent_peers")).extracting(a -> a.host()).containsExactly("node-1.example.com");
+    }
+
+    @Test
+    void cometBftsTestFuzzSwitchesOnFaultInjectionWithItsSettings() throws Exception {
+        assertThat(Node.p2pConfig(NodeConfig.defaults()).faultInjection().enabled()).isFalse();
+        P2pConfig on = Node.p2pConfig(NodeConfig.load(write("[p2p]\ntest_fuzz = true\n")));
+        assertThat(on.faultInjection()).isEqualTo(FaultInjection.cometBftDefaults());
+        P2pConfig delays = Node.p2pConfig(NodeConfig.load(write(
+                "[p2p]\ntest_fuzz = true\n[p2p.test_fuzz_config]\nmode = 1\nmax_delay = \"250ms\"\n")));
+        assertThat(delays.faultInjection().mode()).isEqualTo(FaultInjection.Mode.DELAY);
+        assertThat(delays.faultInjection().maxDelay()).isEqualTo(Duration.ofMillis(250));
+        assertThat(NodeConfig.load(write(NodeConfig.defaults().toToml())).get("p2p.test_fuzz_config.prob_drop_rw"))
+                .isEqualTo("0.2");
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write(
+                "[p2p]\ntest_fuzz = true\n[p2p.test_fuzz_config]\nprob_drop_rw = 0.9\nprob_sleep = 0.5\n"))))
+                .hasMessageStartingWith("p2p.test_fuzz_config: probDropReadWrite + probDropConnection + probSleep");
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p]\ntest_fuzz = true\n[p2p.test_fuzz_config]\nmode = 2\n"))))
+                .hasMessage("p2p.test_fuzz_config.mode = 2 must be 0 (drop) or 1 (delay)");
     }
 
     @Test
