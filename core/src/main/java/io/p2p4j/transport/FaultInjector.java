@@ -4,7 +4,11 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import java.nio.channels.ClosedChannelException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
@@ -25,7 +29,7 @@ final class FaultInjector extends ChannelDuplexHandler {
     private long readsHeldUntil;
     private long writesHeldUntil;
     /** Reads and writes held and not yet passed on: what to drop if the connection ends first. */
-    private final java.util.Map<io.netty.util.concurrent.Future<?>, Runnable> held = new java.util.HashMap<>();
+    private final Map<Future<?>, Runnable> held = new HashMap<>();
 
     FaultInjector(FaultInjection faults, RandomGenerator random) {
         this.faults = faults;
@@ -96,7 +100,7 @@ final class FaultInjector extends ChannelDuplexHandler {
     }
 
     private void dropHeld() {
-        for (var entry : java.util.List.copyOf(held.entrySet())) {
+        for (var entry : List.copyOf(held.entrySet())) {
             if (entry.getKey().cancel(false)) {
                 entry.getValue().run();
             }
@@ -137,7 +141,7 @@ final class FaultInjector extends ChannelDuplexHandler {
     private long hold(ChannelHandlerContext ctx, long heldUntil, long delay, Runnable pass, Runnable drop) {
         long now = ctx.executor().ticker().nanoTime();
         long at = Math.max(now + delay, heldUntil);
-        io.netty.util.concurrent.Future<?>[] self = new io.netty.util.concurrent.Future<?>[1];
+        Future<?>[] self = new Future<?>[1];
         self[0] = ctx.executor().schedule(() -> {
             held.remove(self[0]);
             pass.run();

@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * N nodes on loopback in one process: node 0 is a seed, every other node knows only the seed,
@@ -86,7 +87,7 @@ final class NetworkDemo {
                 .withCrawl(Duration.ofMillis(500), Duration.ofSeconds(5)).withDialBackoffBase(Duration.ofMillis(50));
         P2pConfig p2p = ConnectedSwitches.testConfig().withFaultInjection(faults);
         Semaphore peerEvents = new Semaphore(0);
-        java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger dropped = new AtomicInteger();
         SwitchListener wake = new SwitchListener() {
             @Override
             public void peerAdded(Peer peer) {
