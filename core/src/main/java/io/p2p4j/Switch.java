@@ -81,7 +81,7 @@ public final class Switch implements AutoCloseable {
     private final Map<NodeId, NetAddress> persistentPeers = new ConcurrentHashMap<>();
     private final Set<NodeId> reconnecting = ConcurrentHashMap.newKeySet();
     private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
-    private final ReentrantLock admission = new ReentrantLock();
+    final ReentrantLock admission = new ReentrantLock();
     /** What mailboxes of peers whose reactor is blocked in a send may read past their bound, in all. */
     private final MailboxReserve mailboxReserve;
     private final ScheduledExecutorService timers;
@@ -91,6 +91,10 @@ public final class Switch implements AutoCloseable {
     private volatile NetAddress listenAddress;
     private volatile boolean running;
     private volatile boolean closed;
+    /** Test seam: runs in admission with the admission lock held, once the switch was found running. */
+    volatile Runnable admissionHook = () -> {};
+    /** Test seam: runs in startPeer with the peer's lifecycle lock held, just before it joins the peer set. */
+    volatile java.util.function.Consumer<SwitchPeer> beforePeerSetAdd = peer -> {};
 
     private Switch(Builder b) {
         this.key = b.key;
@@ -471,6 +475,7 @@ public final class Switch implements AutoCloseable {
                 connection.channel().close();
                 throw new HandshakeException(Reason.CLOSED, "the switch is closing");
             }
+            admissionHook.run();
             if (!connection.outbound() && !persistent && !config.unconditionalPeerIds().contains(id.hex())
                     && countInbound() >= config.maxInboundPeers()) {
                 connection.channel().close();
@@ -525,8 +530,8 @@ public final class Switch implements AutoCloseable {
         peer.lifecycle.lock();
         try {
             for (Reactor reactor : reactors.values()) {
-                if (peer.isStoppingFlag()) {
-                    return;
+                if (peer.state() != SwitchPeer.State.ADMITTED) {
+                    throw stoppedWhileSetUp(peer);
                 }
                 peer.initialized.add(reactor);
                 reactor.initPeer(peer);
@@ -544,12 +549,14 @@ public final class Switch implements AutoCloseable {
                     .start();
             peer.mconnection = mconnection;
             connection.channel().eventLoop().execute(connection::handOff);
-            if (peer.isStoppingFlag() || !connection.channel().isActive()) {
-                if (!peer.isStoppingFlag()) {
-                    throw new HandshakeException(Reason.CLOSED, "peer " + peer.id() + " closed the connection while it was set up");
-                }
-                return;
+            if (!connection.channel().isActive()) {
+                throw new HandshakeException(Reason.CLOSED, "peer " + peer.id() + " closed the connection while it was set up");
             }
+            if (!peer.markRunning()) {
+                throw stoppedWhileSetUp(peer);
+            }
+            // from here a stop waits for this lock, and then takes the peer out of the set again
+            beforePeerSetAdd.accept(peer);
             peers.add(peer);
             for (Reactor reactor : reactors.values()) {
                 reactor.addPeer(peer);
@@ -566,6 +573,10 @@ public final class Switch implements AutoCloseable {
         } finally {
             peer.lifecycle.unlock();
         }
+    }
+
+    private static HandshakeException stoppedWhileSetUp(SwitchPeer peer) {
+        return new HandshakeException(Reason.CLOSED, "peer " + peer.id() + " was stopped while it was set up");
     }
 
     private void deliver(SwitchPeer peer, byte channelId, byte[] message) throws Exception {
@@ -640,7 +651,8 @@ public final class Switch implements AutoCloseable {
 
     /** Returns true if this call stopped the peer (false if it was already stopping). */
     private boolean stopPeer(SwitchPeer peer, Throwable reason) {
-        if (!peer.markStopping()) {
+        SwitchPeer.State was = peer.markStopping();
+        if (was == null) {
             return false;
         }
         MConnection mconnection = peer.mconnection;
@@ -660,6 +672,8 @@ public final class Switch implements AutoCloseable {
         }
         peer.lifecycle.lock();
         try {
+            // a start that became RUNNING before our mark added the peer under this lock: take it out again
+            peers.remove(peer);
             for (Reactor reactor : peer.initialized) {
                 try {
                     reactor.removePeer(peer, reason);
@@ -668,6 +682,7 @@ public final class Switch implements AutoCloseable {
                 }
             }
             peer.initialized.clear();
+            peer.markStopped();
         } finally {
             peer.lifecycle.unlock();
             all.remove(peer.id(), peer);
@@ -677,8 +692,10 @@ public final class Switch implements AutoCloseable {
         } else {
             log.info("removed peer {}: {}", peer.id(), reason.getMessage() == null ? reason : reason.getMessage());
         }
-        for (SwitchListener listener : listeners) {
-            safely(() -> listener.peerRemoved(peer, reason));
+        if (was == SwitchPeer.State.RUNNING) { // listeners heard peerAdded only of a peer that ran
+            for (SwitchListener listener : listeners) {
+                safely(() -> listener.peerRemoved(peer, reason));
+            }
         }
         return true;
     }
