@@ -91,6 +91,8 @@ public final class Switch implements AutoCloseable {
     private volatile NetAddress listenAddress;
     private volatile boolean running;
     private volatile boolean closed;
+    /** Set once start() got as far as the reactors' onStart: only then does close() tell them onStop. */
+    private volatile boolean reactorsStarted;
     /** Test seam: runs in admission with the admission lock held, once the switch was found running. */
     volatile Runnable admissionHook = () -> {};
     /** Test seam: runs in startPeer with the peer's lifecycle lock held, just before it joins the peer set. */
@@ -182,16 +184,17 @@ public final class Switch implements AutoCloseable {
                     nodeInfo = ourNodeInfo("tcp://" + uri.getHost() + ":" + bound.getPort());
                 }
             } catch (Exception e) {
-                running = false;
+                close(); // the event loops, timer and filter threads were made with the switch: nothing may outlive it
                 throw new IllegalStateException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
             }
         }
+        reactorsStarted = true;
         for (Reactor reactor : reactors.values()) {
             if (reactor instanceof BaseReactor base) {
                 base.onStart(); // after binding, so reactors know the listen address
             }
         }
-        timers.scheduleAtFixedRate(this::reportSlowReactors, 1, 1, TimeUnit.SECONDS);
+        timers.scheduleAtFixedRate(this::reportSlowReactorsSafely, 1, 1, TimeUnit.SECONDS);
         log.info("switch {} started, listening on {}", key.id(), listenAddress);
     }
 
@@ -201,16 +204,25 @@ public final class Switch implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        admission.lock();
+        try {
+            // under the admission lock: an admission under way has put its peer in the table below
+            // (and close stops it), or will see the switch closed and refuse it
+            if (closed) {
+                return;
+            }
+            closed = true;
+            running = false;
+        } finally {
+            admission.unlock();
         }
-        closed = true;
-        running = false;
         transport.stopListening();
         timers.shutdownNow();
         filterThreads.shutdownNow();
-        for (SwitchPeer peer : List.copyOf(all.values())) {
-            stopPeer(peer, null);
+        stopAllPeers();
+        if (!reactorsStarted) {
+            transport.close();
+            return;
         }
         for (Reactor reactor : reactors.values()) {
             if (reactor instanceof BaseReactor base) {
@@ -223,6 +235,30 @@ public final class Switch implements AutoCloseable {
         }
         transport.close();
         log.info("switch {} closed", key.id());
+    }
+
+    /**
+     * Stops every peer at once, each on a thread of its own, so that reactors stuck on N peers
+     * cost one delivery grace, not N; waits for them a little longer than one grace and the flush.
+     */
+    private void stopAllPeers() {
+        List<Thread> stops = new ArrayList<>();
+        for (SwitchPeer peer : List.copyOf(all.values())) {
+            stops.add(Thread.ofVirtual().name("p2p4j-stop-" + peer.id().hex().substring(0, 8)).start(() -> stopPeer(peer, null)));
+        }
+        long deadline = System.nanoTime() + DELIVERY_GRACE.plus(GRACEFUL_FLUSH).toNanos();
+        for (Thread stop : stops) {
+            try {
+                if (!stop.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
+                    log.warn("switch {}: a peer is still stopping after {} ms; closing anyway", key.id(),
+                            DELIVERY_GRACE.plus(GRACEFUL_FLUSH).toMillis());
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     // ---- what the switch is -------------------------------------------------------------------
@@ -745,6 +781,15 @@ public final class Switch implements AutoCloseable {
             call.run();
         } catch (RuntimeException e) {
             log.warn("a switch listener failed", e);
+        }
+    }
+
+    /** The timer's task: an exception out of it would end the schedule silently. */
+    private void reportSlowReactorsSafely() {
+        try {
+            reportSlowReactors();
+        } catch (RuntimeException e) {
+            log.warn("reporting slow reactors failed", e);
         }
     }
 

@@ -9,13 +9,18 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.testing.ConnectedSwitches;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -135,5 +140,96 @@ class SwitchLifecycleTest {
         // the dial's future fails after the stop of the peer, listeners included, is over
         assertThat(a.listened()).isEmpty();
         assertThat(a.reactor().lifecycle(b.sw().id())).containsExactly("init", "remove");
+    }
+
+    /** Closing a switch whose reactors are stuck on N peers takes one delivery grace, not N. */
+    @Test
+    void closeStopsPeersAtOnceSoStuckReactorsCostOneGrace() throws Exception {
+        int spokes = 4;
+        CountDownLatch stuck = new CountDownLatch(spokes);
+        CountDownLatch release = new CountDownLatch(1);
+        Reactor stuckReactor = new RecordingReactor(ChannelDescriptor.of((byte) 0x43, 1)) {
+            @Override
+            public void receive(byte channelId, Peer peer, byte[] message) {
+                stuck.countDown();
+                for (int i = 0; i < 100; i++) { // deaf to interrupts, as a reactor stuck in a blocking call can be
+                    try {
+                        if (release.await(1, TimeUnit.MINUTES)) {
+                            return;
+                        }
+                    } catch (InterruptedException ignored) {
+                        // keep waiting
+                    }
+                }
+            }
+        };
+        try {
+            Node hub = node(stuckReactor);
+            for (int i = 0; i < spokes; i++) {
+                Node spoke = node(new RecordingReactor(ChannelDescriptor.of((byte) 0x43, 1)));
+                Peer toHub = spoke.sw().dial(hub.sw().listenAddress()).get(10, TimeUnit.SECONDS);
+                assertThat(toHub.send((byte) 0x43, new byte[] {1})).isTrue();
+            }
+            assertThat(stuck.await(30, TimeUnit.SECONDS)).isTrue();
+            long start = System.nanoTime();
+            hub.sw().close();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            // one by one it takes spokes x grace (8 s); at once one grace plus the time to close
+            assertThat(took).isLessThan(Switch.DELIVERY_GRACE.multipliedBy(spokes - 1).minusMillis(500));
+            assertThat(hub.sw().peers().size()).isZero();
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /** An admission under way when close begins ends before the reactors stop, or never reaches them. */
+    @Test
+    void closeWaitsForAnAdmissionUnderWaySoReactorsHearNothingAfterTheirStop() throws Exception {
+        Node a = node();
+        Node b = node();
+        AtomicBoolean once = new AtomicBoolean(true);
+        List<Thread> closer = new CopyOnWriteArrayList<>();
+        a.sw().admissionHook = () -> {
+            if (!once.getAndSet(false)) {
+                return;
+            }
+            Thread t = Thread.ofVirtual().start(a.sw()::close);
+            closer.add(t);
+            // close either runs to its end now, or waits for this admission
+            await().atMost(Duration.ofSeconds(20)).until(() -> !t.isAlive() || a.sw().admission.hasQueuedThreads());
+        };
+        b.sw().dial(a.sw().listenAddress()).exceptionally(e -> null).get(20, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(20)).until(() -> closer.size() == 1);
+        closer.get(0).join(Duration.ofSeconds(20));
+        assertThat(closer.get(0).isAlive()).isFalse();
+        // the admission itself has ended: its peer was added, or refused
+        await().atMost(Duration.ofSeconds(20)).until(() -> !a.listened().isEmpty() || !a.refused().isEmpty());
+        List<String> events = a.reactor().events.stream().map(RecordingReactor.Event::what).toList();
+        assertThat(events).last().isEqualTo("stop");
+        assertThat(events).containsOnlyOnce("stop");
+        assertThat(a.sw().peers().size()).isZero();
+    }
+
+    /** A switch that cannot bind its port leaves no thread of its own running. */
+    @Test
+    void aStartThatCannotListenReleasesTheSwitchThreads() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Set<Thread> before = Thread.getAllStackTraces().keySet();
+            Switch sw = Switch.builder(NodeKey.generate(),
+                            ConnectedSwitches.testConfig().withListen("tcp://127.0.0.1:" + taken.getLocalPort()))
+                    .network("test-chain").reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
+            assertThatThrownBy(sw::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot listen");
+            await().atMost(Duration.ofSeconds(10)).until(() -> switchThreadsStartedSince(before).isEmpty());
+            assertThatThrownBy(sw::start).isInstanceOf(IllegalStateException.class);
+            sw.close(); // still allowed, and a no-op
+        }
+    }
+
+    private static Set<String> switchThreadsStartedSince(Set<Thread> before) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t) && t.isAlive())
+                .map(Thread::getName)
+                .filter(name -> name.startsWith("multiThreadIoEventLoopGroup") || name.startsWith("p2p4j-"))
+                .collect(Collectors.toSet());
     }
 }
