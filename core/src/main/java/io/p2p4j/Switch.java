@@ -85,6 +85,8 @@ public final class Switch implements AutoCloseable {
     /** What mailboxes of peers whose reactor is blocked in a send may read past their bound, in all. */
     private final MailboxReserve mailboxReserve;
     private final ScheduledExecutorService timers;
+    /** Refused inbound connections, logged at info, summarised per IP and reason. */
+    final RefusalLog refusals = new RefusalLog(line -> log.info("{}", line));
     /** Runs peer filters, each check on a virtual thread of its own; shut down by close(). */
     private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
     private volatile NodeInfo nodeInfo;
@@ -471,16 +473,16 @@ public final class Switch implements AutoCloseable {
         upgrade.whenComplete((connection, error) -> {
             if (error != null) {
                 Throwable cause = unwrap(error);
-                log.info("inbound connection refused: {}", cause.getMessage());
-                notifyRefused(cause instanceof io.p2p4j.transport.HandshakeException h && h.remote() != null
-                        ? h.remote() : null, false, cause);
+                java.net.SocketAddress remote = cause instanceof HandshakeException h ? h.remote() : null;
+                refusals.refused(remote, "inbound connection", cause);
+                notifyRefused(remote, false, cause);
                 return;
             }
             Thread.ofVirtual().start(() -> {
                 try {
                     admit(connection, null);
                 } catch (Exception e) {
-                    log.info("inbound peer {} refused: {}", connection.id(), e.getMessage());
+                    refusals.refused(connection.remote(), "inbound peer " + connection.id(), e);
                     notifyRefused(connection.remote(), false, e);
                 }
             });

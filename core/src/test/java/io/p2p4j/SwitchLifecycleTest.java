@@ -225,6 +225,22 @@ class SwitchLifecycleTest {
         }
     }
 
+    /** A peer that connects and fails its handshake over and over gets a log line per doubling, not one each time. */
+    @Test
+    void refusedInboundConnectionsAreLoggedPerDoublingNotEachTime() throws Exception {
+        Node a = node();
+        int attempts = 20;
+        for (int i = 0; i < attempts; i++) {
+            try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), a.sw().listenAddress().port())) {
+                socket.getOutputStream().write(new byte[64]); // no key for a SecretConnection
+            }
+            int refusedSoFar = i + 1;
+            await().atMost(Duration.ofSeconds(20)).until(() -> a.refused().size() >= refusedSoFar);
+        }
+        assertThat(a.refused()).hasSize(attempts);
+        assertThat(a.sw().refusals.linesWritten()).isEqualTo(5); // the 1st, 2nd, 4th, 8th and 16th
+    }
+
     private static Set<String> switchThreadsStartedSince(Set<Thread> before) {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> !before.contains(t) && t.isAlive())
