@@ -96,6 +96,8 @@ final class Node implements AutoCloseable {
         try {
             sw.start();
         } catch (IllegalStateException e) {
+            sw.close(); // the switch releases its threads itself; closing again says so here
+            closeAfterFailedStart(book);
             throw new ConfigException(e.getMessage());
         }
         metrics.bind(sw);
@@ -111,6 +113,7 @@ final class Node implements AutoCloseable {
                 status = StatusServer.start(statusSocket, List.of(sw), metrics);
             } catch (Exception e) {
                 sw.close();
+                closeAfterFailedStart(book);
                 throw new ConfigException("status server cannot listen on " + statusSocket.getHostString() + ":"
                         + statusSocket.getPort() + ": " + Main.describe(e));
             }
@@ -118,6 +121,18 @@ final class Node implements AutoCloseable {
         log.info("node {} ({}) on network {} listening on {}", key.id(), config.get("moniker"), network,
                 sw.listenAddress());
         return new Node(sw, book, gossip, status, metrics, homeLock);
+    }
+
+    /**
+     * Closes the book of a node that did not start. It saves too, which rewrites what it read
+     * plus the persistent peers added; a failure is logged, since the start's own error is the news.
+     */
+    private static void closeAfterFailedStart(AddrBook book) {
+        try {
+            book.close();
+        } catch (java.io.IOException e) {
+            log.warn("closing the address book {} after a failed start: {}", book.file(), Main.describe(e));
+        }
     }
 
     /** The status server's host:port, checked before anything starts. */
