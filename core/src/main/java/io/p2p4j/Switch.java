@@ -55,11 +55,6 @@ public final class Switch implements AutoCloseable {
     static final Duration DELIVERY_GRACE = Duration.ofSeconds(2);
     /** A reactor busy this long with one message is reported in the log. */
     static final Duration SLOW_DELIVERY = Duration.ofSeconds(5);
-    /**
-     * The reserve mailboxes borrow from while their reactor is blocked in a send, in mailbox
-     * bounds: 64 MiB with the default bound, shared by all peers (the README's threading notes say why).
-     */
-    static final int MAILBOX_RESERVE_FACTOR = 16;
     /** How long a peer stopped gracefully may take to send what was queued for it. */
     static final Duration GRACEFUL_FLUSH = Duration.ofSeconds(2);
 
@@ -124,7 +119,7 @@ public final class Switch implements AutoCloseable {
         }
         this.channels = List.copyOf(all);
         this.peerFilters = List.copyOf(b.peerFilters);
-        this.mailboxReserve = new MailboxReserve(MAILBOX_RESERVE_FACTOR * config.mailboxBytes());
+        this.mailboxReserve = new MailboxReserve(config.mailboxReserveBytes());
         this.listeners = List.copyOf(b.listeners);
         List<ConnectionFilter> connectionFilters = new ArrayList<>();
         if (!config.allowDuplicateIp()) {

@@ -202,6 +202,7 @@ final class Node implements AutoCloseable {
         config.atLeast("p2p.max_num_inbound_peers", 0);
         config.atLeast("p2p.max_num_outbound_peers", 0);
         config.atLeast("p2p4j.socket_buffer_bytes", 0);
+        long mailboxReserve = config.atLeast("p2p4j.mailbox_reserve_bytes", 0);
         MConnectionConfig connection = MConnectionConfig.defaults()
                 .withSendRate(config.longValue("p2p.send_rate"))
                 .withRecvRate(config.longValue("p2p.recv_rate"))
@@ -241,6 +242,7 @@ final class Node implements AutoCloseable {
                 .withPrivatePeerIds(privateIds)
                 .withConnection(connection)
                 .withSocketBufferBytes(config.intValue("p2p4j.socket_buffer_bytes"))
+                .withMailboxReserveBytes(mailboxReserve)
                 .withMaxPendingHandshakes(atLeastOne(config, "p2p4j.max_pending_handshakes"),
                         atLeastOne(config, "p2p4j.max_pending_handshakes_per_ip"));
         // CometBFT's "maximum pause when redialing a persistent peer"; zero leaves the backoff uncapped
