@@ -23,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -48,6 +47,32 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Reactor code never runs on the network threads (see {@link Reactor}).
  * {@link #close()} stops dialing, ends every peer, stops the reactors, releases the port and
  * the threads.
+ *
+ * <h2>A peer's life</h2>
+ * A peer has one state, {@link SwitchPeer.State}, which only moves forward: admission puts it in
+ * {@code all} as ADMITTED; its start calls initPeer on each reactor, builds its MConnection and
+ * mailbox, and moves it to RUNNING, then adds it to the peer set and calls addPeer and the
+ * listeners' peerAdded; the first stop moves it to STOPPING (from any thread, without a lock),
+ * closes its connection and mailbox, calls removePeer on the reactors that had initPeer, moves it
+ * to STOPPED and takes it out of {@code all}; listeners hear peerRemoved only if it had run.
+ *
+ * <h2>Locks</h2>
+ * <ul>
+ *   <li>{@code admission} guards admitting: the check that the switch runs, the inbound count, and
+ *       the check-then-put of a peer's id in {@code all}; {@link #close()} sets {@code closed}
+ *       under it, so an admission either put its peer where close finds it or sees the switch
+ *       closed. Held for a few map operations only: no reactor, listener, filter or wait under it,
+ *       and no other lock is taken while it is held.
+ *   <li>each peer's {@code lifecycle} lock (in {@link SwitchPeer}) guards the calls to reactors
+ *       and listeners about that peer, its list of initialised reactors, its moves to RUNNING and
+ *       STOPPED, and its entry in the peer set. Reactor code runs under it (initPeer, addPeer,
+ *       removePeer), so a stop takes it only after closing the connection and the mailbox; the
+ *       mailbox's own lock may be taken under it, never the other way round, and never
+ *       {@code admission}.
+ *   <li>{@link InboundMailbox} and {@link BroadcastLane} have locks of their own, taken last and
+ *       never held while they call out.
+ * </ul>
+ * Lock order: lifecycle → mailbox. {@code admission} is never held with another.
  */
 public final class Switch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Switch.class);
@@ -73,8 +98,7 @@ public final class Switch implements AutoCloseable {
     /** Every peer being set up or running, by id (the peer set holds only running ones). */
     private final Map<NodeId, SwitchPeer> all = new ConcurrentHashMap<>();
     private final Set<NodeId> dialing = ConcurrentHashMap.newKeySet();
-    private final Map<NodeId, NetAddress> persistentPeers = new ConcurrentHashMap<>();
-    private final Set<NodeId> reconnecting = ConcurrentHashMap.newKeySet();
+    private final PersistentPeers persistentPeers;
     private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
     final ReentrantLock admission = new ReentrantLock();
     /** What mailboxes of peers whose reactor is blocked in a send may read past their bound, in all. */
@@ -134,6 +158,7 @@ public final class Switch implements AutoCloseable {
                 connectionFilters, b.eventLoops);
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());
+        this.persistentPeers = new PersistentPeers(timers, config.reconnect(), this::dial, this.all::containsKey);
         for (Reactor reactor : reactors.values()) {
             if (reactor instanceof BaseReactor base) {
                 base.attach(this);
@@ -214,6 +239,7 @@ public final class Switch implements AutoCloseable {
             admission.unlock();
         }
         transport.stopListening();
+        persistentPeers.close();
         timers.shutdownNow();
         filterThreads.shutdownNow();
         stopAllPeers();
@@ -378,7 +404,7 @@ public final class Switch implements AutoCloseable {
             if (address.id().equals(key.id())) {
                 continue;
             }
-            persistentPeers.put(address.id(), address);
+            persistentPeers.add(address);
             // a peer admitted now either sees the id above or is in all below: none is missed
             if (!all.containsKey(address.id())) {
                 toDial.add(address);
@@ -394,7 +420,7 @@ public final class Switch implements AutoCloseable {
         if (error instanceof HandshakeException h) {
             if (h.reason() == Reason.SELF) {
                 ourAddresses.add(address.host() + ":" + address.port());
-                persistentPeers.remove(address.id());
+                persistentPeers.forget(address.id());
                 log.info("{} is ourselves: not dialing it again", address);
                 return;
             }
@@ -403,63 +429,9 @@ public final class Switch implements AutoCloseable {
             }
         }
         log.debug("dial {} failed: {}", address, error.getMessage());
-        if (persistentPeers.containsKey(address.id())) {
-            reconnect(address);
+        if (persistentPeers.contains(address.id())) {
+            persistentPeers.redial(address);
         }
-    }
-
-    /**
-     * Redials a persistent peer until it is connected; one loop per peer. As CometBFT's
-     * reconnectToPeer, the first dial is at once and the policy's pauses come between failures.
-     */
-    private void reconnect(NetAddress address) {
-        if (closed || !reconnecting.add(address.id())) {
-            return;
-        }
-        try {
-            timers.execute(() -> reconnectAttempt(address, 0));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            reconnecting.remove(address.id()); // closing
-        }
-    }
-
-    private void scheduleReconnect(NetAddress address, int attempt) {
-        if (closed) {
-            reconnecting.remove(address.id());
-            return;
-        }
-        P2pConfig.ReconnectPolicy policy = config.reconnect();
-        long delay = policy.delayBefore(attempt).toMillis();
-        long jitter = policy.jitter().toMillis();
-        if (jitter > 0) {
-            delay += ThreadLocalRandom.current().nextLong(jitter);
-        }
-        try {
-            timers.schedule(() -> reconnectAttempt(address, attempt), delay, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            reconnecting.remove(address.id()); // closing
-        }
-    }
-
-    private void reconnectAttempt(NetAddress address, int attempt) {
-        if (closed || !persistentPeers.containsKey(address.id()) || all.containsKey(address.id())) {
-            reconnecting.remove(address.id());
-            return;
-        }
-        log.debug("redialing persistent peer {} (attempt {})", address, attempt + 1);
-        dial(address).whenComplete((peer, error) -> {
-            if (error == null) {
-                reconnecting.remove(address.id());
-                return;
-            }
-            Throwable cause = unwrap(error);
-            if (cause instanceof HandshakeException h && (h.reason() == Reason.SELF
-                    || (h.reason() == Reason.DUPLICATE && all.containsKey(address.id())))) {
-                reconnecting.remove(address.id());
-                return;
-            }
-            scheduleReconnect(address, attempt + 1);
-        });
     }
 
     // ---- admitting peers --------------------------------------------------------------------
@@ -497,10 +469,10 @@ public final class Switch implements AutoCloseable {
             connection.channel().close();
             throw e;
         }
-        boolean persistent = persistentPeers.containsKey(id);
+        boolean persistent = persistentPeers.contains(id);
         NetAddress remote = dialed != null ? dialed
                 : new NetAddress(id, connection.remote().getAddress().getHostAddress(), connection.remote().getPort());
-        SwitchPeer peer = new SwitchPeer(connection, remote, persistentPeers.keySet(), reactorByChannel);
+        SwitchPeer peer = new SwitchPeer(connection, remote, persistentPeers.ids(), reactorByChannel);
         SwitchPeer replaced = null;
         admission.lock();
         try {
@@ -668,7 +640,7 @@ public final class Switch implements AutoCloseable {
      */
     public void stopPeerForError(Peer peer, Throwable reason) {
         if (peer instanceof SwitchPeer p && stopPeer(p, reason) && p.isPersistent() && !closed) {
-            reconnect(persistentPeers.getOrDefault(p.id(), p.remoteAddress()));
+            persistentPeers.redial(persistentPeers.addressOf(p.id(), p.remoteAddress()));
         }
     }
 
@@ -842,7 +814,7 @@ public final class Switch implements AutoCloseable {
                 .findFirst().orElse(reactor.getClass().getSimpleName());
     }
 
-    private static Throwable unwrap(Throwable error) {
+    static Throwable unwrap(Throwable error) {
         Throwable e = error;
         while ((e instanceof java.util.concurrent.CompletionException
                 || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
