@@ -19,13 +19,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,19 +46,18 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>A peer's life</h2>
  * A peer has one state, {@link SwitchPeer.State}, which only moves forward: admission puts it in
- * {@code all} as ADMITTED; its start calls initPeer on each reactor, builds its MConnection and
+ * its table as ADMITTED; its start calls initPeer on each reactor, builds its MConnection and
  * mailbox, and moves it to RUNNING, then adds it to the peer set and calls addPeer and the
  * listeners' peerAdded; the first stop moves it to STOPPING (from any thread, without a lock),
  * closes its connection and mailbox, calls removePeer on the reactors that had initPeer, moves it
- * to STOPPED and takes it out of {@code all}; listeners hear peerRemoved only if it had run.
+ * to STOPPED and takes it out of admission's table; listeners hear peerRemoved only if it had run.
  *
  * <h2>Locks</h2>
  * <ul>
- *   <li>{@code admission} guards admitting: the check that the switch runs, the inbound count, and
- *       the check-then-put of a peer's id in {@code all}; {@link #close()} sets {@code closed}
- *       under it, so an admission either put its peer where close finds it or sees the switch
- *       closed. Held for a few map operations only: no reactor, listener, filter or wait under it,
- *       and no other lock is taken while it is held.
+ *   <li>{@link Admission}'s lock guards admitting: whether it is open, the inbound count, and
+ *       the check-then-put of a peer's id in its table; {@link #close()} closes it first, so an
+ *       admission either put its peer where close finds it or sees the switch closed. Held for a
+ *       few map operations only, and no other lock is taken while it is held.
  *   <li>each peer's {@code lifecycle} lock (in {@link SwitchPeer}) guards the calls to reactors
  *       and listeners about that peer, its list of initialised reactors, its moves to RUNNING and
  *       STOPPED, and its entry in the peer set. Reactor code runs under it (initPeer, addPeer,
@@ -72,7 +67,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link InboundMailbox} and {@link BroadcastLane} have locks of their own, taken last and
  *       never held while they call out.
  * </ul>
- * Lock order: lifecycle → mailbox. {@code admission} is never held with another.
+ * Lock order: lifecycle → mailbox. Admission's lock is never held with another.
  */
 public final class Switch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Switch.class);
@@ -91,31 +86,25 @@ public final class Switch implements AutoCloseable {
     private final Map<String, Reactor> reactors;
     private final Reactor[] reactorByChannel = new Reactor[256];
     private final List<ChannelDescriptor> channels;
-    private final List<PeerFilter> peerFilters;
     private final List<SwitchListener> listeners;
     private final Transport transport;
     private final PeerSetView peers = new PeerSetView();
-    /** Every peer being set up or running, by id (the peer set holds only running ones). */
-    private final Map<NodeId, SwitchPeer> all = new ConcurrentHashMap<>();
+    /** Who may become a peer, and every peer being set up or running (the peer set holds only running ones). */
+    final Admission admission;
     private final Set<NodeId> dialing = ConcurrentHashMap.newKeySet();
     private final PersistentPeers persistentPeers;
     private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
-    final ReentrantLock admission = new ReentrantLock();
     /** What mailboxes of peers whose reactor is blocked in a send may read past their bound, in all. */
     private final MailboxReserve mailboxReserve;
     private final ScheduledExecutorService timers;
     /** Refused inbound connections, logged at info, summarised per IP and reason. */
     final RefusalLog refusals = new RefusalLog(line -> log.info("{}", line));
-    /** Runs peer filters, each check on a virtual thread of its own; shut down by close(). */
-    private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
     private volatile NodeInfo nodeInfo;
     private volatile NetAddress listenAddress;
     private volatile boolean running;
     private volatile boolean closed;
     /** Set once start() got as far as the reactors' onStart: only then does close() tell them onStop. */
     private volatile boolean reactorsStarted;
-    /** Test seam: runs in admission with the admission lock held, once the switch was found running. */
-    volatile Runnable admissionHook = () -> {};
     /** Test seam: runs in startPeer with the peer's lifecycle lock held, just before it joins the peer set. */
     volatile java.util.function.Consumer<SwitchPeer> beforePeerSetAdd = peer -> {};
 
@@ -142,7 +131,6 @@ public final class Switch implements AutoCloseable {
             throw new IllegalArgumentException("no reactor with a channel: a switch needs at least one to talk to peers");
         }
         this.channels = List.copyOf(all);
-        this.peerFilters = List.copyOf(b.peerFilters);
         this.mailboxReserve = new MailboxReserve(config.mailboxReserveBytes());
         this.listeners = List.copyOf(b.listeners);
         List<ConnectionFilter> connectionFilters = new ArrayList<>();
@@ -158,7 +146,8 @@ public final class Switch implements AutoCloseable {
                 connectionFilters, b.eventLoops);
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());
-        this.persistentPeers = new PersistentPeers(timers, config.reconnect(), this::dial, this.all::containsKey);
+        this.persistentPeers = new PersistentPeers(timers, config.reconnect(), this::dial, this::isAdmitted);
+        this.admission = new Admission(key.id(), config, b.peerFilters, persistentPeers);
         for (Reactor reactor : reactors.values()) {
             if (reactor instanceof BaseReactor base) {
                 base.attach(this);
@@ -184,6 +173,7 @@ public final class Switch implements AutoCloseable {
             throw new IllegalStateException("a switch can be started once");
         }
         running = true;
+        admission.open();
         if (!config.externalAddress().isEmpty()) {
             try {
                 NetAddress external = NetAddress.fromHostPort(key.id(), config.externalAddress());
@@ -226,22 +216,16 @@ public final class Switch implements AutoCloseable {
      */
     @Override
     public void close() {
-        admission.lock();
-        try {
-            // under the admission lock: an admission under way has put its peer in the table below
-            // (and close stops it), or will see the switch closed and refuse it
-            if (closed) {
-                return;
-            }
-            closed = true;
-            running = false;
-        } finally {
-            admission.unlock();
+        // an admission under way has put its peer in the table (and close stops it below), or
+        // will see admission closed and refuse it
+        if (!admission.close()) {
+            return;
         }
+        closed = true;
+        running = false;
         transport.stopListening();
         persistentPeers.close();
         timers.shutdownNow();
-        filterThreads.shutdownNow();
         stopAllPeers();
         if (!reactorsStarted) {
             transport.close();
@@ -266,7 +250,7 @@ public final class Switch implements AutoCloseable {
      */
     private void stopAllPeers() {
         List<Thread> stops = new ArrayList<>();
-        for (SwitchPeer peer : List.copyOf(all.values())) {
+        for (SwitchPeer peer : admission.snapshot()) {
             stops.add(Thread.ofVirtual().name("p2p4j-stop-" + peer.id().hex().substring(0, 8)).start(() -> stopPeer(peer, null)));
         }
         long deadline = System.nanoTime() + DELIVERY_GRACE.plus(GRACEFUL_FLUSH).toNanos();
@@ -358,7 +342,7 @@ public final class Switch implements AutoCloseable {
         if (address.id().equals(key.id()) || ourAddresses.contains(address.host() + ":" + address.port())) {
             return CompletableFuture.failedFuture(new HandshakeException(Reason.SELF, "refusing to dial ourselves at " + address));
         }
-        if (all.containsKey(address.id())) {
+        if (admission.has(address.id())) {
             return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already connected to " + address.id()));
         }
         if (!dialing.add(address.id())) {
@@ -406,7 +390,7 @@ public final class Switch implements AutoCloseable {
             }
             persistentPeers.add(address);
             // a peer admitted now either sees the id above or is in all below: none is missed
-            if (!all.containsKey(address.id())) {
+            if (!admission.has(address.id())) {
                 toDial.add(address);
             }
         }
@@ -462,73 +446,14 @@ public final class Switch implements AutoCloseable {
      * Runs on a virtual thread.
      */
     private SwitchPeer admit(UpgradedConnection connection, NetAddress dialed) throws Exception {
-        NodeId id = connection.id();
-        try {
-            runPeerFilters(connection);
-        } catch (Exception e) {
-            connection.channel().close();
-            throw e;
+        Admission.Admitted admitted = admission.admit(connection, dialed,
+                (c, remote) -> new SwitchPeer(c, remote, persistentPeers.ids(), reactorByChannel));
+        if (admitted.replaced() != null) {
+            log.debug("simultaneous connections with {}: keeping the one dialed by the lower id", connection.id());
+            stopPeer(admitted.replaced(), null);
         }
-        boolean persistent = persistentPeers.contains(id);
-        NetAddress remote = dialed != null ? dialed
-                : new NetAddress(id, connection.remote().getAddress().getHostAddress(), connection.remote().getPort());
-        SwitchPeer peer = new SwitchPeer(connection, remote, persistentPeers.ids(), reactorByChannel);
-        SwitchPeer replaced = null;
-        admission.lock();
-        try {
-            if (!running) {
-                connection.channel().close();
-                throw new HandshakeException(Reason.CLOSED, "the switch is closing");
-            }
-            admissionHook.run();
-            if (!connection.outbound() && !persistent && !config.unconditionalPeerIds().contains(id.hex())
-                    && countInbound() >= config.maxInboundPeers()) {
-                connection.channel().close();
-                throw new HandshakeException(Reason.LIMIT, "inbound peer limit of " + config.maxInboundPeers()
-                        + " reached, refusing " + id);
-            }
-            SwitchPeer existing = all.get(id);
-            if (existing != null) {
-                if (keepsNewConnection(existing, connection)) {
-                    replaced = existing;
-                } else {
-                    connection.channel().close();
-                    throw new HandshakeException(Reason.DUPLICATE, "already connected to " + id);
-                }
-            }
-            all.put(id, peer);
-        } finally {
-            admission.unlock();
-        }
-        if (replaced != null) {
-            log.debug("simultaneous connections with {}: keeping the one dialed by the lower id", id);
-            stopPeer(replaced, null);
-        }
-        startPeer(peer);
-        return peer;
-    }
-
-    /**
-     * Two connections to one peer (both dialed at once): both sides keep the connection dialed
-     * by the node with the lower id, so they agree without talking about it.
-     */
-    private boolean keepsNewConnection(SwitchPeer existing, UpgradedConnection fresh) {
-        if (existing.isOutbound() == fresh.outbound()) {
-            return false;
-        }
-        NodeId lower = key.id().hex().compareTo(fresh.id().hex()) < 0 ? key.id() : fresh.id();
-        NodeId freshDialer = fresh.outbound() ? key.id() : fresh.id();
-        return freshDialer.equals(lower);
-    }
-
-    private int countInbound() {
-        int inbound = 0;
-        for (SwitchPeer peer : all.values()) {
-            if (!peer.isOutbound() && !config.unconditionalPeerIds().contains(peer.id().hex())) {
-                inbound++;
-            }
-        }
-        return inbound;
+        startPeer(admitted.peer());
+        return admitted.peer();
     }
 
     private void startPeer(SwitchPeer peer) throws Exception {
@@ -601,34 +526,13 @@ public final class Switch implements AutoCloseable {
         }
     }
 
-    private void runPeerFilters(UpgradedConnection connection) throws Exception {
-        for (PeerFilter filter : peerFilters) {
-            // on a thread of its own, so a filter that hangs costs its peer only; cancel interrupts it
-            Future<?> check = filterThreads.submit(() -> {
-                filter.check(connection.id(), connection.nodeInfo());
-                return null;
-            });
-            try {
-                check.get(config.filterTimeout().toNanos(), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                check.cancel(true);
-                throw new HandshakeException(Reason.FILTERED, "peer " + connection.id() + " refused: filter timeout after "
-                        + config.filterTimeout().toMillis() + " ms");
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new HandshakeException(Reason.FILTERED, "peer " + connection.id() + " refused by a filter: "
-                        + e.getCause().getMessage(), e.getCause());
-            }
-        }
+    /** A connection filter; admission, made after the transport, knows the peers. */
+    private void refuseDuplicateIp(InetSocketAddress remote) throws HandshakeException {
+        admission.refuseDuplicateIp(remote);
     }
 
-    private void refuseDuplicateIp(InetSocketAddress remote) throws HandshakeException {
-        for (SwitchPeer peer : all.values()) {
-            InetSocketAddress other = peer.connection().remote();
-            if (other.getAddress() != null && other.getAddress().equals(remote.getAddress())) {
-                throw new HandshakeException(Reason.FILTERED, "duplicate IP " + remote.getAddress().getHostAddress()
-                        + " (peer " + peer.id() + " has it)");
-            }
-        }
+    private boolean isAdmitted(NodeId id) {
+        return admission.has(id);
     }
 
     // ---- stopping peers -----------------------------------------------------------------------
@@ -690,7 +594,7 @@ public final class Switch implements AutoCloseable {
             peer.markStopped();
         } finally {
             peer.lifecycle.unlock();
-            all.remove(peer.id(), peer);
+            admission.remove(peer);
         }
         if (reason == null) {
             log.info("removed peer {}", peer.id());

@@ -189,14 +189,14 @@ class SwitchLifecycleTest {
         Node b = node();
         AtomicBoolean once = new AtomicBoolean(true);
         List<Thread> closer = new CopyOnWriteArrayList<>();
-        a.sw().admissionHook = () -> {
+        a.sw().admission.hook = () -> {
             if (!once.getAndSet(false)) {
                 return;
             }
             Thread t = Thread.ofVirtual().start(a.sw()::close);
             closer.add(t);
             // close either runs to its end now, or waits for this admission
-            await().atMost(Duration.ofSeconds(20)).until(() -> !t.isAlive() || a.sw().admission.hasQueuedThreads());
+            await().atMost(Duration.ofSeconds(20)).until(() -> !t.isAlive() || a.sw().admission.lock.hasQueuedThreads());
         };
         b.sw().dial(a.sw().listenAddress()).exceptionally(e -> null).get(20, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(20)).until(() -> closer.size() == 1);
