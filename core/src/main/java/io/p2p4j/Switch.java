@@ -1,7 +1,6 @@
 package io.p2p4j;
 
 import io.netty.channel.EventLoopGroup;
-import io.p2p4j.conn.MConnection;
 import io.p2p4j.transport.ConnectionFilter;
 import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.HandshakeException.Reason;
@@ -45,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * the threads.
  *
  * <h2>A peer's life</h2>
- * A peer has one state, {@link SwitchPeer.State}, which only moves forward: admission puts it in
+ * A peer has one state, {@code SwitchPeer.State}, which only moves forward, changed by
+ * {@code PeerLifecycle} alone (and its first step by {@code Admission}): admission puts it in
  * its table as ADMITTED; its start calls initPeer on each reactor, builds its MConnection and
  * mailbox, and moves it to RUNNING, then adds it to the peer set and calls addPeer and the
  * listeners' peerAdded; the first stop moves it to STOPPING (from any thread, without a lock),
@@ -54,17 +54,15 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Locks</h2>
  * <ul>
- *   <li>{@link Admission}'s lock guards admitting: whether it is open, the inbound count, and
+ *   <li>{@code Admission}'s lock guards admitting: whether it is open, the inbound count, and
  *       the check-then-put of a peer's id in its table; {@link #close()} closes it first, so an
  *       admission either put its peer where close finds it or sees the switch closed. Held for a
  *       few map operations only, and no other lock is taken while it is held.
- *   <li>each peer's {@code lifecycle} lock (in {@link SwitchPeer}) guards the calls to reactors
- *       and listeners about that peer, its list of initialised reactors, its moves to RUNNING and
- *       STOPPED, and its entry in the peer set. Reactor code runs under it (initPeer, addPeer,
- *       removePeer), so a stop takes it only after closing the connection and the mailbox; the
- *       mailbox's own lock may be taken under it, never the other way round, and never
- *       {@code admission}.
- *   <li>{@link InboundMailbox} and {@link BroadcastLane} have locks of their own, taken last and
+ *   <li>each peer's {@code lifecycle} lock (in {@code SwitchPeer}) is {@code PeerLifecycle}'s: it
+ *       guards the calls to reactors and listeners about that peer, its moves to RUNNING and
+ *       STOPPED, and its entry in the peer set; reactor code runs under it, so a stop closes the
+ *       connection and the mailbox before it takes it.
+ *   <li>{@code InboundMailbox} and {@code BroadcastLane} have locks of their own, taken last and
  *       never held while they call out.
  * </ul>
  * Lock order: lifecycle → mailbox. Admission's lock is never held with another.
@@ -94,8 +92,8 @@ public final class Switch implements AutoCloseable {
     private final Set<NodeId> dialing = ConcurrentHashMap.newKeySet();
     private final PersistentPeers persistentPeers;
     private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
-    /** What mailboxes of peers whose reactor is blocked in a send may read past their bound, in all. */
-    private final MailboxReserve mailboxReserve;
+    /** Starts and stops peers: the one place a peer's state changes. */
+    final PeerLifecycle lifecycle;
     private final ScheduledExecutorService timers;
     /** Refused inbound connections, logged at info, summarised per IP and reason. */
     final RefusalLog refusals = new RefusalLog(line -> log.info("{}", line));
@@ -105,8 +103,6 @@ public final class Switch implements AutoCloseable {
     private volatile boolean closed;
     /** Set once start() got as far as the reactors' onStart: only then does close() tell them onStop. */
     private volatile boolean reactorsStarted;
-    /** Test seam: runs in startPeer with the peer's lifecycle lock held, just before it joins the peer set. */
-    volatile java.util.function.Consumer<SwitchPeer> beforePeerSetAdd = peer -> {};
 
     private Switch(Builder b) {
         this.key = b.key;
@@ -131,7 +127,6 @@ public final class Switch implements AutoCloseable {
             throw new IllegalArgumentException("no reactor with a channel: a switch needs at least one to talk to peers");
         }
         this.channels = List.copyOf(all);
-        this.mailboxReserve = new MailboxReserve(config.mailboxReserveBytes());
         this.listeners = List.copyOf(b.listeners);
         List<ConnectionFilter> connectionFilters = new ArrayList<>();
         if (!config.allowDuplicateIp()) {
@@ -148,6 +143,8 @@ public final class Switch implements AutoCloseable {
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());
         this.persistentPeers = new PersistentPeers(timers, config.reconnect(), this::dial, this::isAdmitted);
         this.admission = new Admission(key.id(), config, b.peerFilters, persistentPeers);
+        this.lifecycle = new PeerLifecycle(reactors, reactorByChannel, channels, config,
+                new MailboxReserve(config.mailboxReserveBytes()), peers, listeners, admission, this::stopPeerForError);
         for (Reactor reactor : reactors.values()) {
             if (reactor instanceof BaseReactor base) {
                 base.attach(this);
@@ -226,7 +223,7 @@ public final class Switch implements AutoCloseable {
         transport.stopListening();
         persistentPeers.close();
         timers.shutdownNow();
-        stopAllPeers();
+        lifecycle.stopAll(admission.snapshot());
         if (!reactorsStarted) {
             transport.close();
             return;
@@ -242,30 +239,6 @@ public final class Switch implements AutoCloseable {
         }
         transport.close();
         log.info("switch {} closed", key.id());
-    }
-
-    /**
-     * Stops every peer at once, each on a thread of its own, so that reactors stuck on N peers
-     * cost one delivery grace, not N; waits for them a little longer than one grace and the flush.
-     */
-    private void stopAllPeers() {
-        List<Thread> stops = new ArrayList<>();
-        for (SwitchPeer peer : admission.snapshot()) {
-            stops.add(Thread.ofVirtual().name("p2p4j-stop-" + peer.id().hex().substring(0, 8)).start(() -> stopPeer(peer, null)));
-        }
-        long deadline = System.nanoTime() + DELIVERY_GRACE.plus(GRACEFUL_FLUSH).toNanos();
-        for (Thread stop : stops) {
-            try {
-                if (!stop.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
-                    log.warn("switch {}: a peer is still stopping after {} ms; closing anyway", key.id(),
-                            DELIVERY_GRACE.plus(GRACEFUL_FLUSH).toMillis());
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     // ---- what the switch is -------------------------------------------------------------------
@@ -452,78 +425,8 @@ public final class Switch implements AutoCloseable {
             log.debug("simultaneous connections with {}: keeping the one dialed by the lower id", connection.id());
             stopPeer(admitted.replaced(), null);
         }
-        startPeer(admitted.peer());
+        lifecycle.start(admitted.peer());
         return admitted.peer();
-    }
-
-    private void startPeer(SwitchPeer peer) throws Exception {
-        peer.lifecycle.lock();
-        try {
-            for (Reactor reactor : reactors.values()) {
-                if (peer.state() != SwitchPeer.State.ADMITTED) {
-                    throw stoppedWhileSetUp(peer);
-                }
-                peer.initialized.add(reactor);
-                reactor.initPeer(peer);
-            }
-            InboundMailbox mailbox = new InboundMailbox("peer-" + peer.id().hex().substring(0, 12),
-                    config.mailboxBytes(), mailboxReserve, (ch, msg) -> deliver(peer, ch, msg),
-                    peer::syncReading, e -> stopPeerForError(peer, e));
-            peer.mailbox = mailbox;
-            UpgradedConnection connection = peer.connection();
-            MConnection mconnection = MConnection.builder(connection.channel())
-                    .channels(channels)
-                    .config(config.connection())
-                    .onReceive(mailbox::put)
-                    .onError(e -> Thread.ofVirtual().start(() -> stopPeerForError(peer, e)))
-                    .start();
-            peer.mconnection = mconnection;
-            connection.channel().eventLoop().execute(connection::handOff);
-            if (!connection.channel().isActive()) {
-                throw new HandshakeException(Reason.CLOSED, "peer " + peer.id() + " closed the connection while it was set up");
-            }
-            if (!peer.markRunning()) {
-                throw stoppedWhileSetUp(peer);
-            }
-            // from here a stop waits for this lock, and then takes the peer out of the set again
-            beforePeerSetAdd.accept(peer);
-            peers.add(peer);
-            for (Reactor reactor : reactors.values()) {
-                reactor.addPeer(peer);
-            }
-            mailbox.start();
-            log.info("added peer {} ({}, {})", peer.id(), peer.isOutbound() ? "outbound" : "inbound",
-                    peer.remoteAddress());
-            for (SwitchListener listener : listeners) {
-                safely(() -> listener.peerAdded(peer));
-            }
-        } catch (Exception e) {
-            stopPeerForError(peer, e);
-            throw e;
-        } finally {
-            peer.lifecycle.unlock();
-        }
-    }
-
-    private static HandshakeException stoppedWhileSetUp(SwitchPeer peer) {
-        return new HandshakeException(Reason.CLOSED, "peer " + peer.id() + " was stopped while it was set up");
-    }
-
-    private void deliver(SwitchPeer peer, byte channelId, byte[] message) throws Exception {
-        Reactor reactor = reactorByChannel[Byte.toUnsignedInt(channelId)];
-        if (reactor == null) {
-            return;
-        }
-        // no isRunning() check: what arrived before the peer closed is still delivered; stopPeer
-        // closes the mailbox before removePeer, so nothing is delivered after it
-        peer.busyReactor = reactor;
-        peer.busySinceNanos = System.nanoTime();
-        peer.busyReported = false;
-        try {
-            reactor.receive(channelId, peer, message);
-        } finally {
-            peer.busyReactor = null;
-        }
     }
 
     /** A connection filter; admission, made after the transport, knows the peers. */
@@ -560,53 +463,7 @@ public final class Switch implements AutoCloseable {
 
     /** Returns true if this call stopped the peer (false if it was already stopping). */
     private boolean stopPeer(SwitchPeer peer, Throwable reason) {
-        SwitchPeer.State was = peer.markStopping();
-        if (was == null) {
-            return false;
-        }
-        MConnection mconnection = peer.mconnection;
-        if (mconnection != null && reason == null && !closed) {
-            mconnection.flushAndClose(GRACEFUL_FLUSH); // what was queued (a last PEX answer, say) still goes out
-        } else if (mconnection != null) {
-            mconnection.close();
-        } else {
-            peer.connection().channel().close();
-        }
-        peer.broadcastLane.close();
-        peers.remove(peer);
-        InboundMailbox mailbox = peer.mailbox;
-        if (mailbox != null && !mailbox.close(DELIVERY_GRACE)) {
-            log.warn("peer {}: reactor {} still busy with a message after {} ms; abandoned", peer.id(),
-                    peer.busyReactor, DELIVERY_GRACE.toMillis());
-        }
-        peer.lifecycle.lock();
-        try {
-            // a start that became RUNNING before our mark added the peer under this lock: take it out again
-            peers.remove(peer);
-            for (Reactor reactor : peer.initialized) {
-                try {
-                    reactor.removePeer(peer, reason);
-                } catch (RuntimeException e) {
-                    log.warn("reactor {} failed in removePeer for {}", reactor, peer.id(), e);
-                }
-            }
-            peer.initialized.clear();
-            peer.markStopped();
-        } finally {
-            peer.lifecycle.unlock();
-            admission.remove(peer);
-        }
-        if (reason == null) {
-            log.info("removed peer {}", peer.id());
-        } else {
-            log.info("removed peer {}: {}", peer.id(), reason.getMessage() == null ? reason : reason.getMessage());
-        }
-        if (was == SwitchPeer.State.RUNNING) { // listeners heard peerAdded only of a peer that ran
-            for (SwitchListener listener : listeners) {
-                safely(() -> listener.peerRemoved(peer, reason));
-            }
-        }
-        return true;
+        return lifecycle.stop(peer, reason, reason == null && !closed);
     }
 
     // ---- broadcasting -------------------------------------------------------------------------
@@ -645,37 +502,7 @@ public final class Switch implements AutoCloseable {
 
     private void notifyRefused(java.net.SocketAddress remote, boolean outbound, Throwable reason) {
         for (SwitchListener listener : listeners) {
-            safely(() -> listener.connectionRefused(remote, outbound, reason));
-        }
-    }
-
-    private static void safely(Runnable call) {
-        try {
-            call.run();
-        } catch (RuntimeException e) {
-            log.warn("a switch listener failed", e);
-        }
-    }
-
-    /** The timer's task: an exception out of it would end the schedule silently. */
-    private void reportSlowReactorsSafely() {
-        try {
-            reportSlowReactors();
-        } catch (RuntimeException e) {
-            log.warn("reporting slow reactors failed", e);
-        }
-    }
-
-    private void reportSlowReactors() {
-        long now = System.nanoTime();
-        for (SwitchPeer peer : peers.snapshot()) {
-            Reactor busy = peer.busyReactor;
-            if (busy != null && !peer.busyReported && now - peer.busySinceNanos > SLOW_DELIVERY.toNanos()) {
-                peer.busyReported = true;
-                log.warn("reactor {} has been handling a message from peer {} for more than {} s; reading from "
-                        + "that peer pauses while its messages wait", nameOf(reactors, busy), peer.id(),
-                        SLOW_DELIVERY.toSeconds());
-            }
+            PeerLifecycle.safely(() -> listener.connectionRefused(remote, outbound, reason));
         }
     }
 
@@ -684,16 +511,16 @@ public final class Switch implements AutoCloseable {
      * how long (for diagnostics; the log reports any busy for more than 5 s).
      */
     public List<String> busyReactors() {
-        long now = System.nanoTime();
-        List<String> lines = new ArrayList<>();
-        for (SwitchPeer peer : peers.snapshot()) {
-            Reactor busy = peer.busyReactor;
-            if (busy != null) {
-                lines.add("reactor " + nameOf(reactors, busy) + " busy with a message from peer " + peer.id() + " for "
-                        + (now - peer.busySinceNanos) / 1_000_000 + " ms");
-            }
+        return lifecycle.busyReactors();
+    }
+
+    /** The timer's task: an exception out of it would end the schedule silently. */
+    private void reportSlowReactorsSafely() {
+        try {
+            lifecycle.reportSlowReactors();
+        } catch (RuntimeException e) {
+            log.warn("reporting slow reactors failed", e);
         }
-        return lines;
     }
 
     private NodeInfo ourNodeInfo(String listenAddr) {
@@ -713,7 +540,7 @@ public final class Switch implements AutoCloseable {
         return uri;
     }
 
-    private static String nameOf(Map<String, Reactor> reactors, Reactor reactor) {
+    static String nameOf(Map<String, Reactor> reactors, Reactor reactor) {
         return reactors.entrySet().stream().filter(e -> e.getValue() == reactor).map(Map.Entry::getKey)
                 .findFirst().orElse(reactor.getClass().getSimpleName());
     }

@@ -108,7 +108,7 @@ class SwitchLifecycleTest {
         Node a = node();
         Node b = node();
         AtomicBoolean once = new AtomicBoolean(true);
-        a.sw().beforePeerSetAdd = peer -> {
+        a.sw().lifecycle.beforePeerSetAdd = peer -> {
             if (!once.getAndSet(false)) {
                 return;
             }
