@@ -94,6 +94,7 @@ public final class Switch implements AutoCloseable {
     private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
     /** Starts and stops peers: the one place a peer's state changes. */
     final PeerLifecycle lifecycle;
+    private final Broadcaster broadcaster = new Broadcaster(peers);
     private final ScheduledExecutorService timers;
     /** Refused inbound connections, logged at info, summarised per IP and reason. */
     final RefusalLog refusals = new RefusalLog(line -> log.info("{}", line));
@@ -480,22 +481,7 @@ public final class Switch implements AutoCloseable {
      *         or sends to each peer itself
      */
     public BroadcastResult broadcast(byte channelId, byte[] message) {
-        Objects.requireNonNull(message, "message");
-        List<Peer> queued = new ArrayList<>();
-        List<Peer> dropped = new ArrayList<>();
-        for (SwitchPeer peer : peers.snapshot()) {
-            if (!peer.advertised(channelId)) {
-                continue;
-            }
-            if (peer.broadcastLane.offer(channelId, message)) {
-                queued.add(peer);
-            } else {
-                dropped.add(peer);
-                log.debug("broadcast on {} dropped for peer {}: its queue is full", ChannelDescriptor.format(channelId),
-                        peer.id());
-            }
-        }
-        return new BroadcastResult(queued, dropped);
+        return broadcaster.broadcast(channelId, message);
     }
 
     // ---- internals ----------------------------------------------------------------------------
