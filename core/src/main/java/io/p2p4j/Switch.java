@@ -15,9 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -89,9 +87,8 @@ public final class Switch implements AutoCloseable {
     private final PeerSetView peers = new PeerSetView();
     /** Who may become a peer, and every peer being set up or running (the peer set holds only running ones). */
     final Admission admission;
-    private final Set<NodeId> dialing = ConcurrentHashMap.newKeySet();
     private final PersistentPeers persistentPeers;
-    private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
+    private final Dialer dialer;
     /** Starts and stops peers: the one place a peer's state changes. */
     final PeerLifecycle lifecycle;
     private final Broadcaster broadcaster = new Broadcaster(peers);
@@ -144,6 +141,7 @@ public final class Switch implements AutoCloseable {
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());
         this.persistentPeers = new PersistentPeers(timers, config.reconnect(), this::dial, this::isAdmitted);
         this.admission = new Admission(key.id(), config, b.peerFilters, persistentPeers);
+        this.dialer = new Dialer(key.id(), transport, this::isAdmitted, this::admit, this::onDialFailure);
         this.lifecycle = new PeerLifecycle(reactors, reactorByChannel, channels, config,
                 new MailboxReserve(config.mailboxReserveBytes()), peers, listeners, admission, this::stopPeerForError);
         for (Reactor reactor : reactors.values()) {
@@ -175,7 +173,7 @@ public final class Switch implements AutoCloseable {
         if (!config.externalAddress().isEmpty()) {
             try {
                 NetAddress external = NetAddress.fromHostPort(key.id(), config.externalAddress());
-                ourAddresses.add(external.host() + ":" + external.port()); // as dial compares
+                dialer.addOurAddress(external.host(), external.port());
             } catch (InvalidAddressException e) {
                 log.warn("external address {} does not parse: {}", config.externalAddress(), e.getMessage());
             }
@@ -189,7 +187,7 @@ public final class Switch implements AutoCloseable {
                     host = "127.0.0.1";
                 }
                 listenAddress = new NetAddress(key.id(), host, bound.getPort());
-                ourAddresses.add(host + ":" + bound.getPort());
+                dialer.addOurAddress(host, bound.getPort());
                 if (config.externalAddress().isEmpty()) {
                     nodeInfo = ourNodeInfo("tcp://" + uri.getHost() + ":" + bound.getPort());
                 }
@@ -278,7 +276,7 @@ public final class Switch implements AutoCloseable {
                 inbound++;
             }
         }
-        return new PeerCounts(outbound, inbound, dialing.size());
+        return new PeerCounts(outbound, inbound, dialer.dialingCount());
     }
 
     /** Inbound connections accepted and still in their handshake (see {@link P2pConfig#maxPendingHandshakes()}). */
@@ -288,7 +286,7 @@ public final class Switch implements AutoCloseable {
 
     /** True while the id is being dialed. */
     public boolean isDialing(NodeId id) {
-        return dialing.contains(id);
+        return dialer.isDialing(id);
     }
 
     /** The settings of this switch. */
@@ -313,30 +311,7 @@ public final class Switch implements AutoCloseable {
         if (!running) {
             return CompletableFuture.failedFuture(new IllegalStateException("the switch is not running"));
         }
-        if (address.id().equals(key.id()) || ourAddresses.contains(address.host() + ":" + address.port())) {
-            return CompletableFuture.failedFuture(new HandshakeException(Reason.SELF, "refusing to dial ourselves at " + address));
-        }
-        if (admission.has(address.id())) {
-            return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already connected to " + address.id()));
-        }
-        if (!dialing.add(address.id())) {
-            return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already dialing " + address.id()));
-        }
-        CompletableFuture<Peer> result = new CompletableFuture<>();
-        transport.dial(address).whenComplete((connection, error) -> Thread.ofVirtual().start(() -> {
-            try {
-                if (error != null) {
-                    throw unwrap(error);
-                }
-                result.complete(admit(connection, address));
-            } catch (Throwable e) {
-                onDialFailure(address, e);
-                result.completeExceptionally(e);
-            } finally {
-                dialing.remove(address.id());
-            }
-        }));
-        return result;
+        return dialer.dial(address);
     }
 
     /** Dials each address in the background; failures are logged (and persistent peers redialed). */
@@ -377,7 +352,7 @@ public final class Switch implements AutoCloseable {
         notifyRefused(java.net.InetSocketAddress.createUnresolved(address.host(), address.port()), true, error);
         if (error instanceof HandshakeException h) {
             if (h.reason() == Reason.SELF) {
-                ourAddresses.add(address.host() + ":" + address.port());
+                dialer.addOurAddress(address.host(), address.port());
                 persistentPeers.forget(address.id());
                 log.info("{} is ourselves: not dialing it again", address);
                 return;
