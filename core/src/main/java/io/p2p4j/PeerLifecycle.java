@@ -45,6 +45,8 @@ final class PeerLifecycle {
     private final BiConsumer<SwitchPeer, Throwable> failed;
     /** Test seam: runs in start with the peer's lifecycle lock held, just before it joins the peer set. */
     volatile Consumer<SwitchPeer> beforePeerSetAdd = peer -> {};
+    /** Test seam: runs at the start of each slow-reactor report, on the switch's timer thread. */
+    volatile Runnable slowReportHook = () -> {};
 
     PeerLifecycle(Map<String, Reactor> reactors, Reactor[] reactorByChannel, List<ChannelDescriptor> channels,
             P2pConfig config, MailboxReserve mailboxReserve, PeerSetView peers, List<SwitchListener> listeners,
@@ -227,6 +229,7 @@ final class PeerLifecycle {
 
     /** Logs, once each, reactors busy with one message for longer than {@link Switch#Switch.SLOW_DELIVERY}. */
     void reportSlowReactors() {
+        slowReportHook.run();
         long now = System.nanoTime();
         for (SwitchPeer peer : peers.snapshot()) {
             Reactor busy = peer.busyReactor;

@@ -241,6 +241,19 @@ class SwitchLifecycleTest {
         assertThat(a.sw().refusals.linesWritten()).isEqualTo(5); // the 1st, 2nd, 4th, 8th and 16th
     }
 
+    /** One failed report of slow reactors does not end the once-a-second schedule of the next ones. */
+    @Test
+    void theSlowReactorReportGoesOnAfterOneFails() {
+        Node a = node();
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        a.sw().lifecycle.slowReportHook = () -> {
+            if (runs.incrementAndGet() == 1) {
+                throw new IllegalStateException("thrown by the test");
+            }
+        };
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() >= 3);
+    }
+
     private static Set<String> switchThreadsStartedSince(Set<Thread> before) {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> !before.contains(t) && t.isAlive())
