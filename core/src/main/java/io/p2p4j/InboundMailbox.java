@@ -238,6 +238,19 @@ final class InboundMailbox {
             deliverAll();
         } finally {
             DELIVERING.remove();
+            // whatever ended this thread (an Error included), the mailbox must not look busy for
+            // ever: the next message starts a new thread, and close() stops waiting for this one
+            lock.lock();
+            try {
+                if (thread == Thread.currentThread()) {
+                    thread = null;
+                }
+                delivering = false;
+                idle.signalAll();
+                startDeliveringIfNeeded();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -248,8 +261,6 @@ final class InboundMailbox {
             lock.lock();
             try {
                 if (closed || items.isEmpty()) {
-                    thread = null; // the next message to arrive starts a new thread
-                    idle.signalAll();
                     return;
                 }
                 item = items.poll();
@@ -263,11 +274,15 @@ final class InboundMailbox {
             } finally {
                 lock.unlock();
             }
-            if (drained) {
-                readingChanged.run();
-            }
             try {
+                if (drained) {
+                    // may be refused (the event loop shut down): the peer is then going away, but the
+                    // message taken above is still delivered
+                    report(readingChanged);
+                }
                 delivery.deliver(item.channelId(), item.message());
+            } catch (VirtualMachineError e) {
+                throw e; // not the peer's doing; run() leaves the mailbox able to go on
             } catch (Throwable t) {
                 onFailure.accept(t);
             } finally {
@@ -279,6 +294,15 @@ final class InboundMailbox {
                     lock.unlock();
                 }
             }
+        }
+    }
+
+    /** Runs a call whose failure is the peer's to report, not a reason to lose the message in hand. */
+    private void report(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            onFailure.accept(e);
         }
     }
 }

@@ -54,6 +54,13 @@ import java.util.Set;
  * @param maxPendingHandshakesPerIp the same, per remote IP address (default 4): one address takes
  *                              at most a sixteenth of the slots, while a few nodes behind one NAT,
  *                              or a peer redialing while its old connection closes, still fit
+ * @param mailboxReserveBytes   bytes that mailboxes of peers whose reactor is blocked in a send
+ *                              may read past their own bound, shared by all the switch's peers
+ *                              (default 64 MiB, 16 default mailboxes): two peers whose reactors
+ *                              answer each other with blocking sends would otherwise each stop
+ *                              reading the answer the other waits for (the README's threading
+ *                              notes). It bounds the extra memory per node, not per peer; 0 turns
+ *                              the borrowing off
  * @param faultInjection        faults injected into every connection, to test reactors against a
  *                              bad network (CometBFT's {@code test_fuzz}); default
  *                              {@link FaultInjection#off()}, which adds nothing to a connection
@@ -75,6 +82,7 @@ public record P2pConfig(
         int socketBufferBytes,
         int maxPendingHandshakes,
         int maxPendingHandshakesPerIp,
+        long mailboxReserveBytes,
         FaultInjection faultInjection) {
 
     /** Validates the settings. @throws IllegalArgumentException naming what is wrong */
@@ -89,6 +97,9 @@ public record P2pConfig(
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(reconnect, "reconnect");
         Objects.requireNonNull(faultInjection, "faultInjection");
+        if (mailboxReserveBytes < 0) {
+            throw new IllegalArgumentException("mailboxReserveBytes must not be negative, got " + mailboxReserveBytes);
+        }
         if (maxInboundPeers < 0 || maxOutboundPeers < 0) {
             throw new IllegalArgumentException("peer limits must not be negative");
         }
@@ -164,102 +175,108 @@ public record P2pConfig(
     public static P2pConfig defaults() {
         return new P2pConfig("tcp://0.0.0.0:26656", "", 40, 10, Set.of(), Set.of(), false,
                 Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(5),
-                MConnectionConfig.defaults(), 4L << 20, ReconnectPolicy.defaults(), 0, 64, 4, FaultInjection.off());
+                MConnectionConfig.defaults(), 4L << 20, ReconnectPolicy.defaults(), 0, 64, 4, 64L << 20, FaultInjection.off());
     }
 
     public P2pConfig withSocketBufferBytes(int bytes) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, bytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, bytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withMaxPendingHandshakes(int total, int perIp) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, total, perIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, total, perIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withFaultInjection(FaultInjection faults) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faults);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faults);
     }
 
     public P2pConfig withListen(String address) {
         return new P2pConfig(address, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withExternalAddress(String address) {
         return new P2pConfig(listenAddress, address, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withMaxInboundPeers(int max) {
         return new P2pConfig(listenAddress, externalAddress, max, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withMaxOutboundPeers(int max) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, max, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withUnconditionalPeerIds(Set<String> ids) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, ids,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withPrivatePeerIds(Set<String> ids) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 ids, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withAllowDuplicateIp(boolean allow) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allow, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withDialTimeout(Duration timeout) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, timeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withHandshakeTimeout(Duration timeout) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, timeout, filterTimeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withFilterTimeout(Duration timeout) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, timeout, connection,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withConnection(MConnectionConfig connectionConfig) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connectionConfig,
-                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withMailboxBytes(long bytes) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                bytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                bytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
     }
 
     public P2pConfig withReconnect(ReconnectPolicy policy) {
         return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
                 privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
-                mailboxBytes, policy, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, faultInjection);
+                mailboxBytes, policy, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, mailboxReserveBytes, faultInjection);
+    }
+
+    public P2pConfig withMailboxReserveBytes(long bytes) {
+        return new P2pConfig(listenAddress, externalAddress, maxInboundPeers, maxOutboundPeers, unconditionalPeerIds,
+                privatePeerIds, allowDuplicateIp, dialTimeout, handshakeTimeout, filterTimeout, connection,
+                mailboxBytes, reconnect, socketBufferBytes, maxPendingHandshakes, maxPendingHandshakesPerIp, bytes, faultInjection);
     }
 }

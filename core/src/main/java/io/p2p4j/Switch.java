@@ -1,7 +1,6 @@
 package io.p2p4j;
 
 import io.netty.channel.EventLoopGroup;
-import io.p2p4j.conn.MConnection;
 import io.p2p4j.transport.ConnectionFilter;
 import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.HandshakeException.Reason;
@@ -16,17 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +40,30 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Reactor code never runs on the network threads (see {@link Reactor}).
  * {@link #close()} stops dialing, ends every peer, stops the reactors, releases the port and
  * the threads.
+ *
+ * <h2>A peer's life</h2>
+ * A peer has one state, {@code SwitchPeer.State}, which only moves forward, changed by
+ * {@code PeerLifecycle} alone (and its first step by {@code Admission}): admission puts it in
+ * its table as ADMITTED; its start calls initPeer on each reactor, builds its MConnection and
+ * mailbox, and moves it to RUNNING, then adds it to the peer set and calls addPeer and the
+ * listeners' peerAdded; the first stop moves it to STOPPING (from any thread, without a lock),
+ * closes its connection and mailbox, calls removePeer on the reactors that had initPeer, moves it
+ * to STOPPED and takes it out of admission's table; listeners hear peerRemoved only if it had run.
+ *
+ * <h2>Locks</h2>
+ * <ul>
+ *   <li>{@code Admission}'s lock guards admitting: whether it is open, the inbound count, and
+ *       the check-then-put of a peer's id in its table; {@link #close()} closes it first, so an
+ *       admission either put its peer where close finds it or sees the switch closed. Held for a
+ *       few map operations only, and no other lock is taken while it is held.
+ *   <li>each peer's {@code lifecycle} lock (in {@code SwitchPeer}) is {@code PeerLifecycle}'s: it
+ *       guards the calls to reactors and listeners about that peer, its moves to RUNNING and
+ *       STOPPED, and its entry in the peer set; reactor code runs under it, so a stop closes the
+ *       connection and the mailbox before it takes it.
+ *   <li>{@code InboundMailbox} and {@code BroadcastLane} have locks of their own, taken last and
+ *       never held while they call out.
+ * </ul>
+ * Lock order: lifecycle → mailbox. Admission's lock is never held with another.
  */
 public final class Switch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Switch.class);
@@ -55,11 +71,6 @@ public final class Switch implements AutoCloseable {
     static final Duration DELIVERY_GRACE = Duration.ofSeconds(2);
     /** A reactor busy this long with one message is reported in the log. */
     static final Duration SLOW_DELIVERY = Duration.ofSeconds(5);
-    /**
-     * The reserve mailboxes borrow from while their reactor is blocked in a send, in mailbox
-     * bounds: 64 MiB with the default bound, shared by all peers (the README's threading notes say why).
-     */
-    static final int MAILBOX_RESERVE_FACTOR = 16;
     /** How long a peer stopped gracefully may take to send what was queued for it. */
     static final Duration GRACEFUL_FLUSH = Duration.ofSeconds(2);
 
@@ -71,26 +82,25 @@ public final class Switch implements AutoCloseable {
     private final Map<String, Reactor> reactors;
     private final Reactor[] reactorByChannel = new Reactor[256];
     private final List<ChannelDescriptor> channels;
-    private final List<PeerFilter> peerFilters;
     private final List<SwitchListener> listeners;
     private final Transport transport;
     private final PeerSetView peers = new PeerSetView();
-    /** Every peer being set up or running, by id (the peer set holds only running ones). */
-    private final Map<NodeId, SwitchPeer> all = new ConcurrentHashMap<>();
-    private final Set<NodeId> dialing = ConcurrentHashMap.newKeySet();
-    private final Map<NodeId, NetAddress> persistentPeers = new ConcurrentHashMap<>();
-    private final Set<NodeId> reconnecting = ConcurrentHashMap.newKeySet();
-    private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
-    private final ReentrantLock admission = new ReentrantLock();
-    /** What mailboxes of peers whose reactor is blocked in a send may read past their bound, in all. */
-    private final MailboxReserve mailboxReserve;
+    /** Who may become a peer, and every peer being set up or running (the peer set holds only running ones). */
+    final Admission admission;
+    private final PersistentPeers persistentPeers;
+    private final Dialer dialer;
+    /** Starts and stops peers: the one place a peer's state changes. */
+    final PeerLifecycle lifecycle;
+    private final Broadcaster broadcaster = new Broadcaster(peers);
     private final ScheduledExecutorService timers;
-    /** Runs peer filters, each check on a virtual thread of its own; shut down by close(). */
-    private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
+    /** Refused inbound connections, logged at info, summarised per IP and reason. */
+    final RefusalLog refusals = new RefusalLog(line -> log.info("{}", line));
     private volatile NodeInfo nodeInfo;
     private volatile NetAddress listenAddress;
     private volatile boolean running;
     private volatile boolean closed;
+    /** Set once start() got as far as the reactors' onStart: only then does close() tell them onStop. */
+    private volatile boolean reactorsStarted;
 
     private Switch(Builder b) {
         this.key = b.key;
@@ -115,8 +125,6 @@ public final class Switch implements AutoCloseable {
             throw new IllegalArgumentException("no reactor with a channel: a switch needs at least one to talk to peers");
         }
         this.channels = List.copyOf(all);
-        this.peerFilters = List.copyOf(b.peerFilters);
-        this.mailboxReserve = new MailboxReserve(MAILBOX_RESERVE_FACTOR * config.mailboxBytes());
         this.listeners = List.copyOf(b.listeners);
         List<ConnectionFilter> connectionFilters = new ArrayList<>();
         if (!config.allowDuplicateIp()) {
@@ -132,6 +140,11 @@ public final class Switch implements AutoCloseable {
                 connectionFilters, b.eventLoops);
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());
+        this.persistentPeers = new PersistentPeers(timers, config.reconnect(), this::dial, this::isAdmitted);
+        this.admission = new Admission(key.id(), config, b.peerFilters, persistentPeers);
+        this.dialer = new Dialer(key.id(), transport, this::isAdmitted, this::admit, this::onDialFailure);
+        this.lifecycle = new PeerLifecycle(reactors, reactorByChannel, channels, config,
+                new MailboxReserve(config.mailboxReserveBytes()), peers, listeners, admission, this::stopPeerForError);
         for (Reactor reactor : reactors.values()) {
             if (reactor instanceof BaseReactor base) {
                 base.attach(this);
@@ -157,10 +170,11 @@ public final class Switch implements AutoCloseable {
             throw new IllegalStateException("a switch can be started once");
         }
         running = true;
+        admission.open();
         if (!config.externalAddress().isEmpty()) {
             try {
                 NetAddress external = NetAddress.fromHostPort(key.id(), config.externalAddress());
-                ourAddresses.add(external.host() + ":" + external.port()); // as dial compares
+                dialer.addOurAddress(external.host(), external.port());
             } catch (InvalidAddressException e) {
                 log.warn("external address {} does not parse: {}", config.externalAddress(), e.getMessage());
             }
@@ -174,21 +188,22 @@ public final class Switch implements AutoCloseable {
                     host = "127.0.0.1";
                 }
                 listenAddress = new NetAddress(key.id(), host, bound.getPort());
-                ourAddresses.add(host + ":" + bound.getPort());
+                dialer.addOurAddress(host, bound.getPort());
                 if (config.externalAddress().isEmpty()) {
                     nodeInfo = ourNodeInfo("tcp://" + uri.getHost() + ":" + bound.getPort());
                 }
             } catch (Exception e) {
-                running = false;
+                close(); // the event loops, timer and filter threads were made with the switch: nothing may outlive it
                 throw new IllegalStateException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
             }
         }
+        reactorsStarted = true;
         for (Reactor reactor : reactors.values()) {
             if (reactor instanceof BaseReactor base) {
                 base.onStart(); // after binding, so reactors know the listen address
             }
         }
-        timers.scheduleAtFixedRate(this::reportSlowReactors, 1, 1, TimeUnit.SECONDS);
+        timers.scheduleAtFixedRate(this::reportSlowReactorsSafely, 1, 1, TimeUnit.SECONDS);
         log.info("switch {} started, listening on {}", key.id(), listenAddress);
     }
 
@@ -198,16 +213,20 @@ public final class Switch implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
+        // an admission under way has put its peer in the table (and close stops it below), or
+        // will see admission closed and refuse it
+        if (!admission.close()) {
             return;
         }
         closed = true;
         running = false;
         transport.stopListening();
+        persistentPeers.close();
         timers.shutdownNow();
-        filterThreads.shutdownNow();
-        for (SwitchPeer peer : List.copyOf(all.values())) {
-            stopPeer(peer, null);
+        lifecycle.stopAll(admission.snapshot());
+        if (!reactorsStarted) {
+            transport.close();
+            return;
         }
         for (Reactor reactor : reactors.values()) {
             if (reactor instanceof BaseReactor base) {
@@ -258,7 +277,7 @@ public final class Switch implements AutoCloseable {
                 inbound++;
             }
         }
-        return new PeerCounts(outbound, inbound, dialing.size());
+        return new PeerCounts(outbound, inbound, dialer.dialingCount());
     }
 
     /** Inbound connections accepted and still in their handshake (see {@link P2pConfig#maxPendingHandshakes()}). */
@@ -268,7 +287,7 @@ public final class Switch implements AutoCloseable {
 
     /** True while the id is being dialed. */
     public boolean isDialing(NodeId id) {
-        return dialing.contains(id);
+        return dialer.isDialing(id);
     }
 
     /** The settings of this switch. */
@@ -293,30 +312,7 @@ public final class Switch implements AutoCloseable {
         if (!running) {
             return CompletableFuture.failedFuture(new IllegalStateException("the switch is not running"));
         }
-        if (address.id().equals(key.id()) || ourAddresses.contains(address.host() + ":" + address.port())) {
-            return CompletableFuture.failedFuture(new HandshakeException(Reason.SELF, "refusing to dial ourselves at " + address));
-        }
-        if (all.containsKey(address.id())) {
-            return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already connected to " + address.id()));
-        }
-        if (!dialing.add(address.id())) {
-            return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already dialing " + address.id()));
-        }
-        CompletableFuture<Peer> result = new CompletableFuture<>();
-        transport.dial(address).whenComplete((connection, error) -> Thread.ofVirtual().start(() -> {
-            try {
-                if (error != null) {
-                    throw unwrap(error);
-                }
-                result.complete(admit(connection, address));
-            } catch (Throwable e) {
-                onDialFailure(address, e);
-                result.completeExceptionally(e);
-            } finally {
-                dialing.remove(address.id());
-            }
-        }));
-        return result;
+        return dialer.dial(address);
     }
 
     /** Dials each address in the background; failures are logged (and persistent peers redialed). */
@@ -342,9 +338,9 @@ public final class Switch implements AutoCloseable {
             if (address.id().equals(key.id())) {
                 continue;
             }
-            persistentPeers.put(address.id(), address);
+            persistentPeers.add(address);
             // a peer admitted now either sees the id above or is in all below: none is missed
-            if (!all.containsKey(address.id())) {
+            if (!admission.has(address.id())) {
                 toDial.add(address);
             }
         }
@@ -357,8 +353,8 @@ public final class Switch implements AutoCloseable {
         notifyRefused(java.net.InetSocketAddress.createUnresolved(address.host(), address.port()), true, error);
         if (error instanceof HandshakeException h) {
             if (h.reason() == Reason.SELF) {
-                ourAddresses.add(address.host() + ":" + address.port());
-                persistentPeers.remove(address.id());
+                dialer.addOurAddress(address.host(), address.port());
+                persistentPeers.forget(address.id());
                 log.info("{} is ourselves: not dialing it again", address);
                 return;
             }
@@ -367,63 +363,9 @@ public final class Switch implements AutoCloseable {
             }
         }
         log.debug("dial {} failed: {}", address, error.getMessage());
-        if (persistentPeers.containsKey(address.id())) {
-            reconnect(address);
+        if (persistentPeers.contains(address.id())) {
+            persistentPeers.redial(address);
         }
-    }
-
-    /**
-     * Redials a persistent peer until it is connected; one loop per peer. As CometBFT's
-     * reconnectToPeer, the first dial is at once and the policy's pauses come between failures.
-     */
-    private void reconnect(NetAddress address) {
-        if (closed || !reconnecting.add(address.id())) {
-            return;
-        }
-        try {
-            timers.execute(() -> reconnectAttempt(address, 0));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            reconnecting.remove(address.id()); // closing
-        }
-    }
-
-    private void scheduleReconnect(NetAddress address, int attempt) {
-        if (closed) {
-            reconnecting.remove(address.id());
-            return;
-        }
-        P2pConfig.ReconnectPolicy policy = config.reconnect();
-        long delay = policy.delayBefore(attempt).toMillis();
-        long jitter = policy.jitter().toMillis();
-        if (jitter > 0) {
-            delay += ThreadLocalRandom.current().nextLong(jitter);
-        }
-        try {
-            timers.schedule(() -> reconnectAttempt(address, attempt), delay, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            reconnecting.remove(address.id()); // closing
-        }
-    }
-
-    private void reconnectAttempt(NetAddress address, int attempt) {
-        if (closed || !persistentPeers.containsKey(address.id()) || all.containsKey(address.id())) {
-            reconnecting.remove(address.id());
-            return;
-        }
-        log.debug("redialing persistent peer {} (attempt {})", address, attempt + 1);
-        dial(address).whenComplete((peer, error) -> {
-            if (error == null) {
-                reconnecting.remove(address.id());
-                return;
-            }
-            Throwable cause = unwrap(error);
-            if (cause instanceof HandshakeException h && (h.reason() == Reason.SELF
-                    || (h.reason() == Reason.DUPLICATE && all.containsKey(address.id())))) {
-                reconnecting.remove(address.id());
-                return;
-            }
-            scheduleReconnect(address, attempt + 1);
-        });
     }
 
     // ---- admitting peers --------------------------------------------------------------------
@@ -432,16 +374,16 @@ public final class Switch implements AutoCloseable {
         upgrade.whenComplete((connection, error) -> {
             if (error != null) {
                 Throwable cause = unwrap(error);
-                log.info("inbound connection refused: {}", cause.getMessage());
-                notifyRefused(cause instanceof io.p2p4j.transport.HandshakeException h && h.remote() != null
-                        ? h.remote() : null, false, cause);
+                java.net.SocketAddress remote = cause instanceof HandshakeException h ? h.remote() : null;
+                refusals.refused(remote, "inbound connection", cause);
+                notifyRefused(remote, false, cause);
                 return;
             }
             Thread.ofVirtual().start(() -> {
                 try {
                     admit(connection, null);
                 } catch (Exception e) {
-                    log.info("inbound peer {} refused: {}", connection.id(), e.getMessage());
+                    refusals.refused(connection.remote(), "inbound peer " + connection.id(), e);
                     notifyRefused(connection.remote(), false, e);
                 }
             });
@@ -454,166 +396,23 @@ public final class Switch implements AutoCloseable {
      * Runs on a virtual thread.
      */
     private SwitchPeer admit(UpgradedConnection connection, NetAddress dialed) throws Exception {
-        NodeId id = connection.id();
-        try {
-            runPeerFilters(connection);
-        } catch (Exception e) {
-            connection.channel().close();
-            throw e;
+        Admission.Admitted admitted = admission.admit(connection, dialed,
+                (c, remote) -> new SwitchPeer(c, remote, persistentPeers.ids(), reactorByChannel));
+        if (admitted.replaced() != null) {
+            log.debug("simultaneous connections with {}: keeping the one dialed by the lower id", connection.id());
+            stopPeer(admitted.replaced(), null);
         }
-        boolean persistent = persistentPeers.containsKey(id);
-        NetAddress remote = dialed != null ? dialed
-                : new NetAddress(id, connection.remote().getAddress().getHostAddress(), connection.remote().getPort());
-        SwitchPeer peer = new SwitchPeer(connection, remote, persistentPeers.keySet(), reactorByChannel);
-        SwitchPeer replaced = null;
-        admission.lock();
-        try {
-            if (!running) {
-                connection.channel().close();
-                throw new HandshakeException(Reason.CLOSED, "the switch is closing");
-            }
-            if (!connection.outbound() && !persistent && !config.unconditionalPeerIds().contains(id.hex())
-                    && countInbound() >= config.maxInboundPeers()) {
-                connection.channel().close();
-                throw new HandshakeException(Reason.LIMIT, "inbound peer limit of " + config.maxInboundPeers()
-                        + " reached, refusing " + id);
-            }
-            SwitchPeer existing = all.get(id);
-            if (existing != null) {
-                if (keepsNewConnection(existing, connection)) {
-                    replaced = existing;
-                } else {
-                    connection.channel().close();
-                    throw new HandshakeException(Reason.DUPLICATE, "already connected to " + id);
-                }
-            }
-            all.put(id, peer);
-        } finally {
-            admission.unlock();
-        }
-        if (replaced != null) {
-            log.debug("simultaneous connections with {}: keeping the one dialed by the lower id", id);
-            stopPeer(replaced, null);
-        }
-        startPeer(peer);
-        return peer;
+        lifecycle.start(admitted.peer());
+        return admitted.peer();
     }
 
-    /**
-     * Two connections to one peer (both dialed at once): both sides keep the connection dialed
-     * by the node with the lower id, so they agree without talking about it.
-     */
-    private boolean keepsNewConnection(SwitchPeer existing, UpgradedConnection fresh) {
-        if (existing.isOutbound() == fresh.outbound()) {
-            return false;
-        }
-        NodeId lower = key.id().hex().compareTo(fresh.id().hex()) < 0 ? key.id() : fresh.id();
-        NodeId freshDialer = fresh.outbound() ? key.id() : fresh.id();
-        return freshDialer.equals(lower);
-    }
-
-    private int countInbound() {
-        int inbound = 0;
-        for (SwitchPeer peer : all.values()) {
-            if (!peer.isOutbound() && !config.unconditionalPeerIds().contains(peer.id().hex())) {
-                inbound++;
-            }
-        }
-        return inbound;
-    }
-
-    private void startPeer(SwitchPeer peer) throws Exception {
-        peer.lifecycle.lock();
-        try {
-            for (Reactor reactor : reactors.values()) {
-                if (peer.isStoppingFlag()) {
-                    return;
-                }
-                peer.initialized.add(reactor);
-                reactor.initPeer(peer);
-            }
-            InboundMailbox mailbox = new InboundMailbox("peer-" + peer.id().hex().substring(0, 12),
-                    config.mailboxBytes(), mailboxReserve, (ch, msg) -> deliver(peer, ch, msg),
-                    peer::syncReading, e -> stopPeerForError(peer, e));
-            peer.mailbox = mailbox;
-            UpgradedConnection connection = peer.connection();
-            MConnection mconnection = MConnection.builder(connection.channel())
-                    .channels(channels)
-                    .config(config.connection())
-                    .onReceive(mailbox::put)
-                    .onError(e -> Thread.ofVirtual().start(() -> stopPeerForError(peer, e)))
-                    .start();
-            peer.mconnection = mconnection;
-            connection.channel().eventLoop().execute(connection::handOff);
-            if (peer.isStoppingFlag() || !connection.channel().isActive()) {
-                if (!peer.isStoppingFlag()) {
-                    throw new HandshakeException(Reason.CLOSED, "peer " + peer.id() + " closed the connection while it was set up");
-                }
-                return;
-            }
-            peers.add(peer);
-            for (Reactor reactor : reactors.values()) {
-                reactor.addPeer(peer);
-            }
-            mailbox.start();
-            log.info("added peer {} ({}, {})", peer.id(), peer.isOutbound() ? "outbound" : "inbound",
-                    peer.remoteAddress());
-            for (SwitchListener listener : listeners) {
-                safely(() -> listener.peerAdded(peer));
-            }
-        } catch (Exception e) {
-            stopPeerForError(peer, e);
-            throw e;
-        } finally {
-            peer.lifecycle.unlock();
-        }
-    }
-
-    private void deliver(SwitchPeer peer, byte channelId, byte[] message) throws Exception {
-        Reactor reactor = reactorByChannel[Byte.toUnsignedInt(channelId)];
-        if (reactor == null) {
-            return;
-        }
-        // no isRunning() check: what arrived before the peer closed is still delivered; stopPeer
-        // closes the mailbox before removePeer, so nothing is delivered after it
-        peer.busyReactor = reactor;
-        peer.busySinceNanos = System.nanoTime();
-        peer.busyReported = false;
-        try {
-            reactor.receive(channelId, peer, message);
-        } finally {
-            peer.busyReactor = null;
-        }
-    }
-
-    private void runPeerFilters(UpgradedConnection connection) throws Exception {
-        for (PeerFilter filter : peerFilters) {
-            // on a thread of its own, so a filter that hangs costs its peer only; cancel interrupts it
-            Future<?> check = filterThreads.submit(() -> {
-                filter.check(connection.id(), connection.nodeInfo());
-                return null;
-            });
-            try {
-                check.get(config.filterTimeout().toNanos(), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                check.cancel(true);
-                throw new HandshakeException(Reason.FILTERED, "peer " + connection.id() + " refused: filter timeout after "
-                        + config.filterTimeout().toMillis() + " ms");
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new HandshakeException(Reason.FILTERED, "peer " + connection.id() + " refused by a filter: "
-                        + e.getCause().getMessage(), e.getCause());
-            }
-        }
-    }
-
+    /** A connection filter; admission, made after the transport, knows the peers. */
     private void refuseDuplicateIp(InetSocketAddress remote) throws HandshakeException {
-        for (SwitchPeer peer : all.values()) {
-            InetSocketAddress other = peer.connection().remote();
-            if (other.getAddress() != null && other.getAddress().equals(remote.getAddress())) {
-                throw new HandshakeException(Reason.FILTERED, "duplicate IP " + remote.getAddress().getHostAddress()
-                        + " (peer " + peer.id() + " has it)");
-            }
-        }
+        admission.refuseDuplicateIp(remote);
+    }
+
+    private boolean isAdmitted(NodeId id) {
+        return admission.has(id);
     }
 
     // ---- stopping peers -----------------------------------------------------------------------
@@ -625,7 +424,7 @@ public final class Switch implements AutoCloseable {
      */
     public void stopPeerForError(Peer peer, Throwable reason) {
         if (peer instanceof SwitchPeer p && stopPeer(p, reason) && p.isPersistent() && !closed) {
-            reconnect(persistentPeers.getOrDefault(p.id(), p.remoteAddress()));
+            persistentPeers.redial(persistentPeers.addressOf(p.id(), p.remoteAddress()));
         }
     }
 
@@ -641,47 +440,7 @@ public final class Switch implements AutoCloseable {
 
     /** Returns true if this call stopped the peer (false if it was already stopping). */
     private boolean stopPeer(SwitchPeer peer, Throwable reason) {
-        if (!peer.markStopping()) {
-            return false;
-        }
-        MConnection mconnection = peer.mconnection;
-        if (mconnection != null && reason == null && !closed) {
-            mconnection.flushAndClose(GRACEFUL_FLUSH); // what was queued (a last PEX answer, say) still goes out
-        } else if (mconnection != null) {
-            mconnection.close();
-        } else {
-            peer.connection().channel().close();
-        }
-        peer.broadcastLane.close();
-        peers.remove(peer);
-        InboundMailbox mailbox = peer.mailbox;
-        if (mailbox != null && !mailbox.close(DELIVERY_GRACE)) {
-            log.warn("peer {}: reactor {} still busy with a message after {} ms; abandoned", peer.id(),
-                    peer.busyReactor, DELIVERY_GRACE.toMillis());
-        }
-        peer.lifecycle.lock();
-        try {
-            for (Reactor reactor : peer.initialized) {
-                try {
-                    reactor.removePeer(peer, reason);
-                } catch (RuntimeException e) {
-                    log.warn("reactor {} failed in removePeer for {}", reactor, peer.id(), e);
-                }
-            }
-            peer.initialized.clear();
-        } finally {
-            peer.lifecycle.unlock();
-            all.remove(peer.id(), peer);
-        }
-        if (reason == null) {
-            log.info("removed peer {}", peer.id());
-        } else {
-            log.info("removed peer {}: {}", peer.id(), reason.getMessage() == null ? reason : reason.getMessage());
-        }
-        for (SwitchListener listener : listeners) {
-            safely(() -> listener.peerRemoved(peer, reason));
-        }
-        return true;
+        return lifecycle.stop(peer, reason, reason == null && !closed);
     }
 
     // ---- broadcasting -------------------------------------------------------------------------
@@ -698,50 +457,14 @@ public final class Switch implements AutoCloseable {
      *         or sends to each peer itself
      */
     public BroadcastResult broadcast(byte channelId, byte[] message) {
-        Objects.requireNonNull(message, "message");
-        List<Peer> queued = new ArrayList<>();
-        List<Peer> dropped = new ArrayList<>();
-        for (SwitchPeer peer : peers.snapshot()) {
-            if (!peer.advertised(channelId)) {
-                continue;
-            }
-            if (peer.broadcastLane.offer(channelId, message)) {
-                queued.add(peer);
-            } else {
-                dropped.add(peer);
-                log.debug("broadcast on {} dropped for peer {}: its queue is full", ChannelDescriptor.format(channelId),
-                        peer.id());
-            }
-        }
-        return new BroadcastResult(queued, dropped);
+        return broadcaster.broadcast(channelId, message);
     }
 
     // ---- internals ----------------------------------------------------------------------------
 
     private void notifyRefused(java.net.SocketAddress remote, boolean outbound, Throwable reason) {
         for (SwitchListener listener : listeners) {
-            safely(() -> listener.connectionRefused(remote, outbound, reason));
-        }
-    }
-
-    private static void safely(Runnable call) {
-        try {
-            call.run();
-        } catch (RuntimeException e) {
-            log.warn("a switch listener failed", e);
-        }
-    }
-
-    private void reportSlowReactors() {
-        long now = System.nanoTime();
-        for (SwitchPeer peer : peers.snapshot()) {
-            Reactor busy = peer.busyReactor;
-            if (busy != null && !peer.busyReported && now - peer.busySinceNanos > SLOW_DELIVERY.toNanos()) {
-                peer.busyReported = true;
-                log.warn("reactor {} has been handling a message from peer {} for more than {} s; reading from "
-                        + "that peer pauses while its messages wait", nameOf(reactors, busy), peer.id(),
-                        SLOW_DELIVERY.toSeconds());
-            }
+            PeerLifecycle.safely(() -> listener.connectionRefused(remote, outbound, reason));
         }
     }
 
@@ -750,16 +473,16 @@ public final class Switch implements AutoCloseable {
      * how long (for diagnostics; the log reports any busy for more than 5 s).
      */
     public List<String> busyReactors() {
-        long now = System.nanoTime();
-        List<String> lines = new ArrayList<>();
-        for (SwitchPeer peer : peers.snapshot()) {
-            Reactor busy = peer.busyReactor;
-            if (busy != null) {
-                lines.add("reactor " + nameOf(reactors, busy) + " busy with a message from peer " + peer.id() + " for "
-                        + (now - peer.busySinceNanos) / 1_000_000 + " ms");
-            }
+        return lifecycle.busyReactors();
+    }
+
+    /** The timer's task: an exception out of it would end the schedule silently. */
+    private void reportSlowReactorsSafely() {
+        try {
+            lifecycle.reportSlowReactors();
+        } catch (RuntimeException e) {
+            log.warn("reporting slow reactors failed", e);
         }
-        return lines;
     }
 
     private NodeInfo ourNodeInfo(String listenAddr) {
@@ -779,12 +502,12 @@ public final class Switch implements AutoCloseable {
         return uri;
     }
 
-    private static String nameOf(Map<String, Reactor> reactors, Reactor reactor) {
+    static String nameOf(Map<String, Reactor> reactors, Reactor reactor) {
         return reactors.entrySet().stream().filter(e -> e.getValue() == reactor).map(Map.Entry::getKey)
                 .findFirst().orElse(reactor.getClass().getSimpleName());
     }
 
-    private static Throwable unwrap(Throwable error) {
+    static Throwable unwrap(Throwable error) {
         Throwable e = error;
         while ((e instanceof java.util.concurrent.CompletionException
                 || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {

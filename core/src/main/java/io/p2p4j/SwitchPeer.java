@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -22,7 +22,7 @@ final class SwitchPeer implements Peer {
     private final boolean[] theirChannels = new boolean[256];
     private final Reactor[] reactorByChannel;
     private final Map<String, Object> data = new ConcurrentHashMap<>();
-    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicReference<State> state = new AtomicReference<>(State.ADMITTED);
     /** Held while reactors are told about the peer being added or removed, so the calls never cross. */
     final ReentrantLock lifecycle = new ReentrantLock();
     /** Reactors whose initPeer was called, in order; removePeer goes to these only. */
@@ -51,13 +51,51 @@ final class SwitchPeer implements Peer {
         return connection;
     }
 
-    boolean isStoppingFlag() {
-        return stopping.get();
+    /**
+     * Where a peer is in its life. It only moves forward: ADMITTED (in the switch's table, being
+     * set up) → RUNNING (in the peer set, reactors and listeners told) → STOPPING → STOPPED; a
+     * peer stopped while it is set up goes from ADMITTED to STOPPING and never runs.
+     */
+    enum State { ADMITTED, RUNNING, STOPPING, STOPPED }
+
+    State state() {
+        return state.get();
     }
 
-    /** Marks the peer as stopping; true only for the first caller. */
-    boolean markStopping() {
-        return stopping.compareAndSet(false, true);
+    /**
+     * ADMITTED → RUNNING, by the switch's start of the peer with {@link #lifecycle} held; false
+     * if a stop came first, and then the peer must not join the peer set.
+     */
+    boolean markRunning() {
+        return state.compareAndSet(State.ADMITTED, State.RUNNING);
+    }
+
+    /**
+     * ADMITTED or RUNNING → STOPPING, by whoever stops the peer first, without waiting for any
+     * lock (so a stop is decided at once even while the start is busy in a reactor). Returns the
+     * state it left, or null if the peer was already stopping: the caller that gets RUNNING
+     * owes the listeners their peerRemoved.
+     */
+    State markStopping() {
+        while (true) {
+            State now = state.get();
+            if (now == State.STOPPING || now == State.STOPPED) {
+                return null;
+            }
+            if (state.compareAndSet(now, State.STOPPING)) {
+                return now;
+            }
+        }
+    }
+
+    /** STOPPING → STOPPED, by the stopping caller with {@link #lifecycle} held, once every reactor was told. */
+    void markStopped() {
+        state.set(State.STOPPED);
+    }
+
+    private boolean stopping() {
+        State now = state.get();
+        return now == State.STOPPING || now == State.STOPPED;
     }
 
     @Override
@@ -88,7 +126,7 @@ final class SwitchPeer implements Peer {
     @Override
     public boolean isRunning() {
         MConnection c = mconnection;
-        return !stopping.get() && c != null && c.isRunning();
+        return state.get() == State.RUNNING && c != null && c.isRunning();
     }
 
     @Override
@@ -116,7 +154,7 @@ final class SwitchPeer implements Peer {
     }
 
     private boolean canSendOn(byte channelId) {
-        return !stopping.get() && advertised(channelId);
+        return !stopping() && advertised(channelId);
     }
 
     /** True if the peer advertised the channel and a reactor of ours owns it (as CometBFT, the only ones we send on). */

@@ -22,6 +22,14 @@ class P2pConfigTest {
     }
 
     @Test
+    void theMailboxReserveIsASettingOf64MiBByDefault() {
+        assertThat(P2pConfig.defaults().mailboxReserveBytes()).isEqualTo(64L << 20);
+        assertThat(P2pConfig.defaults().withMailboxReserveBytes(0).mailboxReserveBytes()).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> P2pConfig.defaults().withMailboxReserveBytes(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mailboxReserveBytes");
+    }
+
+    @Test
     void aMaximumIntervalCapsEveryPause() {
         P2pConfig.ReconnectPolicy capped = P2pConfig.ReconnectPolicy.defaults().withMaxInterval(Duration.ofSeconds(30));
         assertThat(capped.delayBefore(0)).isEqualTo(Duration.ofSeconds(5));

@@ -26,6 +26,8 @@ class SwitchExchangeTest {
     static final int IN_FLIGHT = 32;
     /** Far less than the 4 MiB that can be in flight towards one side, as in the issue (4 MiB against 200 MiB). */
     static final long MAILBOX = 4L * SIZE;
+    /** The switch's reserve, 16 mailboxes as the defaults have it. */
+    static final long RESERVE = 16 * MAILBOX;
     /** Small kernel buffers, so what the connection holds in flight is the mailboxes' and queues' only. */
     static final int SOCKET_BUFFER = 64 * 1024;
     /** CometBFT's: waits for a peer that drains a backlog on a busy 2-core machine stay far below it. */
@@ -73,7 +75,7 @@ class SwitchExchangeTest {
     }
 
     static ConnectedSwitches pair(Answering[] reactors) {
-        P2pConfig config = ConnectedSwitches.testConfig().withMailboxBytes(MAILBOX).withSocketBufferBytes(SOCKET_BUFFER)
+        P2pConfig config = ConnectedSwitches.testConfig().withMailboxBytes(MAILBOX).withMailboxReserveBytes(RESERVE).withSocketBufferBytes(SOCKET_BUFFER)
                 .withConnection(MConnectionConfig.defaults().unlimited().withSendTimeout(SEND_TIMEOUT));
         return ConnectedSwitches.create(2, Transport.Kind.TCP, config, (i, b) -> {
             reactors[i] = new Answering();
@@ -115,7 +117,7 @@ class SwitchExchangeTest {
                     .isLessThan(SEND_TIMEOUT.toMillis());
             // memory: the bound, what the switch's reserve can lend, and the one message that crossed the bound
             assertThat(Math.max(reactors[0].largestMailbox.get(), reactors[1].largestMailbox.get()))
-                    .isLessThanOrEqualTo(MAILBOX + Switch.MAILBOX_RESERVE_FACTOR * MAILBOX + SIZE);
+                    .isLessThanOrEqualTo(MAILBOX + RESERVE + SIZE);
         }
     }
 
@@ -134,7 +136,7 @@ class SwitchExchangeTest {
                 release.await(30, TimeUnit.SECONDS);
             }
         };
-        P2pConfig config = ConnectedSwitches.testConfig().withMailboxBytes(MAILBOX).withSocketBufferBytes(SOCKET_BUFFER)
+        P2pConfig config = ConnectedSwitches.testConfig().withMailboxBytes(MAILBOX).withMailboxReserveBytes(RESERVE).withSocketBufferBytes(SOCKET_BUFFER)
                 .withConnection(MConnectionConfig.defaults().unlimited().withSendTimeout(SEND_TIMEOUT));
         try (ConnectedSwitches net = ConnectedSwitches.create(2, Transport.Kind.TCP, config,
                 (i, b) -> b.network("test-chain").reactor("answering", i == 0 ? answering : stuck))) {
@@ -145,7 +147,7 @@ class SwitchExchangeTest {
                     // until the hub stops reading us for good
                 }
             });
-            long limit = MAILBOX + Switch.MAILBOX_RESERVE_FACTOR * MAILBOX + SIZE;
+            long limit = MAILBOX + RESERVE + SIZE;
             // the hub's reactor waits in sends to the flooder, so the hub reads on into the reserve...
             await().atMost(Duration.ofSeconds(30)).until(() -> flooderAtHub.status().mailboxBytes() > 8 * MAILBOX);
             // ...and no further, while the flooder keeps trying

@@ -97,6 +97,8 @@ final class Node implements AutoCloseable {
         try {
             sw.start();
         } catch (IllegalStateException e) {
+            sw.close(); // the switch releases its threads itself; closing again says so here
+            closeAfterFailedStart(book);
             throw new ConfigException(e.getMessage());
         }
         metrics.bind(sw);
@@ -112,6 +114,7 @@ final class Node implements AutoCloseable {
                 status = StatusServer.start(statusSocket, List.of(sw), metrics);
             } catch (Exception e) {
                 sw.close();
+                closeAfterFailedStart(book);
                 throw new ConfigException("status server cannot listen on " + statusSocket.getHostString() + ":"
                         + statusSocket.getPort() + ": " + Main.describe(e));
             }
@@ -124,6 +127,18 @@ final class Node implements AutoCloseable {
                     faults, faults.startAfter().toSeconds());
         }
         return new Node(sw, book, gossip, status, metrics, homeLock);
+    }
+
+    /**
+     * Closes the book of a node that did not start. It saves too, which rewrites what it read
+     * plus the persistent peers added; a failure is logged, since the start's own error is the news.
+     */
+    private static void closeAfterFailedStart(AddrBook book) {
+        try {
+            book.close();
+        } catch (java.io.IOException e) {
+            log.warn("closing the address book {} after a failed start: {}", book.file(), Main.describe(e));
+        }
     }
 
     /** The status server's host:port, checked before anything starts. */
@@ -193,6 +208,7 @@ final class Node implements AutoCloseable {
         config.atLeast("p2p.max_num_inbound_peers", 0);
         config.atLeast("p2p.max_num_outbound_peers", 0);
         config.atLeast("p2p4j.socket_buffer_bytes", 0);
+        long mailboxReserve = config.atLeast("p2p4j.mailbox_reserve_bytes", 0);
         MConnectionConfig connection = MConnectionConfig.defaults()
                 .withSendRate(config.longValue("p2p.send_rate"))
                 .withRecvRate(config.longValue("p2p.recv_rate"))
@@ -232,6 +248,7 @@ final class Node implements AutoCloseable {
                 .withPrivatePeerIds(privateIds)
                 .withConnection(connection)
                 .withSocketBufferBytes(config.intValue("p2p4j.socket_buffer_bytes"))
+                .withMailboxReserveBytes(mailboxReserve)
                 .withMaxPendingHandshakes(atLeastOne(config, "p2p4j.max_pending_handshakes"),
                         atLeastOne(config, "p2p4j.max_pending_handshakes_per_ip"));
         // CometBFT's "maximum pause when redialing a persistent peer"; zero leaves the backoff uncapped

@@ -2,6 +2,7 @@ package io.p2p4j.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.p2p4j.P2pConfig;
 import io.p2p4j.conn.MConnectionConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,6 +70,7 @@ final class NodeConfig {
         c.values.put("p2p4j.max_pings_per_second", "10");
         c.values.put("p2p4j.max_pending_handshakes", "64");
         c.values.put("p2p4j.max_pending_handshakes_per_ip", "4");
+        c.values.put("p2p4j.mailbox_reserve_bytes", String.valueOf(P2pConfig.defaults().mailboxReserveBytes()));
         c.values.put("p2p.laddr", "tcp://0.0.0.0:26656");
         c.values.put("p2p.external_address", "");
         c.values.put("p2p.seeds", "");
@@ -278,6 +280,10 @@ final class NodeConfig {
         out.append("# are closed at once, before any cryptography. Raise the per-IP cap for several nodes on one host\n");
         out.append("max_pending_handshakes = ").append(get("p2p4j.max_pending_handshakes")).append("\n");
         out.append("max_pending_handshakes_per_ip = ").append(get("p2p4j.max_pending_handshakes_per_ip")).append("\n");
+        out.append("# bytes the mailboxes of peers whose reactor waits in a send may read past their own bound, shared\n");
+        out.append("# by all peers, so two nodes whose reactors answer each other with blocking sends keep reading\n");
+        out.append("# each other's answers; it bounds that extra memory per node. 0 turns the borrowing off\n");
+        out.append("mailbox_reserve_bytes = ").append(get("p2p4j.mailbox_reserve_bytes")).append("\n");
         return out.toString();
     }
 

@@ -145,6 +145,17 @@ class NodeConfigTest {
     }
 
     @Test
+    void theMailboxReserveComesFromP2p4jsSection() throws Exception {
+        assertThat(Node.p2pConfig(NodeConfig.defaults()).mailboxReserveBytes()).isEqualTo(64L << 20);
+        assertThat(NodeConfig.load(write(NodeConfig.defaults().toToml())).get("p2p4j.mailbox_reserve_bytes"))
+                .isEqualTo("67108864");
+        NodeConfig set = NodeConfig.load(write("[p2p4j]\nmailbox_reserve_bytes = 0\n"));
+        assertThat(Node.p2pConfig(set).mailboxReserveBytes()).isZero();
+        assertThatThrownBy(() -> Node.p2pConfig(NodeConfig.load(write("[p2p4j]\nmailbox_reserve_bytes = -1\n"))))
+                .hasMessageContaining("p2p4j.mailbox_reserve_bytes = -1");
+    }
+
+    @Test
     void theDefaultStatusAddressTakesNoneOfCometBftsPorts() throws Exception {
         int port = Node.parseHostPort(NodeConfig.defaults().get("p2p4j.status_laddr")).getPort();
         // p2p, RPC, ABCI, Prometheus, pprof: a p2p4j node runs beside a CometBFT node on one host

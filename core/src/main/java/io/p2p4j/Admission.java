@@ -1,0 +1,200 @@
+package io.p2p4j;
+
+import io.p2p4j.transport.HandshakeException;
+import io.p2p4j.transport.HandshakeException.Reason;
+import io.p2p4j.transport.UpgradedConnection;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Who may become a peer of the switch, and the table of those who did until they are stopped:
+ * peer filters, the inbound limit, one connection per id (of two dialed at once, both sides keep
+ * the one dialed by the lower id), no admission once the switch closes.
+ *
+ * <p>Locking: {@link #lock} guards {@code open} and {@code closed} and makes the checks and the
+ * put in the table one step, so an admission either put its peer where {@link #close()} will find
+ * it, or sees the switch closed. Held for a few map operations only: no filter, reactor, listener
+ * or wait runs under it, and no other lock is taken while it is held. The table itself is
+ * concurrent and read without the lock.
+ */
+final class Admission {
+    /** A peer let in, and the one it replaces (null if none), which the caller stops. */
+    record Admitted(SwitchPeer peer, SwitchPeer replaced) {}
+
+    /** Makes the switch's peer for a connection and the address to give it. */
+    @FunctionalInterface
+    interface PeerFactory {
+        SwitchPeer create(UpgradedConnection connection, NetAddress remote);
+    }
+
+    final ReentrantLock lock = new ReentrantLock();
+    /** Test seam: runs with the lock held, once the switch was found open. */
+    volatile Runnable hook = () -> {};
+    /** Every peer being set up or running, by id (the peer set holds only running ones). */
+    private final Map<NodeId, SwitchPeer> table = new ConcurrentHashMap<>();
+    /** Runs peer filters, each check on a virtual thread of its own; shut down by close(). */
+    private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
+    private final NodeId self;
+    private final P2pConfig config;
+    private final List<PeerFilter> peerFilters;
+    private final PersistentPeers persistentPeers;
+    private boolean open;
+    private boolean closed;
+
+    Admission(NodeId self, P2pConfig config, List<PeerFilter> peerFilters, PersistentPeers persistentPeers) {
+        this.self = self;
+        this.config = config;
+        this.peerFilters = List.copyOf(peerFilters);
+        this.persistentPeers = persistentPeers;
+    }
+
+    /** Starts admitting (unless closed). */
+    void open() {
+        lock.lock();
+        try {
+            open = !closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops admitting for good; true only for the first call. The peers in the table stay, for the caller to stop. */
+    boolean close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            closed = true;
+            open = false;
+        } finally {
+            lock.unlock();
+        }
+        filterThreads.shutdownNow();
+        return true;
+    }
+
+    boolean has(NodeId id) {
+        return table.containsKey(id);
+    }
+
+    /** The peers admitted and not yet stopped, now. */
+    List<SwitchPeer> snapshot() {
+        return List.copyOf(table.values());
+    }
+
+    /** Takes a stopped peer out of the table (not a newer peer with the same id). */
+    void remove(SwitchPeer peer) {
+        table.remove(peer.id(), peer);
+    }
+
+    /**
+     * Lets a connection in, or refuses it (closing it) with a {@link HandshakeException} saying
+     * why: filters first, then under the lock the switch open, the inbound limit and duplicates.
+     * Runs on a virtual thread: the filters may take up to their timeout.
+     */
+    Admitted admit(UpgradedConnection connection, NetAddress dialed, PeerFactory peers) throws Exception {
+        NodeId id = connection.id();
+        try {
+            runPeerFilters(connection);
+        } catch (Exception e) {
+            connection.channel().close();
+            throw e;
+        }
+        boolean persistent = persistentPeers.contains(id);
+        NetAddress remote = dialed != null ? dialed
+                : new NetAddress(id, connection.remote().getAddress().getHostAddress(), connection.remote().getPort());
+        SwitchPeer peer = peers.create(connection, remote);
+        SwitchPeer replaced = null;
+        lock.lock();
+        try {
+            if (!open) {
+                connection.channel().close();
+                throw new HandshakeException(Reason.CLOSED, "the switch is closing");
+            }
+            hook.run();
+            if (!connection.outbound() && !persistent && !config.unconditionalPeerIds().contains(id.hex())
+                    && countInbound() >= config.maxInboundPeers()) {
+                connection.channel().close();
+                throw new HandshakeException(Reason.LIMIT, "inbound peer limit of " + config.maxInboundPeers()
+                        + " reached, refusing " + id);
+            }
+            SwitchPeer existing = table.get(id);
+            if (existing != null) {
+                if (keepsNewConnection(existing, connection)) {
+                    replaced = existing;
+                } else {
+                    connection.channel().close();
+                    throw new HandshakeException(Reason.DUPLICATE, "already connected to " + id);
+                }
+            }
+            table.put(id, peer);
+        } finally {
+            lock.unlock();
+        }
+        return new Admitted(peer, replaced);
+    }
+
+    /**
+     * Two connections to one peer (both dialed at once): both sides keep the connection dialed
+     * by the node with the lower id, so they agree without talking about it.
+     */
+    private boolean keepsNewConnection(SwitchPeer existing, UpgradedConnection fresh) {
+        if (existing.isOutbound() == fresh.outbound()) {
+            return false;
+        }
+        NodeId lower = self.hex().compareTo(fresh.id().hex()) < 0 ? self : fresh.id();
+        NodeId freshDialer = fresh.outbound() ? self : fresh.id();
+        return freshDialer.equals(lower);
+    }
+
+    private int countInbound() {
+        int inbound = 0;
+        for (SwitchPeer peer : table.values()) {
+            if (!peer.isOutbound() && !config.unconditionalPeerIds().contains(peer.id().hex())) {
+                inbound++;
+            }
+        }
+        return inbound;
+    }
+
+    private void runPeerFilters(UpgradedConnection connection) throws Exception {
+        for (PeerFilter filter : peerFilters) {
+            // on a thread of its own, so a filter that hangs costs its peer only; cancel interrupts it
+            Future<?> check = filterThreads.submit(() -> {
+                filter.check(connection.id(), connection.nodeInfo());
+                return null;
+            });
+            try {
+                check.get(config.filterTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                check.cancel(true);
+                throw new HandshakeException(Reason.FILTERED, "peer " + connection.id() + " refused: filter timeout after "
+                        + config.filterTimeout().toMillis() + " ms");
+            } catch (ExecutionException e) {
+                throw new HandshakeException(Reason.FILTERED, "peer " + connection.id() + " refused by a filter: "
+                        + e.getCause().getMessage(), e.getCause());
+            }
+        }
+    }
+
+    /** The connection filter of a switch that does not allow two peers on one IP. */
+    void refuseDuplicateIp(InetSocketAddress remote) throws HandshakeException {
+        for (SwitchPeer peer : table.values()) {
+            InetSocketAddress other = peer.connection().remote();
+            if (other.getAddress() != null && other.getAddress().equals(remote.getAddress())) {
+                throw new HandshakeException(Reason.FILTERED, "duplicate IP " + remote.getAddress().getHostAddress()
+                        + " (peer " + peer.id() + " has it)");
+            }
+        }
+    }
+}
