@@ -153,8 +153,10 @@ class InteropTest {
         // ~31 MB each way: with the default 5.12 MB/s limit a loaded machine would need minutes;
         // go-peer runs with rate limits off, and so does this node
         GoPeer goPeer = go("-network", NETWORK, "-max-msg", String.valueOf(LIMIT));
-        JavaNode javaNode = java(NETWORK, null,
-                ConnectedSwitches.testConfig().withConnection(MConnectionConfig.defaults().unlimited()));
+        // go-peer echoes both channels at once, packet by packet, so two messages at the channel limit
+        // are reassembled together: the reassembly budget must hold both (by default it holds one)
+        JavaNode javaNode = java(NETWORK, null, ConnectedSwitches.testConfig().withConnection(
+                MConnectionConfig.defaults().unlimited().withMaxReassemblyBytes(2L * LIMIT)));
         Peer peer = javaNode.sw().dial(goPeer.address).get(15, TimeUnit.SECONDS);
         int limitData = LIMIT - 1 - 4; // the BytesValue tag and 4-byte length take the rest of the limit
         int[] sizes = {1, 1023, 1024, 1025, 1 << 20, limitData};
