@@ -1,5 +1,7 @@
 package io.p2p4j;
 
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.identity.NetAddress;
 import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.HandshakeException.Reason;
 import io.p2p4j.transport.UpgradedConnection;

@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.transport.FaultInjection;
 import java.time.Duration;

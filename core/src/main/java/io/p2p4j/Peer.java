@@ -1,5 +1,9 @@
 package io.p2p4j;
 
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.identity.NodeInfo;
+import io.p2p4j.identity.NetAddress;
+
 /**
  * A connected peer: who it is, how it came, and how to send to it. Thread-safe.
  */

@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.HandshakeException.Reason;

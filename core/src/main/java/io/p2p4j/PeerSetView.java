@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.identity.NodeId;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,11 @@
 package io.p2p4j;
 
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.identity.NodeInfo;
+import io.p2p4j.identity.NetAddress;
+import io.p2p4j.identity.InvalidAddressException;
+import io.p2p4j.identity.NodeKey;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.netty.channel.EventLoopGroup;
 import io.p2p4j.transport.ConnectionFilter;
 import io.p2p4j.transport.HandshakeException;

@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.identity.NodeInfo;
 import java.net.SocketAddress;
 
 /**

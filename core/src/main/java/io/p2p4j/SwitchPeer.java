@@ -1,5 +1,8 @@
 package io.p2p4j;
 
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.identity.NodeInfo;
+import io.p2p4j.identity.NetAddress;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.transport.UpgradedConnection;
 import java.util.ArrayList;

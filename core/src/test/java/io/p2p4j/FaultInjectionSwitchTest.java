@@ -3,6 +3,7 @@ package io.p2p4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.testing.ConnectedSwitches;
 import io.p2p4j.transport.FaultInjection;
 import io.p2p4j.transport.Transport;

@@ -1,5 +1,7 @@
 package io.p2p4j;
 
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.conn.ChannelDescriptor;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -3,6 +3,8 @@ package io.p2p4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.p2p4j.identity.NodeKey;
+import io.p2p4j.conn.ChannelDescriptor;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.p2p4j.testing.ConnectedSwitches;
 import java.lang.management.ManagementFactory;

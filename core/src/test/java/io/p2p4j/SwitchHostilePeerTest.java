@@ -3,6 +3,11 @@ package io.p2p4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.identity.NodeInfo;
+import io.p2p4j.identity.NetAddress;
+import io.p2p4j.identity.NodeKey;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;

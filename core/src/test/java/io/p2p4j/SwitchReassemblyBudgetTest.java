@@ -3,6 +3,9 @@ package io.p2p4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.p2p4j.identity.NodeInfo;
+import io.p2p4j.identity.NodeKey;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;

@@ -1,7 +1,7 @@
 package io.p2p4j.bench;
 
 import io.p2p4j.BaseReactor;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.P2pConfig;
 import io.p2p4j.Peer;
 import io.p2p4j.conn.MConnectionConfig;

@@ -1,6 +1,6 @@
 package io.p2p4j.bench;
 
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.crypto.Ed25519Keys;
 import io.p2p4j.crypto.Hkdf;
 import io.p2p4j.crypto.MerlinTranscript;

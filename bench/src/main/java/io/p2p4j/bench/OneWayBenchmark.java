@@ -2,7 +2,7 @@ package io.p2p4j.bench;
 
 import com.google.protobuf.BytesValue;
 import io.p2p4j.BaseReactor;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;
 import java.nio.file.Files;

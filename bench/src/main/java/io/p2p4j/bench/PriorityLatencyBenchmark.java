@@ -1,7 +1,7 @@
 package io.p2p4j.bench;
 
 import io.netty.channel.EventLoopGroup;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.testing.LoopbackConnection;

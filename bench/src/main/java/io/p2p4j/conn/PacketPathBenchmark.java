@@ -3,7 +3,7 @@ package io.p2p4j.conn;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

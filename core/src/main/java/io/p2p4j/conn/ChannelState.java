@@ -1,7 +1,7 @@
 package io.p2p4j.conn;
 
 import io.netty.buffer.ByteBuf;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
 import io.p2p4j.conn.MConnectionException.ReassemblyBudgetExceededException;
 import java.util.Arrays;

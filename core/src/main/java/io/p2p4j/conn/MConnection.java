@@ -2,7 +2,7 @@ package io.p2p4j.conn;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

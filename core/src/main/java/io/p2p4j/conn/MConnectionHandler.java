@@ -8,7 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionConfig.FlushPolicy;
 import io.p2p4j.conn.MConnectionException.ConnectionClosedException;
 import io.p2p4j.conn.MConnectionException.PongTimeoutException;

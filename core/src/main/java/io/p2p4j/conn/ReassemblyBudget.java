@@ -1,6 +1,6 @@
 package io.p2p4j.conn;
 
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import java.util.List;
 
 /**

@@ -1,7 +1,7 @@
 package io.p2p4j.pex;
 
-import io.p2p4j.NetAddress;
-import io.p2p4j.NodeId;
+import io.p2p4j.identity.NetAddress;
+import io.p2p4j.identity.NodeId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

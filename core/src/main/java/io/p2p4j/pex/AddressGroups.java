@@ -1,6 +1,6 @@
 package io.p2p4j.pex;
 
-import io.p2p4j.NetAddress;
+import io.p2p4j.identity.NetAddress;
 
 /**
  * The network group of an address, CometBFT's rule for spreading the book: the /16 for IPv4

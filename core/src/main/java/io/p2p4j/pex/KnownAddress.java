@@ -1,6 +1,6 @@
 package io.p2p4j.pex;
 
-import io.p2p4j.NetAddress;
+import io.p2p4j.identity.NetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,10 +1,11 @@
 package io.p2p4j.pex;
 
+import io.p2p4j.identity.NodeInfo;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.p2p4j.BaseReactor;
-import io.p2p4j.ChannelDescriptor;
-import io.p2p4j.NetAddress;
-import io.p2p4j.NodeId;
+import io.p2p4j.conn.ChannelDescriptor;
+import io.p2p4j.identity.NetAddress;
+import io.p2p4j.identity.NodeId;
 import io.p2p4j.Peer;
 import io.p2p4j.PeerCounts;
 import io.p2p4j.proto.NetAddressProto;

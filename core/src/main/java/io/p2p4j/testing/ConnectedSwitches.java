@@ -1,6 +1,6 @@
 package io.p2p4j.testing;
 
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.P2pConfig;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;

@@ -1,5 +1,6 @@
 package io.p2p4j.transport;
 
+import io.p2p4j.identity.NodeInfo;
 import java.io.IOException;
 
 /**

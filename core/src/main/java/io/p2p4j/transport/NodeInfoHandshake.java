@@ -8,7 +8,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.p2p4j.NodeInfo;
+import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.proto.DefaultNodeInfo;
 import io.p2p4j.transport.HandshakeException.Reason;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package io.p2p4j.transport;
 
 import io.netty.channel.Channel;
-import io.p2p4j.NodeId;
-import io.p2p4j.NodeInfo;
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.identity.NodeInfo;
 import java.net.InetSocketAddress;
 
 /**

@@ -4,3 +4,5 @@
  * {@code io.p2p4j.secret} and the value types of {@code io.p2p4j}.
  */
 package io.p2p4j.transport;
+
+import io.p2p4j.identity.NodeInfo;

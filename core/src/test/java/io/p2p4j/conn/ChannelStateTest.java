@@ -3,7 +3,7 @@ package io.p2p4j.conn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
 import io.p2p4j.conn.MConnectionException.ReassemblyBudgetExceededException;
 import java.util.ArrayList;

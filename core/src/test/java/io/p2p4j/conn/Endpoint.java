@@ -1,7 +1,7 @@
 package io.p2p4j.conn;
 
 import io.netty.channel.Channel;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -3,7 +3,7 @@ package io.p2p4j.conn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.FaultProxy;
 import io.p2p4j.testkit.Loopback;

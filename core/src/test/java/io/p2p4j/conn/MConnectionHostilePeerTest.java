@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
 import io.p2p4j.conn.MConnectionException.PacketTooLargeException;
 import io.p2p4j.conn.MConnectionException.PongTimeoutException;

@@ -12,7 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.PingFloodException;
 import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.Latency;

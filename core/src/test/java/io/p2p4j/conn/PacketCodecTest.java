@@ -111,7 +111,7 @@ class PacketCodecTest {
         for (int i = 0; i < message.length; i++) {
             message[i] = (byte) (i * 7);
         }
-        ChannelState channel = new ChannelState(io.p2p4j.ChannelDescriptor.of((byte) 0x30, 1), 1024);
+        ChannelState channel = new ChannelState(io.p2p4j.conn.ChannelDescriptor.of((byte) 0x30, 1), 1024);
         assertThat(channel.queue.tryOffer(message)).isTrue();
         int offset = 0;
         for (JsonNode expected : split.get("packets")) {

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.ReassemblyBudgetExceededException;
 import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.Loopback;

@@ -2,6 +2,7 @@ package io.p2p4j.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2p4j.identity.NodeKey;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.p2p4j.testkit.Vectors;
 import java.io.IOException;
@@ -171,7 +172,7 @@ class CryptoVectorsTest {
             }
         }
         for (int i = 0; i < 100; i++) {
-            assertThat(Ed25519Keys.isAcceptableIdentity(io.p2p4j.NodeKey.generate().publicKey())).isTrue();
+            assertThat(Ed25519Keys.isAcceptableIdentity(io.p2p4j.identity.NodeKey.generate().publicKey())).isTrue();
         }
     }
 }

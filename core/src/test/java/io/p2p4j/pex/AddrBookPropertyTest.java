@@ -2,8 +2,8 @@ package io.p2p4j.pex;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2p4j.NetAddress;
-import io.p2p4j.NodeId;
+import io.p2p4j.identity.NetAddress;
+import io.p2p4j.identity.NodeId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.p2p4j.NetAddress;
-import io.p2p4j.NodeId;
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NetAddress;
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.testkit.Vectors;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,8 +2,8 @@ package io.p2p4j.pex;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2p4j.NetAddress;
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NetAddress;
+import io.p2p4j.identity.NodeKey;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -3,11 +3,13 @@ package io.p2p4j.pex;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.identity.NodeInfo;
 import com.google.protobuf.ByteString;
 import io.p2p4j.BaseReactor;
-import io.p2p4j.ChannelDescriptor;
-import io.p2p4j.NetAddress;
-import io.p2p4j.NodeKey;
+import io.p2p4j.conn.ChannelDescriptor;
+import io.p2p4j.identity.NetAddress;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.P2pConfig;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;
@@ -369,12 +371,12 @@ class PexReactorTest {
         Switch node = pexNode("node", pexConfig().withEnsurePeersPeriod(Duration.ofHours(1)).withMaxOutboundPeers(0));
         io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
                 io.netty.channel.nio.NioIoHandler.newFactory());
-        java.util.Set<io.p2p4j.NodeId> ids = new java.util.HashSet<>();
+        java.util.Set<io.p2p4j.identity.NodeId> ids = new java.util.HashSet<>();
         try {
             for (int i = 0; i < 200; i++) {
                 NodeKey key = NodeKey.generate();
                 // from 127.0.0.1, each claiming a listen address in a /16 of its own
-                io.p2p4j.NodeInfo claim = io.p2p4j.NodeInfo.of(key.id(), "tcp://" + (20 + i % 100) + "." + i + ".1.1:26656",
+                io.p2p4j.identity.NodeInfo claim = io.p2p4j.identity.NodeInfo.of(key.id(), "tcp://" + (20 + i % 100) + "." + i + ".1.1:26656",
                         "pex-test", "1.0", new byte[] {PexReactor.CHANNEL}, "claimer");
                 try (io.p2p4j.testkit.HostilePeer peer = io.p2p4j.testkit.HostilePeer.connect(group, node.listenAddress(), key, true)) {
                     peer.sendNodeInfo(claim);

@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.testkit.Vectors;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;

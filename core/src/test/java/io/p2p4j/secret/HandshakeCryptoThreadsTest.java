@@ -3,7 +3,7 @@ package io.p2p4j.secret;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.Channel;
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.crypto.X25519Keys;
 import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.Loopback;

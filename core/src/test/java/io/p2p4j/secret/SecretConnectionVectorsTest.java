@@ -2,12 +2,13 @@ package io.p2p4j.secret;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2p4j.identity.NodeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.testkit.Vectors;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,8 +1,8 @@
 package io.p2p4j.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.p2p4j.NodeInfo;
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeInfo;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.crypto.FrameCipher;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeKey;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

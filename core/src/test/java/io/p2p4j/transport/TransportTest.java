@@ -2,9 +2,10 @@ package io.p2p4j.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2p4j.identity.NetAddress;
 import io.netty.channel.ChannelOption;
-import io.p2p4j.NodeInfo;
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeInfo;
+import io.p2p4j.identity.NodeKey;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +37,7 @@ class TransportTest {
                     inbound.complete(c);
                 }
             }));
-            UpgradedConnection outbound = client.dial(new io.p2p4j.NetAddress(serverKey.id(), "127.0.0.1", bound.getPort()))
+            UpgradedConnection outbound = client.dial(new io.p2p4j.identity.NetAddress(serverKey.id(), "127.0.0.1", bound.getPort()))
                     .get(10, TimeUnit.SECONDS);
             UpgradedConnection accepted = inbound.get(10, TimeUnit.SECONDS);
             assertThat(outbound.id()).isEqualTo(serverKey.id());

@@ -2,7 +2,7 @@ package io.p2p4j.interop;
 
 import static org.awaitility.Awaitility.await;
 
-import io.p2p4j.NetAddress;
+import io.p2p4j.identity.NetAddress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

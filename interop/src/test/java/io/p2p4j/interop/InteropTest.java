@@ -3,10 +3,11 @@ package io.p2p4j.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.BaseReactor;
-import io.p2p4j.ChannelDescriptor;
-import io.p2p4j.NetAddress;
-import io.p2p4j.NodeKey;
+import io.p2p4j.conn.ChannelDescriptor;
+import io.p2p4j.identity.NetAddress;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.P2pConfig;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;

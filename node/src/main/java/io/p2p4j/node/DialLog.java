@@ -1,6 +1,6 @@
 package io.p2p4j.node;
 
-import io.p2p4j.NetAddress;
+import io.p2p4j.identity.NetAddress;
 import io.p2p4j.Peer;
 import io.p2p4j.SwitchListener;
 import io.p2p4j.transport.HandshakeException;

@@ -1,7 +1,7 @@
 package io.p2p4j.node;
 
 import io.p2p4j.BaseReactor;
-import io.p2p4j.ChannelDescriptor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.Peer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

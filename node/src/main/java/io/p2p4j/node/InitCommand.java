@@ -1,6 +1,6 @@
 package io.p2p4j.node;
 
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

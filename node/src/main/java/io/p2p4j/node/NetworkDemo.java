@@ -1,7 +1,7 @@
 package io.p2p4j.node;
 
-import io.p2p4j.NodeId;
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.P2pConfig;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;

@@ -1,9 +1,9 @@
 package io.p2p4j.node;
 
-import io.p2p4j.ChannelDescriptor;
-import io.p2p4j.NodeId;
-import io.p2p4j.NodeInfo;
-import io.p2p4j.NodeInfoException;
+import io.p2p4j.conn.ChannelDescriptor;
+import io.p2p4j.identity.NodeId;
+import io.p2p4j.identity.NodeInfo;
+import io.p2p4j.identity.NodeInfoException;
 import io.p2p4j.node.NodeConfig.ConfigException;
 import java.util.Optional;
 import java.util.Set;

@@ -1,6 +1,6 @@
 package io.p2p4j.node;
 
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.node.TestnetManifest.Perturbation;
 import java.io.BufferedReader;
 import java.io.IOException;

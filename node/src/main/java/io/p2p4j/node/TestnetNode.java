@@ -1,8 +1,8 @@
 package io.p2p4j.node;
 
 import io.p2p4j.BaseReactor;
-import io.p2p4j.ChannelDescriptor;
-import io.p2p4j.NodeKey;
+import io.p2p4j.conn.ChannelDescriptor;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;
 import io.p2p4j.pex.AddrBook;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeKey;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;

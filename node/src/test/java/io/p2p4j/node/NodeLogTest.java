@@ -2,7 +2,7 @@ package io.p2p4j.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2p4j.NodeKey;
+import io.p2p4j.identity.NodeKey;
 import io.p2p4j.transport.HandshakeException;
 import java.io.IOException;
 import java.net.ConnectException;

@@ -1,4 +1,4 @@
-package io.p2p4j;
+package io.p2p4j.conn;
 
 /**
  * One logical channel of a connection: its id, its share of the bandwidth and its limits.

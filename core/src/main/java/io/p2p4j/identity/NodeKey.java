@@ -1,4 +1,4 @@
-package io.p2p4j;
+package io.p2p4j.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package io.p2p4j;
+package io.p2p4j.identity;
 
 /** A NodeInfo that is invalid, or not compatible with ours; the message says which field and why. */
 public class NodeInfoException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.p2p4j;
+package io.p2p4j.identity;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.p2p4j;
+package io.p2p4j.identity;
 
 
 /** IP address literals: parsing by hand (never a name lookup), and CometBFT's address classes. */

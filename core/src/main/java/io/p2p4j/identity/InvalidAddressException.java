@@ -1,4 +1,4 @@
-package io.p2p4j;
+package io.p2p4j.identity;
 
 /** An address that does not parse or is not acceptable; the message says what is wrong. */
 public final class InvalidAddressException extends IllegalArgumentException {

@@ -1,5 +1,6 @@
-package io.p2p4j;
+package io.p2p4j.identity;
 
+import io.p2p4j.conn.ChannelDescriptor;
 import com.google.protobuf.ByteString;
 import io.p2p4j.proto.DefaultNodeInfo;
 import io.p2p4j.proto.DefaultNodeInfoOther;

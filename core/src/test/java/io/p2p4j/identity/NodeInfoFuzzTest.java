@@ -1,4 +1,4 @@
-package io.p2p4j;
+package io.p2p4j.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
