@@ -27,6 +27,11 @@ import java.util.function.Consumer;
  * exactly once with an {@link MConnectionException} or the socket's exception) or on
  * {@link #close()} (no error reported). Either way the Netty channel is closed, waiting senders
  * return false, and queued messages are dropped.
+ *
+ * <p><b>Time.</b> Every timer runs on the channel's event loop and every reading of the clock is
+ * that loop's {@link io.netty.util.concurrent.Ticker}: on an {@code EmbeddedChannel} with frozen
+ * time ({@code freezeTime}, {@code advanceTimeBy}) keepalive, flushing, rate limits and the
+ * statistics follow the test's clock exactly.
  */
 public final class MConnection implements AutoCloseable {
 
@@ -49,10 +54,11 @@ public final class MConnection implements AutoCloseable {
     /** How long a gracefully ended connection stays open (reading and dropping) after its last write. */
     static final Duration LINGER = Duration.ofMillis(500);
     private final long sendTimeoutNanos;
-    private final long startNanos = System.nanoTime();
+    private final long startNanos;
 
     private MConnection(Builder b) {
         this.channel = b.channel;
+        this.startNanos = channel.eventLoop().ticker().nanoTime();
         this.config = b.config;
         this.onError = b.onError;
         this.sendTimeoutNanos = SendQueue.toNanos(config.sendTimeout());
@@ -151,7 +157,8 @@ public final class MConnection implements AutoCloseable {
             sent += s.bytesSent;
             received += s.bytesReceived;
         }
-        return new ConnectionStatus(Duration.ofNanos(System.nanoTime() - startNanos), handler.totalSendRate(),
+        Duration uptime = Duration.ofNanos(channel.eventLoop().ticker().nanoTime() - startNanos);
+        return new ConnectionStatus(uptime, handler.totalSendRate(),
                 handler.totalRecvRate(), sent, received, reassembly.used(), reassembly.limit(), channels);
     }
 
@@ -249,7 +256,7 @@ public final class MConnection implements AutoCloseable {
             ReadGate gate = handler.readGate();
             if (config.recvRate() > 0) {
                 pipeline.addLast("mconn-recv-rate", new ReceiveRateLimiter(
-                        new TokenBucket(config.recvRate(), System::nanoTime), gate));
+                        new TokenBucket(config.recvRate(), channel.eventLoop().ticker()::nanoTime), gate));
             }
             pipeline.addLast("mconn-decoder", new PacketDecoder(config.maxPacketSize()));
             pipeline.addLast("mconn", handler);

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionConfig.FlushPolicy;
 import io.p2p4j.conn.MConnectionException.ConnectionClosedException;
@@ -22,6 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The event-loop side of an {@link MConnection}: writes packets in batches chosen by the
  * {@link ChannelScheduler} while the socket takes them, flushes by the flush policy, reassembles
  * and delivers incoming messages, answers pings and sends its own, and keeps the statistics.
+ *
+ * <p>Time is the event loop's: every timer is scheduled on it and every reading of the clock is
+ * its {@link Ticker}, so on an {@code EmbeddedChannel} with frozen time the test's clock drives
+ * the keepalive, the flush policy, the rate limits and the statistics alike.
  */
 final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Bytes of packets gathered into one buffer before it is written. */
@@ -46,13 +51,14 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
     private final TokenBucket sendBucket;
     private final PingLimiter pingLimiter;
     private final EventLoop eventLoop;
+    private final Ticker ticker;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final Runnable writeTask = this::onWake;
 
     private ChannelHandlerContext ctx;
     private ReadGate readGate;
     private int unflushed;
-    private long lastFlushNanos = System.nanoTime() - BUSY_WINDOW_NANOS;
+    private long lastFlushNanos;
     private boolean rateRetryScheduled;
     private ScheduledFuture<?> flushTimer;
     private ScheduledFuture<?> pingTimer;
@@ -79,9 +85,11 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         this.config = config;
         this.receiver = receiver;
         this.scheduler = new ChannelScheduler(ordered);
-        this.sendBucket = new TokenBucket(config.sendRate(), System::nanoTime);
-        this.pingLimiter = new PingLimiter(config.maxPingsPerSecond(), System::nanoTime);
         this.eventLoop = connection.channel().eventLoop();
+        this.ticker = eventLoop.ticker();
+        this.sendBucket = new TokenBucket(config.sendRate(), ticker::nanoTime);
+        this.pingLimiter = new PingLimiter(config.maxPingsPerSecond(), ticker::nanoTime);
+        this.lastFlushNanos = ticker.nanoTime() - BUSY_WINDOW_NANOS;
         this.readGate = new ReadGate(connection.channel());
         int n = ordered.size();
         this.lastSent = new long[n];
@@ -122,7 +130,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         timersStarted = true;
         long ping = config.pingInterval().toNanos();
         pingTimer = eventLoop.scheduleAtFixedRate(this::sendPing, ping, ping, TimeUnit.NANOSECONDS);
-        lastStatsNanos = System.nanoTime();
+        lastStatsNanos = ticker.nanoTime();
         statsTimer = eventLoop.scheduleAtFixedRate(this::updateStats, STATS_INTERVAL_NANOS, STATS_INTERVAL_NANOS,
                 TimeUnit.NANOSECONDS);
     }
@@ -329,7 +337,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (config.flushPolicy() == FlushPolicy.WHEN_DRAINED && !moreToCome) {
-            long now = System.nanoTime();
+            long now = ticker.nanoTime();
             if (now - lastFlushNanos >= BUSY_WINDOW_NANOS) {
                 flushNow(); // the connection was quiet: deliver this at once
             } else if (flushTimer == null) {
@@ -356,7 +364,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (unflushed > 0) {
             unflushed = 0;
-            lastFlushNanos = System.nanoTime();
+            lastFlushNanos = ticker.nanoTime();
             ctx.flush();
         }
     }
@@ -413,7 +421,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void updateStats() {
         scheduler.decay();
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         double seconds = Math.max(1e-9, (now - lastStatsNanos) / 1e9);
         lastStatsNanos = now;
         long[] send = new long[ordered.size()];

@@ -53,7 +53,7 @@ class MConnectionEmbeddedTest {
 
         /**
          * Pumps a connection in full flow: the writer yields every 256 KiB, and a flush right
-         * after another may wait the short busy delay (whether it does depends on real time).
+         * after another waits the short busy delay.
          */
         void pumpBusy() {
             advance(Duration.ofNanos(MConnectionHandler.BUSY_FLUSH_DELAY_NANOS));
@@ -91,13 +91,78 @@ class MConnectionEmbeddedTest {
             wire.pump(); // no time passes on the event loop
             assertThat(wire.delivered).containsExactly(first);
 
-            // right after a flush the connection counts as busy and may gather a batch, but
-            // never for longer than the short busy delay, whatever the throttle
+            // right after a flush the connection counts as busy and gathers a batch for the
+            // short busy delay exactly, whatever the throttle
             byte[] second = message(100, 2);
             assertThat(wire.sender.send(CHANNEL, second)).isTrue();
             wire.pump();
-            wire.advance(Duration.ofNanos(MConnectionHandler.BUSY_FLUSH_DELAY_NANOS));
+            wire.advance(Duration.ofNanos(MConnectionHandler.BUSY_FLUSH_DELAY_NANOS - 1));
+            assertThat(wire.delivered).containsExactly(first);
+            wire.advance(Duration.ofNanos(1));
             assertThat(wire.delivered).containsExactly(first, second);
+        }
+    }
+
+    @Test
+    void whenDrainedCountsTheConnectionQuietAgainOnceTheBusyWindowHasPassedSinceTheLastFlush() {
+        MConnectionConfig config = CONFIG.withFlushPolicy(FlushPolicy.WHEN_DRAINED).withFlushThrottle(Duration.ofHours(1));
+        try (Wire wire = new Wire(config, CONFIG)) {
+            byte[] first = message(100, 8);
+            assertThat(wire.sender.send(CHANNEL, first)).isTrue();
+            wire.pump();
+            wire.advance(Duration.ofNanos(MConnectionHandler.BUSY_WINDOW_NANOS - 1));
+            byte[] second = message(100, 9);
+            assertThat(wire.sender.send(CHANNEL, second)).isTrue();
+            wire.pump();
+            assertThat(wire.delivered).as("one nanosecond inside the window: still busy").containsExactly(first);
+            wire.advance(Duration.ofNanos(MConnectionHandler.BUSY_FLUSH_DELAY_NANOS));
+
+            wire.advance(Duration.ofNanos(MConnectionHandler.BUSY_WINDOW_NANOS));
+            byte[] third = message(100, 10);
+            assertThat(wire.sender.send(CHANNEL, third)).isTrue();
+            wire.pump(); // no time passes: the window since the last flush is over, so it goes at once
+            assertThat(wire.delivered).containsExactly(first, second, third);
+        }
+    }
+
+    @Test
+    void theSendRateHoldsTheSenderToItsBurstPlusItsRateTimesTheElapsedTime() {
+        long rate = 100_000; // a burst of a tenth of a second: 10,000 bytes
+        MConnectionConfig limited = CONFIG.withSendRate(rate);
+        try (Wire wire = new Wire(limited, CONFIG)) {
+            assertThat(wire.sender.send(CHANNEL, message(1 << 20, 11))).isTrue();
+            wire.pump();
+            long packet = PacketCodec.delimitedSize(CHANNEL, false, limited.maxPacketMsgPayloadSize());
+            for (int second = 1; second <= 3; second++) {
+                for (int ms = 0; ms < 1000; ms++) {
+                    wire.advance(Duration.ofMillis(1));
+                }
+                // bytes are taken after they are written: the sender may run one packet ahead
+                long allowed = rate / 10 + rate * second;
+                assertThat(wire.sender.status().bytesSent()).as("after %d s", second)
+                        .isBetween(allowed - packet, allowed + packet);
+            }
+        }
+    }
+
+    @Test
+    void statusReportsTheRatesOfTheLastStatisticsIntervalAndZeroOnceTrafficStops() {
+        try (Wire wire = new Wire(CONFIG, CONFIG)) {
+            Duration interval = Duration.ofNanos(MConnectionHandler.STATS_INTERVAL_NANOS);
+            assertThat(wire.sender.send(CHANNEL, message(100_000, 12))).isTrue();
+            for (int turn = 0; turn < 10 && wire.delivered.isEmpty(); turn++) {
+                wire.pumpBusy();
+            }
+            assertThat(wire.delivered).hasSize(1);
+            long sent = wire.sender.status().bytesSent();
+            wire.advance(interval.minus(wire.sender.status().duration())); // to the first tick exactly
+            // the first tick: everything sent so far, over exactly one interval
+            long perSecond = sent * 1_000_000_000L / MConnectionHandler.STATS_INTERVAL_NANOS;
+            assertThat(wire.sender.status().sendRate()).isEqualTo(perSecond);
+            assertThat(wire.sender.status().channel(CHANNEL).sendRate()).isEqualTo(perSecond);
+            assertThat(wire.sender.status().duration()).isEqualTo(interval);
+            wire.advance(interval); // nothing more sent in the second interval
+            assertThat(wire.sender.status().sendRate()).isZero();
         }
     }
 

@@ -322,22 +322,17 @@ class MConnectionHostilePeerTest {
         assertThatThrownBy(() -> CONFIG.withKeepalive(Duration.ofMillis(100), Duration.ofMillis(100)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be shorter than pingInterval");
         MConnectionConfig config = CONFIG.withKeepalive(Duration.ofMillis(200), Duration.ofMillis(100));
+        // the exact moments (the ping at the interval, the end when the timeout passes, once)
+        // are asserted on the event loop's clock in MConnectionKeepaliveTest; here, a real socket
         try (LoopbackConnection pair = loopback.connect()) {
-            long start = System.nanoTime();
             Endpoint victim = new Endpoint(pair.server(), CHANNELS, config);
             RawPeer peer = RawPeer.reading(pair.client()); // reads, never writes
             await().atMost(Duration.ofSeconds(5)).until(() -> !victim.errors.isEmpty());
-            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
-            // the first ping goes at 200 ms and its pong is due 100 ms later: never sooner
-            // (a few ms of slack for the timer's granularity); late only by scheduling delays
-            assertThat(elapsedMs).isBetween(290L, 2_000L);
             await().atMost(Duration.ofSeconds(5)).until(() -> !peer.isOpen());
             assertThat(victim.errors).singleElement().isInstanceOf(PongTimeoutException.class)
                     .extracting(Throwable::getMessage).isEqualTo("pong not received within 100ms");
+            assertThat(peer.received()).startsWith(PacketCodec.PING);
             assertThat(pair.server().isOpen()).isFalse();
-            // exactly once, also after several more ping intervals would have passed
-            await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(3))
-                    .until(() -> victim.errors.size() == 1);
         }
     }
 

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
-import io.p2p4j.conn.MConnectionException.PongTimeoutException;
 import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.Loopback;
 import io.p2p4j.testkit.RawPeer;
@@ -157,38 +156,6 @@ class MConnectionLoopbackTest {
             peer.writeHex("020a00");
             await().atMost(Duration.ofSeconds(5)).until(() -> peer.received().length >= 3);
             assertThat(peer.received()).containsExactly(0x02, 0x12, 0x00);
-        }
-    }
-
-    @Test
-    void pongTimeoutEndsTheConnectionWithAnErrorSayingSo() {
-        MConnectionConfig config = CONFIG.withKeepalive(Duration.ofMillis(200), Duration.ofMillis(100));
-        try (LoopbackConnection pair = loopback.connect()) {
-            Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
-            RawPeer peer = RawPeer.reading(pair.server()); // reads, never answers
-            await().atMost(Duration.ofSeconds(5)).until(() -> !a.errors.isEmpty());
-            assertThat(a.errors).singleElement().isInstanceOf(PongTimeoutException.class)
-                    .extracting(Throwable::getMessage).isEqualTo("pong not received within 100ms");
-            assertThat(peer.received()).startsWith(0x02, 0x0a, 0x00);
-            await().atMost(Duration.ofSeconds(5)).until(() -> !peer.isOpen());
-        }
-    }
-
-    @Test
-    void keepaliveKeepsAHealthyConnectionUp() {
-        MConnectionConfig config = CONFIG.withKeepalive(Duration.ofMillis(100), Duration.ofMillis(50));
-        try (LoopbackConnection pair = loopback.connect()) {
-            Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
-            Endpoint b = new Endpoint(pair.server(), CHANNELS, config);
-            // several ping intervals pass while messages keep flowing
-            for (int i = 0; i < 10; i++) {
-                assertThat(a.connection.send((byte) 0x20, message(100, i))).isTrue();
-                int expected = i + 1;
-                await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ofMillis(50))
-                        .until(() -> b.count(0x20) == expected);
-            }
-            assertThat(a.errors).isEmpty();
-            assertThat(b.errors).isEmpty();
         }
     }
 
