@@ -17,7 +17,14 @@ final class BroadcastLane {
     /** Enough to absorb a burst while the connection's own queue drains; a message is shared by all lanes. */
     static final int CAPACITY = 16;
 
-    private final SwitchPeer peer;
+    /** The peer's blocking send. */
+    @FunctionalInterface
+    interface Sender {
+        boolean send(byte channelId, byte[] message);
+    }
+
+    private final String threadName;
+    private final Sender sender;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Item> items = new ArrayDeque<>();
@@ -25,7 +32,13 @@ final class BroadcastLane {
     private Thread thread;
 
     BroadcastLane(SwitchPeer peer) {
-        this.peer = peer;
+        this("broadcast-" + peer.id(), peer::send);
+    }
+
+    /** A lane whose thread, named {@code threadName}, hands each message to {@code sender}. */
+    BroadcastLane(String threadName, Sender sender) {
+        this.threadName = threadName;
+        this.sender = sender;
     }
 
     /** Queues the message if there is room now; false if the lane is full or closed. Never blocks. */
@@ -36,7 +49,7 @@ final class BroadcastLane {
                 return false;
             }
             if (thread == null) {
-                thread = Thread.ofVirtual().name("broadcast-" + peer.id()).start(this::run);
+                thread = Thread.ofVirtual().name(threadName).start(this::run);
             }
             items.add(new Item(channelId, message));
             changed.signalAll();
@@ -72,7 +85,7 @@ final class BroadcastLane {
             } finally {
                 lock.unlock();
             }
-            peer.send(item.channelId(), item.message());
+            sender.send(item.channelId(), item.message());
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
+/** The send queue alone: room, first-come-first-served waiters, wake-ups, interrupts and closing. */
 class SendQueueTest {
     private static final long LONG = TimeUnit.SECONDS.toNanos(10);
 
@@ -109,5 +110,65 @@ class SendQueueTest {
         assertThat(results).containsExactly(false, false, false);
         assertThat(queue.offer(message(4), LONG)).isFalse();
         assertThat(queue.tryOffer(message(5))).isFalse();
+    }
+
+    @Test
+    void tryOfferRefusesAFullQueueAtOnceAndTheCountsFollowEveryChange() {
+        SendQueue queue = new SendQueue(2);
+        assertThat(queue.isEmpty()).isTrue();
+        assertThat(queue.tryOffer(new byte[10])).isTrue();
+        assertThat(queue.tryOffer(new byte[20])).isTrue();
+        assertThat(queue.tryOffer(new byte[1])).as("full").isFalse();
+        assertThat(queue.offer(new byte[1], 0)).as("full, no wait").isFalse();
+        assertThat(queue.size()).isEqualTo(2);
+        assertThat(queue.bytes()).isEqualTo(30);
+        assertThat(queue.poll()).hasSize(10);
+        assertThat(queue.size()).isEqualTo(1);
+        assertThat(queue.bytes()).isEqualTo(20);
+        queue.close();
+        assertThat(queue.size()).isZero();
+        assertThat(queue.bytes()).isZero();
+        assertThat(queue.poll()).as("closing dropped what waited").isNull();
+    }
+
+    @Test
+    void aWaitingProducerGetsItsPlaceOnceTheQueueHasDrainedToHalf() throws Exception {
+        SendQueue queue = new SendQueue(4);
+        for (int n = 0; n < 4; n++) {
+            assertThat(queue.offer(message(n), 0)).isTrue();
+        }
+        // a waiter that would give up only long after the wait below: it must be woken, not time out
+        Thread waiting = Thread.ofVirtual().start(() -> queue.offer(message(4), TimeUnit.SECONDS.toNanos(60)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waitingProducers() == 1);
+        assertThat(queue.poll()).containsExactly(0);
+        assertThat(queue.poll()).containsExactly(1); // down to 2 of 4: the waiter is woken
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.size() == 3);
+        assertThat(waiting.join(Duration.ofSeconds(10))).isTrue();
+        assertThat(queue.waitingProducers()).isZero();
+    }
+
+    @Test
+    void anInterruptedWaiterReturnsFalseKeepsItsInterruptAndPassesItsTurnOn() throws Exception {
+        SendQueue queue = new SendQueue(1);
+        assertThat(queue.offer(message(0), 0)).isTrue();
+        List<Boolean> results = new ArrayList<>();
+        List<Boolean> interrupted = new ArrayList<>();
+        Thread first = Thread.ofVirtual().start(() -> {
+            boolean ok = queue.offer(message(1), LONG);
+            synchronized (results) {
+                results.add(ok);
+                interrupted.add(Thread.currentThread().isInterrupted());
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waitingProducers() == 1);
+        Thread second = offerInBackground(queue, 2, results);
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waitingProducers() == 2);
+        first.interrupt();
+        assertThat(first.join(Duration.ofSeconds(10))).isTrue();
+        assertThat(results).containsExactly(false);
+        assertThat(interrupted).containsExactly(true);
+        assertThat(queue.poll()).containsExactly(0);
+        assertThat(second.join(Duration.ofSeconds(10))).isTrue();
+        assertThat(queue.poll()).containsExactly(2);
     }
 }
