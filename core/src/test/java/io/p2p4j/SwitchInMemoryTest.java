@@ -1,0 +1,19 @@
+package io.p2p4j;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.local.LocalIoHandler;
+import io.p2p4j.transport.Transport;
+
+/** The {@link SwitchTest} contract over Netty's in-process channels: the same behaviour without sockets. */
+class SwitchInMemoryTest extends SwitchTest {
+    @Override
+    Transport.Kind kind() {
+        return Transport.Kind.IN_MEMORY;
+    }
+
+    @Override
+    EventLoopGroup newEventLoopGroup() {
+        return new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
+    }
+}
