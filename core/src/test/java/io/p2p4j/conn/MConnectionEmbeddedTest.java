@@ -218,7 +218,7 @@ class MConnectionEmbeddedTest {
 
     @Test
     void aPositiveRateDoesLimitBothDirections() {
-        // 1,000 B/s: a burst of 100 bytes; 16 KiB more would take over 16 s of real time
+        // 1,000 B/s: a burst of 100 bytes; 16 KiB more would take over 16 s, and no time passes here
         MConnectionConfig limited = CONFIG.withSendRate(1_000).withRecvRate(1_000);
         try (Wire wire = new Wire(limited, CONFIG)) {
             assertThat(wire.sender.send(CHANNEL, message(64 * 1024, 6))).isTrue();
