@@ -2,6 +2,7 @@ package io.p2p4j;
 
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NetAddress;
+import io.p2p4j.internal.CompletionCause;
 import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.HandshakeException.Reason;
 import io.p2p4j.transport.Transport;
@@ -76,7 +77,7 @@ final class Dialer {
         transport.dial(address).whenComplete((connection, error) -> Thread.ofVirtual().start(() -> {
             try {
                 if (error != null) {
-                    throw Switch.unwrap(error);
+                    throw CompletionCause.of(error);
                 }
                 result.complete(admit.admit(connection, address));
             } catch (Throwable e) {

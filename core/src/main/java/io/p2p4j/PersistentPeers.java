@@ -2,6 +2,7 @@ package io.p2p4j;
 
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NetAddress;
+import io.p2p4j.internal.CompletionCause;
 import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.HandshakeException.Reason;
 import java.util.Map;
@@ -118,7 +119,7 @@ final class PersistentPeers {
                 redialing.remove(address.id());
                 return;
             }
-            Throwable cause = Switch.unwrap(error);
+            Throwable cause = CompletionCause.of(error);
             if (cause instanceof HandshakeException h && (h.reason() == Reason.SELF
                     || (h.reason() == Reason.DUPLICATE && connected.test(address.id())))) {
                 redialing.remove(address.id());

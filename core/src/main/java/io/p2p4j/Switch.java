@@ -5,6 +5,7 @@ import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.identity.NetAddress;
 import io.p2p4j.identity.InvalidAddressException;
 import io.p2p4j.identity.NodeKey;
+import io.p2p4j.internal.CompletionCause;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.netty.channel.EventLoopGroup;
 import io.p2p4j.transport.ConnectionFilter;
@@ -379,7 +380,7 @@ public final class Switch implements AutoCloseable {
     private void onInbound(CompletableFuture<UpgradedConnection> upgrade) {
         upgrade.whenComplete((connection, error) -> {
             if (error != null) {
-                Throwable cause = unwrap(error);
+                Throwable cause = CompletionCause.of(error);
                 java.net.SocketAddress remote = cause instanceof HandshakeException h ? h.remote() : null;
                 refusals.refused(remote, "inbound connection", cause);
                 notifyRefused(remote, false, cause);
@@ -511,15 +512,6 @@ public final class Switch implements AutoCloseable {
     static String nameOf(Map<String, Reactor> reactors, Reactor reactor) {
         return reactors.entrySet().stream().filter(e -> e.getValue() == reactor).map(Map.Entry::getKey)
                 .findFirst().orElse(reactor.getClass().getSimpleName());
-    }
-
-    static Throwable unwrap(Throwable error) {
-        Throwable e = error;
-        while ((e instanceof java.util.concurrent.CompletionException
-                || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
     }
 
     /** Builds a {@link Switch}. Not thread-safe. */

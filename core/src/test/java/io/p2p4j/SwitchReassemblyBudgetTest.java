@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.identity.NodeKey;
+import io.p2p4j.internal.Varint;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -31,32 +32,20 @@ class SwitchReassemblyBudgetTest {
         ByteBuf out = Unpooled.buffer();
         for (int offset = 0; offset < length; offset += 1024) {
             int len = Math.min(1024, length - offset);
-            int dataField = 1 + varintSize(len) + len;
+            int dataField = 1 + Varint.size(len) + len;
             int inner = 2 + dataField; // channel_id, then data; eof=false is not written
-            int packet = 1 + varintSize(inner) + inner;
-            writeVarint(out, packet);
+            int packet = 1 + Varint.size(inner) + inner;
+            Varint.write(out, packet);
             out.writeByte(0x1a); // Packet.packet_msg
-            writeVarint(out, inner);
+            Varint.write(out, inner);
             out.writeByte(0x08).writeByte(channel);
             out.writeByte(0x1a); // PacketMsg.data
-            writeVarint(out, len);
+            Varint.write(out, len);
             out.writeZero(len);
         }
         byte[] bytes = ByteBufUtil.getBytes(out);
         out.release();
         return bytes;
-    }
-
-    private static int varintSize(int value) {
-        return value < 0x80 ? 1 : value < 0x4000 ? 2 : 3;
-    }
-
-    private static void writeVarint(ByteBuf out, int value) {
-        while ((value & ~0x7f) != 0) {
-            out.writeByte((value & 0x7f) | 0x80);
-            value >>>= 7;
-        }
-        out.writeByte(value);
     }
 
     @Test

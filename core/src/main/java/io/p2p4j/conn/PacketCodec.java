@@ -1,6 +1,7 @@
 package io.p2p4j.conn;
 
 import io.netty.buffer.ByteBuf;
+import io.p2p4j.internal.Varint;
 
 /**
  * Writes MConnection packets in CometBFT's encoding: each a varint-delimited protobuf
@@ -46,13 +47,13 @@ final class PacketCodec {
     /** Encoded size of {@code Packet{PacketMsg{channelId, eof, data of length len}}}, prefix excluded. */
     static int packetSize(int channelId, boolean eof, int len) {
         int inner = msgSize(channelId, eof, len);
-        return 1 + varintSize(inner) + inner;
+        return 1 + Varint.size(inner) + inner;
     }
 
     /** Encoded size with the length prefix. */
     static int delimitedSize(int channelId, boolean eof, int len) {
         int packet = packetSize(channelId, eof, len);
-        return varintSize(packet) + packet;
+        return Varint.size(packet) + packet;
     }
 
     /**
@@ -62,13 +63,13 @@ final class PacketCodec {
     static int writePacketMsg(ByteBuf out, int channelId, boolean eof, byte[] data, int offset, int len) {
         int start = out.writerIndex();
         int inner = msgSize(channelId, eof, len);
-        int packet = 1 + varintSize(inner) + inner;
-        writeVarint(out, packet);
+        int packet = 1 + Varint.size(inner) + inner;
+        Varint.write(out, packet);
         out.writeByte(TAG_PACKET_MSG);
-        writeVarint(out, inner);
+        Varint.write(out, inner);
         if (channelId != 0) {
             out.writeByte(TAG_CHANNEL_ID);
-            writeVarint(out, channelId);
+            Varint.write(out, channelId);
         }
         if (eof) {
             out.writeByte(TAG_EOF);
@@ -76,7 +77,7 @@ final class PacketCodec {
         }
         if (len > 0) {
             out.writeByte(TAG_DATA);
-            writeVarint(out, len);
+            Varint.write(out, len);
             out.writeBytes(data, offset, len);
         }
         return out.writerIndex() - start;
@@ -85,31 +86,14 @@ final class PacketCodec {
     private static int msgSize(int channelId, boolean eof, int len) {
         int size = 0;
         if (channelId != 0) {
-            size += 1 + varintSize(channelId);
+            size += 1 + Varint.size(channelId);
         }
         if (eof) {
             size += 2;
         }
         if (len > 0) {
-            size += 1 + varintSize(len) + len;
+            size += 1 + Varint.size(len) + len;
         }
         return size;
-    }
-
-    static int varintSize(int value) {
-        int size = 1;
-        while ((value & ~0x7f) != 0) {
-            value >>>= 7;
-            size++;
-        }
-        return size;
-    }
-
-    static void writeVarint(ByteBuf out, int value) {
-        while ((value & ~0x7f) != 0) {
-            out.writeByte((value & 0x7f) | 0x80);
-            value >>>= 7;
-        }
-        out.writeByte(value);
     }
 }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.p2p4j.conn.MConnectionException.PacketTooLargeException;
 import io.p2p4j.conn.MConnectionException.UndecodablePacketException;
+import io.p2p4j.internal.Varint;
 import io.p2p4j.proto.Packet;
 import java.util.List;
 
@@ -19,7 +20,6 @@ import java.util.List;
  * {@link MConnectionException}; the connection then ends. A prefix may arrive split across reads.
  */
 final class PacketDecoder extends ByteToMessageDecoder {
-    private static final int MAX_VARINT_BYTES = 10;
     private final int maxPacketSize;
     private boolean failed;
 
@@ -45,43 +45,25 @@ final class PacketDecoder extends ByteToMessageDecoder {
     private void decodePackets(ByteBuf in, List<Object> out) throws MConnectionException {
         while (in.isReadable()) {
             int start = in.readerIndex();
-            long length = 0;
-            int shift = 0;
-            int prefixBytes = 0;
-            boolean complete = false;
-            while (prefixBytes < in.readableBytes()) {
-                int b = in.getUnsignedByte(start + prefixBytes);
-                prefixBytes++;
-                if (shift < 63) {
-                    length |= (long) (b & 0x7f) << shift;
-                } else if ((b & 0x7f) != 0) {
-                    length = Long.MAX_VALUE; // more than 63 bits: far over any limit
-                }
-                shift += 7;
-                if ((b & 0x80) == 0) {
-                    complete = true;
-                    break;
-                }
-                if (prefixBytes == MAX_VARINT_BYTES) {
-                    throw new PacketTooLargeException("malformed packet length prefix: more than "
-                            + MAX_VARINT_BYTES + " bytes");
-                }
-            }
-            if (!complete) {
+            long length = Varint.read(in);
+            if (length == Varint.TRUNCATED) {
                 return; // the rest of the prefix (at most 10 bytes) has not arrived yet
             }
-            if (length > maxPacketSize || length < 0) {
-                throw new PacketTooLargeException("packet of " + Long.toUnsignedString(length)
-                        + " bytes over the maximum of " + maxPacketSize);
+            if (length == Varint.MALFORMED) {
+                throw new PacketTooLargeException("malformed packet length prefix: over 63 bits");
+            }
+            if (length > maxPacketSize) {
+                throw new PacketTooLargeException("packet of " + length + " bytes over the maximum of " + maxPacketSize);
             }
             int len = (int) length;
-            if (in.readableBytes() < prefixBytes + len) {
+            if (in.readableBytes() < len) {
+                in.readerIndex(start); // the prefix again, once the rest has come
                 return;
             }
-            in.skipBytes(prefixBytes);
             int packetStart = in.readerIndex();
-            InboundPacket packet = PacketMsgReader.read(in, packetStart, len);
+            InboundPacket packet = PacketMsgReader.read(in, packetStart + len);
             if (packet == null) {
+                in.readerIndex(packetStart);
                 packet = parseGeneric(in, len);
             }
             in.readerIndex(packetStart + len);

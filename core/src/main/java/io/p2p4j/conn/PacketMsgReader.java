@@ -1,6 +1,7 @@
 package io.p2p4j.conn;
 
 import io.netty.buffer.ByteBuf;
+import io.p2p4j.internal.Varint;
 
 /**
  * The fast path of packet decoding: reads a {@code Packet{PacketMsg{...}}} encoded the usual
@@ -13,29 +14,17 @@ final class PacketMsgReader {
 
     private PacketMsgReader() {}
 
-    /** Reads the packet of {@code len} bytes at {@code start}, or returns null to fall back. */
-    static InboundPacket.Msg read(ByteBuf in, int start, int len) {
-        int end = start + len;
-        int pos = start;
-        if (len < 2 || in.getUnsignedByte(pos) != TAG_PACKET_MSG) {
+    /**
+     * Reads the packet that runs from the reader index of {@code in} to {@code end}, or returns
+     * null to fall back (the reader index is then anywhere within the packet).
+     */
+    static InboundPacket.Msg read(ByteBuf in, int end) {
+        if (end - in.readerIndex() < 2 || in.readUnsignedByte() != TAG_PACKET_MSG) {
             return null;
         }
-        pos++;
-        long innerLen = 0;
-        int shift = 0;
-        while (true) {
-            if (pos >= end || shift > 28) {
-                return null;
-            }
-            int b = in.getUnsignedByte(pos++);
-            innerLen |= (long) (b & 0x7f) << shift;
-            shift += 7;
-            if ((b & 0x80) == 0) {
-                break;
-            }
-        }
-        if (pos + innerLen != end) {
-            return null; // trailing fields after the message, or a length that does not fit
+        long innerLen = Varint.read(in, end);
+        if (innerLen != end - in.readerIndex()) {
+            return null; // trailing fields after the message, a length that does not fit, or no length
         }
         int channel = 0;
         boolean eof = false;
@@ -43,63 +32,36 @@ final class PacketMsgReader {
         int dataLen = 0;
         boolean seenChannel = false;
         boolean seenEof = false;
-        while (pos < end) {
-            int tag = in.getUnsignedByte(pos++);
+        while (in.readerIndex() < end) {
+            int tag = in.readUnsignedByte();
             switch (tag) {
                 case 0x08 -> { // channel_id, varint, int32 semantics
-                    if (seenChannel) {
-                        return null;
+                    long value = Varint.read(in, end);
+                    if (seenChannel || value < 0) {
+                        return null; // repeated, cut short, or negative (ten bytes): for protobuf
                     }
                     seenChannel = true;
-                    long value = 0;
-                    int s = 0;
-                    while (true) {
-                        if (pos >= end || s > 63) {
-                            return null;
-                        }
-                        int b = in.getUnsignedByte(pos++);
-                        value |= (long) (b & 0x7f) << s;
-                        s += 7;
-                        if ((b & 0x80) == 0) {
-                            break;
-                        }
-                    }
                     channel = (int) value;
                 }
                 case 0x10 -> { // eof, a one-byte bool
-                    if (seenEof || pos >= end) {
+                    if (seenEof || in.readerIndex() >= end) {
                         return null;
                     }
                     seenEof = true;
-                    int b = in.getUnsignedByte(pos++);
+                    int b = in.readUnsignedByte();
                     if (b > 1) {
                         return null;
                     }
                     eof = b == 1;
                 }
                 case 0x1a -> { // data
-                    if (dataStart >= 0) {
+                    long n = Varint.read(in, end);
+                    if (dataStart >= 0 || n < 0 || n > end - in.readerIndex()) {
                         return null;
                     }
-                    long n = 0;
-                    int s = 0;
-                    while (true) {
-                        if (pos >= end || s > 28) {
-                            return null;
-                        }
-                        int b = in.getUnsignedByte(pos++);
-                        n |= (long) (b & 0x7f) << s;
-                        s += 7;
-                        if ((b & 0x80) == 0) {
-                            break;
-                        }
-                    }
-                    if (pos + n > end) {
-                        return null;
-                    }
-                    dataStart = pos;
+                    dataStart = in.readerIndex();
                     dataLen = (int) n;
-                    pos += dataLen;
+                    in.skipBytes(dataLen);
                 }
                 default -> {
                     return null;

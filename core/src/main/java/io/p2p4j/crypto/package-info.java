@@ -3,5 +3,9 @@
  * (STROBE-128 over Keccak-f[1600], written here), HKDF-SHA256, X25519 and Ed25519 (Bouncy Castle),
  * and the ChaCha20-Poly1305 frame cipher (the JDK's, intrinsified on JDK 21+). Depends on nothing
  * else of p2p4j.
+ *
+ * <p>Packages depend one way. From the bottom: crypto, internal, conn, identity, secret,
+ * transport, {@code io.p2p4j}, pex, testing; each uses only those below it, which
+ * {@code PackageLayersTest} checks.
  */
 package io.p2p4j.crypto;

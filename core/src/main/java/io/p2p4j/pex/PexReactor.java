@@ -6,6 +6,7 @@ import io.p2p4j.BaseReactor;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.identity.NetAddress;
 import io.p2p4j.identity.NodeId;
+import io.p2p4j.internal.CompletionCause;
 import io.p2p4j.Peer;
 import io.p2p4j.PeerCounts;
 import io.p2p4j.proto.NetAddressProto;
@@ -380,8 +381,7 @@ public final class PexReactor extends BaseReactor {
                 dialBackoff.forget(address);
                 return;
             }
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+            Throwable cause = CompletionCause.of(error);
             if (cause instanceof io.p2p4j.transport.HandshakeException h
                     && h.reason() == io.p2p4j.transport.HandshakeException.Reason.WRONG_ID) {
                 book.removeAddress(address); // someone else answers there: the address is wrong, not slow

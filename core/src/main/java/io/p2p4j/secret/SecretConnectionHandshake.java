@@ -1,19 +1,18 @@
 package io.p2p4j.secret;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.p2p4j.crypto.Ed25519Keys;
 import io.p2p4j.crypto.Ed25519Signer;
 import io.p2p4j.crypto.FrameCipher;
 import io.p2p4j.crypto.X25519Keys;
+import io.p2p4j.internal.HandshakeStage;
+import io.p2p4j.internal.Varint;
 import io.p2p4j.proto.AuthSigMessage;
 import io.p2p4j.proto.PublicKey;
 import java.time.Duration;
@@ -21,7 +20,6 @@ import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import javax.crypto.AEADBadTagException;
 
 /**
@@ -51,7 +49,7 @@ import javax.crypto.AEADBadTagException;
  * (CometBFT allows 3 s). Any failure fails the result
  * with a {@link SecretConnectionException} and closes the channel. Writes before completion fail.
  */
-public final class SecretConnectionHandshake extends ChannelDuplexHandler {
+public final class SecretConnectionHandshake extends HandshakeStage<SecretConnectionInfo, SecretConnectionException> {
     /** The largest AuthSigMessage accepted: an ed25519 one is 102 bytes. */
     public static final int MAX_AUTH_MESSAGE = 128;
     private static final int EPHEMERAL_MESSAGE = 35;
@@ -73,14 +71,11 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
     private final Executor crypto;
     private final byte[] ephemeralPrivate;
     private final byte[] ephemeralPublic;
-    private final CompletableFuture<SecretConnectionInfo> result = new CompletableFuture<>();
-    private ByteBuf inbound;
     private ByteBuf authPlain;
-    private ScheduledFuture<?> timer;
     private boolean started;
     /** Bytes of the ephemeral key message's prefix found right so far. */
     private int prefixChecked;
-    /** A step runs on {@link #crypto}: bytes that arrive meanwhile wait in {@link #inbound}. */
+    /** A step runs on {@link #crypto}: bytes that arrive meanwhile wait in {@link #held()}. */
     private boolean cryptoRunning;
     private HandshakeKeys keys;
     private FrameCipher sendCipher;
@@ -103,6 +98,7 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
 
     /** A handshake whose key agreement, signing and verification run on {@code crypto}. */
     SecretConnectionHandshake(Ed25519Signer identity, Duration timeout, byte[] ephemeralPrivate, Executor crypto) {
+        super("handshake", EPHEMERAL_MESSAGE + FrameCipher.SEALED_SIZE);
         this.identity = identity;
         this.timeout = timeout;
         this.crypto = crypto;
@@ -111,8 +107,9 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
     }
 
     /** Completes with the peer's authenticated key, or fails with the reason. */
+    @Override
     public CompletableFuture<SecretConnectionInfo> result() {
-        return result;
+        return super.result();
     }
 
     /**
@@ -128,14 +125,12 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        if (!ctx.channel().isOpen()) {
-            // closed before we were added: its pipeline may be torn down already, and then
-            // handlerRemoved never comes, so hold nothing that needs releasing
-            fail(ctx, new SecretConnectionException("connection closed before the handshake began"));
-            return;
-        }
-        inbound = ctx.alloc().heapBuffer(EPHEMERAL_MESSAGE + FrameCipher.SEALED_SIZE);
+    protected SecretConnectionException failure(String message, Throwable cause) {
+        return new SecretConnectionException(message, cause);
+    }
+
+    @Override
+    protected void added(ChannelHandlerContext ctx) {
         if (ctx.channel().isActive()) {
             start(ctx);
         }
@@ -152,15 +147,10 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
             return;
         }
         started = true;
-        timer = ctx.executor().schedule(() -> fail(ctx, new SecretConnectionException(
-                "handshake did not complete within " + timeout.toMillis() + " ms")), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        startDeadline(ctx, timeout);
         ByteBuf message = ctx.alloc().buffer(EPHEMERAL_MESSAGE);
         message.writeBytes(EPHEMERAL_PREFIX).writeBytes(ephemeralPublic);
-        ctx.writeAndFlush(message).addListener(f -> {
-            if (!f.isSuccess()) {
-                fail(ctx, new SecretConnectionException("sending the ephemeral key failed: " + f.cause().getMessage(), f.cause()));
-            }
-        });
+        send(ctx, message, "the ephemeral key");
         ctx.channel().config().setAutoRead(true);
         ctx.read();
     }
@@ -172,19 +162,7 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof ByteBuf buf)) {
-            ctx.fireChannelRead(msg);
-            return;
-        }
-        try {
-            if (result.isDone()) {
-                return;
-            }
-            inbound.writeBytes(buf);
-        } finally {
-            buf.release();
-        }
+    protected void bytesArrived(ChannelHandlerContext ctx, ByteBuf held) {
         if (!cryptoRunning) {
             process(ctx);
         }
@@ -192,20 +170,21 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
 
     /** Goes as far as the bytes received allow, up to the next step that runs on {@link #crypto}. */
     private void process(ChannelHandlerContext ctx) {
-        if (result.isDone()) {
+        if (result().isDone()) {
             return; // ended, or complete: the buffers are gone
         }
+        ByteBuf inbound = held();
         try {
             if (keys == null) {
-                checkEphemeralPrefix();
+                checkEphemeralPrefix(inbound);
             }
             if (keys == null && inbound.readableBytes() >= EPHEMERAL_MESSAGE) {
-                exchangeKeys(ctx);
+                exchangeKeys(ctx, inbound);
             }
             if (keys != null) {
-                readAuth(ctx);
+                readAuth(ctx, inbound);
             }
-            if (!result.isDone()) {
+            if (!result().isDone()) {
                 // keep only the part of a frame still arriving: a peer that sends frames without
                 // finishing its auth message must not make this buffer grow read after read
                 inbound.discardReadBytes();
@@ -221,7 +200,7 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
      * accepted is a 34-byte {@code BytesValue} (length prefix 0x22) whose field 1 (tag 0x0a)
      * holds 32 bytes (0x20).
      */
-    private void checkEphemeralPrefix() throws SecretConnectionException {
+    private void checkEphemeralPrefix(ByteBuf inbound) throws SecretConnectionException {
         int available = Math.min(EPHEMERAL_PREFIX.length, inbound.readableBytes());
         for (; prefixChecked < available; prefixChecked++) {
             int got = inbound.getUnsignedByte(inbound.readerIndex() + prefixChecked);
@@ -270,7 +249,7 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
             Object done = outcome;
             Runnable resume = () -> {
                 cryptoRunning = false;
-                if (result.isDone()) {
+                if (result().isDone()) {
                     return;
                 }
                 try {
@@ -300,7 +279,7 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
     /** The keys of this connection and our signature over its challenge. */
     private record Signed(HandshakeKeys keys, byte[] signature) { }
 
-    private void exchangeKeys(ChannelHandlerContext ctx) throws SecretConnectionException {
+    private void exchangeKeys(ChannelHandlerContext ctx, ByteBuf inbound) throws SecretConnectionException {
         inbound.skipBytes(EPHEMERAL_PREFIX.length); // checked as it arrived
         byte[] remoteEphemeral = new byte[EPHEMERAL_MESSAGE - EPHEMERAL_PREFIX.length];
         inbound.readBytes(remoteEphemeral);
@@ -333,13 +312,13 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
                 .setSig(ByteString.copyFrom(signed.signature()))
                 .build();
         byte[] encoded = auth.toByteArray();
-        byte[] delimited = new byte[CodedOutputStream.computeUInt32SizeNoTag(encoded.length) + encoded.length];
-        delimited[0] = (byte) encoded.length; // under 128 bytes: a one-byte prefix
-        System.arraycopy(encoded, 0, delimited, 1, encoded.length);
-        ByteBuf frame = ctx.alloc().heapBuffer(FrameCipher.SEALED_SIZE);
         java.util.Arrays.fill(plainScratch, (byte) 0);
-        plainScratch[0] = (byte) delimited.length;
-        System.arraycopy(delimited, 0, plainScratch, 4, delimited.length);
+        // the frame's data: the message, delimited, after the 4-byte little-endian data length
+        ByteBuf delimited = Unpooled.wrappedBuffer(plainScratch).writerIndex(4);
+        Varint.write(delimited, encoded.length);
+        delimited.writeBytes(encoded);
+        plainScratch[0] = (byte) (delimited.writerIndex() - 4); // a short message: one byte of the length
+        ByteBuf frame = ctx.alloc().heapBuffer(FrameCipher.SEALED_SIZE);
         try {
             sendCipher.seal(plainScratch, 0, sealedScratch, 0);
         } catch (FrameCipher.NonceOverflowException e) {
@@ -347,15 +326,11 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
             throw new SecretConnectionException("nonce overflow", e);
         }
         frame.writeBytes(sealedScratch);
-        ctx.writeAndFlush(frame).addListener(f -> {
-            if (!f.isSuccess()) {
-                fail(ctx, new SecretConnectionException("sending the auth signature failed: " + f.cause().getMessage(), f.cause()));
-            }
-        });
+        send(ctx, frame, "the auth signature");
     }
 
-    private void readAuth(ChannelHandlerContext ctx) throws SecretConnectionException {
-        while (!result.isDone() && !cryptoRunning && inbound.readableBytes() >= FrameCipher.SEALED_SIZE) {
+    private void readAuth(ChannelHandlerContext ctx, ByteBuf inbound) throws SecretConnectionException {
+        while (!result().isDone() && !cryptoRunning && inbound.readableBytes() >= FrameCipher.SEALED_SIZE) {
             inbound.readBytes(sealedScratch);
             try {
                 recvCipher.open(sealedScratch, 0, plainScratch, 0);
@@ -384,29 +359,21 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
     /** Parses the delimited AuthSigMessage once all of it has arrived; null until then. */
     private AuthSigMessage tryParseAuth() throws SecretConnectionException {
         int start = authPlain.readerIndex();
-        long length = 0;
-        int i = 0;
-        while (true) {
-            if (i >= authPlain.readableBytes()) {
-                return null;
-            }
-            int b = authPlain.getUnsignedByte(start + i++);
-            length |= (long) (b & 0x7f) << (7 * (i - 1));
-            if ((b & 0x80) == 0) {
-                break;
-            }
-            if (i >= 5) {
-                throw new SecretConnectionException("auth signature message length prefix is malformed");
-            }
+        long length = Varint.read(authPlain);
+        if (length == Varint.TRUNCATED) {
+            return null;
+        }
+        if (length == Varint.MALFORMED) {
+            throw new SecretConnectionException("auth signature message length prefix is malformed");
         }
         if (length > MAX_AUTH_MESSAGE) {
             throw new SecretConnectionException("auth signature message of " + length + " bytes over the maximum of "
                     + MAX_AUTH_MESSAGE);
         }
-        if (authPlain.readableBytes() < i + length) {
+        if (authPlain.readableBytes() < length) {
+            authPlain.readerIndex(start); // the prefix again, once the rest has come
             return null;
         }
-        authPlain.skipBytes(i);
         try {
             return AuthSigMessage.parseFrom(authPlain.nioBuffer(authPlain.readerIndex(), (int) length));
         } catch (InvalidProtocolBufferException e) {
@@ -444,70 +411,31 @@ public final class SecretConnectionHandshake extends ChannelDuplexHandler {
         }, key -> complete(ctx, key));
     }
 
+    /**
+     * Puts the frame sealer and opener after this handler and leaves: the result completes, then
+     * the data that shared the auth frame (Go never sends any) and the frames that came early go
+     * on through the opener, in the order they came.
+     */
     private void complete(ChannelHandlerContext ctx, byte[] remoteKey) {
-        cancelTimer();
         ChannelPipeline pipeline = ctx.pipeline();
         FrameOpener opener = new FrameOpener(recvCipher);
         pipeline.addAfter(ctx.name(), "secret-opener", opener);
         pipeline.addAfter(ctx.name(), "secret-sealer", new FrameSealer(sendCipher));
-        ByteBuf leftoverPlain = authPlain.isReadable() ? authPlain.retainedSlice() : null;
-        ByteBuf leftoverFrames = inbound.isReadable() ? inbound.retainedSlice() : null;
-        SecretConnectionInfo info = new SecretConnectionInfo(remoteKey);
-        pipeline.remove(this);
-        result.complete(info);
         ChannelHandlerContext openerCtx = pipeline.context(opener);
-        if (leftoverPlain != null) {
-            openerCtx.fireChannelRead(leftoverPlain); // data that shared the auth frame (Go never sends any)
+        SecretConnectionInfo info = new SecretConnectionInfo(remoteKey);
+        succeed(info);
+        if (authPlain.isReadable()) {
+            openerCtx.fireChannelRead(authPlain.retainedSlice());
         }
-        if (leftoverFrames != null) {
-            pipeline.context("secret-sealer").fireChannelRead(leftoverFrames); // early frames, into the opener
-        }
+        leave(ctx); // the frames held go into the opener
         openerCtx.fireUserEventTriggered(info);
     }
 
-    private static void release(ByteBuf... buffers) {
-        for (ByteBuf b : buffers) {
-            if (b != null) {
-                b.release();
-            }
-        }
-    }
-
     @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelTimer();
-        if (inbound != null) {
-            inbound.release();
-            inbound = null;
-        }
+    protected void removed() {
         if (authPlain != null) {
             authPlain.release();
             authPlain = null;
-        }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        fail(ctx, new SecretConnectionException("connection closed during the handshake"));
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        fail(ctx, new SecretConnectionException("handshake failed: " + cause.getMessage(), cause));
-    }
-
-    private void fail(ChannelHandlerContext ctx, SecretConnectionException e) {
-        cancelTimer();
-        if (result.completeExceptionally(e)) {
-            ctx.close();
-        }
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
         }
     }
 }

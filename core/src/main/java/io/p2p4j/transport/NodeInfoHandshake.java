@@ -4,19 +4,15 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.p2p4j.identity.NodeInfo;
+import io.p2p4j.internal.HandshakeStage;
+import io.p2p4j.internal.Varint;
 import io.p2p4j.proto.DefaultNodeInfo;
 import io.p2p4j.transport.HandshakeException.Reason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The NodeInfo exchange, right after the SecretConnection handshake. It sits in the pipeline
@@ -28,137 +24,107 @@ import java.util.concurrent.TimeUnit;
  * that came after the NodeInfo, until {@link #handOff} removes it once the next stage is in
  * place (those bytes then flow on to it).
  *
- * <p>Outside the exchange, before {@link #begin} and after the NodeInfo, it reads nothing more:
- * Netty's decoder asks for another read whenever one decoded nothing with auto-read off, so a
- * peer streaming right after its NodeInfo would otherwise pile bytes up here, unlimited, for as
- * long as peer filters and the start of the peer take. What it holds is therefore at most what
- * came in the socket read that carried the end of the NodeInfo. If the next stage turns auto-read
- * on before removing this handler (an MConnection does as it starts), the first bytes read then
- * hand off at once rather than gather here.
+ * <p>Outside the exchange, before {@link #begin} and after the NodeInfo, it reads nothing more
+ * (it turns auto-read off), so a peer streaming right after its NodeInfo cannot pile bytes up
+ * here for as long as peer filters and the start of the peer take. What it holds is therefore
+ * at most what came in the socket read that carried the end of the NodeInfo. If the next stage
+ * turns auto-read on before removing this handler (an MConnection does as it starts), the first
+ * bytes read then hand off at once rather than gather here.
  */
-final class NodeInfoHandshake extends ByteToMessageDecoder {
+final class NodeInfoHandshake extends HandshakeStage<NodeInfo, HandshakeException> {
     private final NodeInfo ours;
     private final Duration timeout;
-    private final CompletableFuture<NodeInfo> result = new CompletableFuture<>();
-    private ScheduledFuture<?> timer;
     private ChannelHandlerContext ctx;
     private boolean begun;
-    private boolean done;
 
     NodeInfoHandshake(NodeInfo ours, Duration timeout) {
+        super("NodeInfo exchange", 256);
         this.ours = ours;
         this.timeout = timeout;
     }
 
-    CompletableFuture<NodeInfo> result() {
-        return result;
+    @Override
+    protected HandshakeException failure(String message, Throwable cause) {
+        return cause instanceof HandshakeException h ? h : new HandshakeException(Reason.CLOSED, message, cause);
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
+    protected HandshakeException timeout(String message) {
+        return new HandshakeException(Reason.TIMEOUT, message);
+    }
+
+    @Override
+    protected void added(ChannelHandlerContext ctx) {
         this.ctx = ctx;
     }
 
     /** Starts the exchange: sends our NodeInfo and reads the peer's. Event loop only. */
     void begin() {
-        if (begun || ctx == null || ctx.isRemoved()) {
+        if (begun || ctx == null || ctx.isRemoved() || result().isDone()) {
             return;
         }
         begun = true;
-        timer = ctx.executor().schedule(() -> fail(ctx, new HandshakeException(Reason.TIMEOUT,
-                "NodeInfo exchange did not finish within " + timeout.toMillis() + " ms")),
-                timeout.toNanos(), TimeUnit.NANOSECONDS);
+        startDeadline(ctx, timeout);
         byte[] encoded = ours.toProto().toByteArray();
-        ByteBuf out = ctx.alloc().buffer(encoded.length + 5);
-        int value = encoded.length;
-        while ((value & ~0x7f) != 0) {
-            out.writeByte((value & 0x7f) | 0x80);
-            value >>>= 7;
-        }
-        out.writeByte(value);
+        ByteBuf out = ctx.alloc().buffer(Varint.size(encoded.length) + encoded.length);
+        Varint.write(out, encoded.length);
         out.writeBytes(encoded);
-        ctx.writeAndFlush(out).addListener(f -> {
-            if (!f.isSuccess()) {
-                fail(ctx, new HandshakeException(Reason.CLOSED, "sending our NodeInfo failed", f.cause()));
-            }
-        });
+        send(ctx, out, "our NodeInfo");
         ctx.channel().config().setAutoRead(true);
         ctx.read();
-        try {
-            channelRead(ctx, Unpooled.EMPTY_BUFFER); // decode what came before we began
-        } catch (Exception e) {
-            fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "NodeInfo exchange failed: " + e.getMessage(), e));
-        }
+        bytesArrived(ctx, held()); // decode what came before we began
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    protected void bytesArrived(ChannelHandlerContext ctx, ByteBuf held) {
         if (!begun) {
             ctx.channel().config().setAutoRead(false); // begin() reads again
-        }
-        super.channelRead(ctx, msg);
-        if (done && result.isDone() && !result.isCompletedExceptionally() && !ctx.isRemoved()
-                && ctx.channel().config().isAutoRead()) {
-            ctx.pipeline().remove(this); // the next stage turned reading on: it is in place
-        }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        if (begun && !done) {
-            super.channelReadComplete(ctx);
-        } else {
-            ctx.fireChannelReadComplete(); // without the decoder's request for another read
-        }
-    }
-
-    @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (done || !begun) {
-            return; // keep the bytes: for the exchange once it begins, or for the next stage after it
-        }
-        int start = in.readerIndex();
-        long length = 0;
-        int shift = 0;
-        int i = 0;
-        while (true) {
-            if (i >= in.readableBytes()) {
-                return;
-            }
-            int b = in.getUnsignedByte(start + i++);
-            length |= (long) (b & 0x7f) << shift;
-            shift += 7;
-            if (length > NodeInfo.MAX_SIZE || i > 5) {
-                fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "NodeInfo of " + (i > 5 ? "more than " : "")
-                        + length + " bytes over the maximum of " + NodeInfo.MAX_SIZE));
-                in.skipBytes(in.readableBytes());
-                return;
-            }
-            if ((b & 0x80) == 0) {
-                break;
-            }
-        }
-        if (in.readableBytes() < i + length) {
             return;
         }
-        in.skipBytes(i);
+        if (!result().isDone()) {
+            decode(ctx, held);
+        }
+        if (succeeded() && !ctx.isRemoved() && ctx.channel().config().isAutoRead()) {
+            leave(ctx); // the next stage turned reading on: it is in place
+        }
+    }
+
+    private void decode(ChannelHandlerContext ctx, ByteBuf in) {
+        int start = in.readerIndex();
+        long length = Varint.read(in);
+        if (length == Varint.TRUNCATED) {
+            return;
+        }
+        if (length == Varint.MALFORMED) {
+            fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "malformed NodeInfo length prefix (over 63 bits)"));
+            return;
+        }
+        if (length > NodeInfo.MAX_SIZE) {
+            fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "NodeInfo of " + length
+                    + " bytes over the maximum of " + NodeInfo.MAX_SIZE));
+            return;
+        }
+        if (in.readableBytes() < length) {
+            in.readerIndex(start); // the prefix again, once the rest has come
+            return;
+        }
         DefaultNodeInfo proto;
         try {
             proto = parse(in.nioBuffer(in.readerIndex(), (int) length));
         } catch (HandshakeException e) {
             fail(ctx, e);
-            in.skipBytes(in.readableBytes());
             return;
         }
         in.skipBytes((int) length);
-        done = true;
-        cancelTimer();
         ctx.channel().config().setAutoRead(false);
+        NodeInfo info;
         try {
-            result.complete(NodeInfo.fromProto(proto));
+            info = NodeInfo.fromProto(proto);
         } catch (RuntimeException e) {
             fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "invalid NodeInfo: " + e.getMessage(), e));
+            return;
         }
+        succeed(info);
     }
 
     /**
@@ -204,33 +170,6 @@ final class NodeInfoHandshake extends ByteToMessageDecoder {
             }
         }
         return count;
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        fail(ctx, new HandshakeException(Reason.CLOSED, "connection closed during the NodeInfo exchange"));
-        super.channelInactive(ctx);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        fail(ctx, cause instanceof HandshakeException h ? h
-                : new HandshakeException(Reason.CLOSED, "NodeInfo exchange failed: " + cause.getMessage(), cause));
-    }
-
-    private void fail(ChannelHandlerContext ctx, HandshakeException e) {
-        done = true;
-        cancelTimer();
-        if (result.completeExceptionally(e)) {
-            ctx.close();
-        }
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
     }
 
     /** Removes this handler; bytes it held after the NodeInfo go to the handler after it. */

@@ -19,6 +19,7 @@ import io.p2p4j.identity.NetAddress;
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.crypto.Ed25519Signer;
+import io.p2p4j.internal.CompletionCause;
 import io.p2p4j.transport.HandshakeException.Reason;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -384,7 +385,7 @@ public final class Transport implements AutoCloseable {
             return null;
         }));
         return all.orTimeout(settings.filter().toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
-            Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+            Throwable cause = CompletionCause.of(e);
             checks.forEach(check -> check.completeExceptionally(cause)); // interrupts the ones still running
             if (cause instanceof TimeoutException) {
                 return CompletableFuture.failedFuture(new HandshakeException(Reason.FILTERED,
@@ -416,11 +417,7 @@ public final class Transport implements AutoCloseable {
     }
 
     private static HandshakeException asHandshakeException(Throwable error) {
-        Throwable e = error;
-        while ((e instanceof java.util.concurrent.CompletionException
-                || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
+        Throwable e = CompletionCause.of(error);
         if (e instanceof HandshakeException h) {
             return h;
         }

@@ -13,6 +13,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.p2p4j.identity.NetAddress;
 import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.identity.NodeKey;
+import io.p2p4j.internal.Varint;
 import io.p2p4j.secret.SecretConnectionHandshake;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -97,12 +98,7 @@ public final class HostilePeer implements AutoCloseable {
     /** {@code bytes} prefixed with their protobuf varint length. */
     public static byte[] delimited(byte[] bytes) {
         ByteBuf out = Unpooled.buffer();
-        int value = bytes.length;
-        while ((value & ~0x7f) != 0) {
-            out.writeByte((value & 0x7f) | 0x80);
-            value >>>= 7;
-        }
-        out.writeByte(value);
+        Varint.write(out, bytes.length);
         out.writeBytes(bytes);
         byte[] result = io.netty.buffer.ByteBufUtil.getBytes(out);
         out.release();
