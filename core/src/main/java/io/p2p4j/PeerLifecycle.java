@@ -131,6 +131,7 @@ final class PeerLifecycle {
         peer.busyReactor = reactor;
         peer.busySinceNanos = System.nanoTime();
         peer.busyReported = false;
+        peer.messageEvents.received(peer, channelId, message);
         try {
             reactor.receive(channelId, peer, message);
         } finally {

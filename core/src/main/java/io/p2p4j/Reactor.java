@@ -36,4 +36,22 @@ public interface Reactor {
 
     /** Called with each whole message the peer sent on one of this reactor's channels. */
     void receive(byte channelId, Peer peer, byte[] message) throws Exception;
+
+    /**
+     * The type of a message on one of this reactor's channels, for metrics: the switch asks for
+     * each message queued for a peer or received from one, when it has a listener to tell
+     * ({@link SwitchListener#messageSent}, {@link SwitchListener#messageReceived}). Called on the
+     * thread sending or delivering, for every message: look at the bytes without copying or
+     * decoding them whole, return one of a few constant strings (each becomes a metrics series
+     * that stays), never block, never throw. A null return means the message is not counted, for
+     * one the reactor cannot read (CometBFT counts a received message only once it decoded it).
+     *
+     * <p>CometBFT v0.38 names a message by its Go type, the package and the type joined by an
+     * underscore ({@code p2p_PexRequest}, {@code consensus_Vote}); a reactor speaking one of
+     * CometBFT's protocols should name its messages the same way. The default names the channel:
+     * {@code channel_0x70}.
+     */
+    default String messageType(byte channelId, byte[] message) {
+        return MessageEvents.channelType(channelId);
+    }
 }

@@ -90,6 +90,7 @@ public final class Switch implements AutoCloseable {
     private final Reactor[] reactorByChannel = new Reactor[256];
     private final List<ChannelDescriptor> channels;
     private final List<SwitchListener> listeners;
+    private final MessageEvents messageEvents;
     private final Transport transport;
     private final PeerSetView peers = new PeerSetView();
     /** Who may become a peer, and every peer being set up or running (the peer set holds only running ones). */
@@ -133,6 +134,7 @@ public final class Switch implements AutoCloseable {
         }
         this.channels = List.copyOf(all);
         this.listeners = List.copyOf(b.listeners);
+        this.messageEvents = new MessageEvents(listeners, reactorByChannel);
         List<ConnectionFilter> connectionFilters = new ArrayList<>();
         if (!config.allowDuplicateIp()) {
             connectionFilters.add(this::refuseDuplicateIp);
@@ -404,7 +406,7 @@ public final class Switch implements AutoCloseable {
      */
     private SwitchPeer admit(UpgradedConnection connection, NetAddress dialed) throws Exception {
         Admission.Admitted admitted = admission.admit(connection, dialed,
-                (c, remote) -> new SwitchPeer(c, remote, persistentPeers.ids(), reactorByChannel));
+                (c, remote) -> new SwitchPeer(c, remote, persistentPeers.ids(), reactorByChannel, messageEvents));
         if (admitted.replaced() != null) {
             log.debug("simultaneous connections with {}: keeping the one dialed by the lower id", connection.id());
             stopPeer(admitted.replaced(), null);

@@ -5,7 +5,8 @@ import java.net.SocketAddress;
 
 /**
  * Hears what happens to a switch's peers, for logs, metrics and tests. Called on the switch's
- * threads (never an event loop); implementations must be quick and must not throw.
+ * threads (never an event loop), but for {@link #messageSent}, which comes on the thread that
+ * sent; implementations must be quick and must not throw.
  */
 public interface SwitchListener {
 
@@ -24,4 +25,26 @@ public interface SwitchListener {
      * @param reason   why, usually a {@link io.p2p4j.transport.HandshakeException}
      */
     default void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) { }
+
+    /**
+     * A message was queued for a peer: its {@link Peer#send} or {@link Peer#trySend} is returning
+     * true (CometBFT v0.38 counts a peer's sent bytes there too, sent or not yet). Called once per
+     * message on the thread that sent it, which may be any thread: keep it to a counter increment.
+     *
+     * @param channelId   the channel
+     * @param messageType the reactor's name for the message ({@link Reactor#messageType}), never null
+     * @param bytes       the message's length, without framing
+     */
+    default void messageSent(Peer peer, byte channelId, String messageType, int bytes) { }
+
+    /**
+     * A whole message of a peer is about to be handed to the reactor of its channel. Called once
+     * per message on the thread delivering the peer's messages (never an event loop), before the
+     * reactor's {@code receive}: keep it to a counter increment.
+     *
+     * @param channelId   the channel
+     * @param messageType the reactor's name for the message ({@link Reactor#messageType}), never null
+     * @param bytes       the message's length, without framing
+     */
+    default void messageReceived(Peer peer, byte channelId, String messageType, int bytes) { }
 }

@@ -24,6 +24,8 @@ final class SwitchPeer implements Peer {
     private final Set<NodeId> persistentIds;
     private final boolean[] theirChannels = new boolean[256];
     private final Reactor[] reactorByChannel;
+    /** Tells the listeners of each message queued and delivered. */
+    final MessageEvents messageEvents;
     private final Map<String, Object> data = new ConcurrentHashMap<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.ADMITTED);
     /** Held while reactors are told about the peer being added or removed, so the calls never cross. */
@@ -39,11 +41,12 @@ final class SwitchPeer implements Peer {
     volatile boolean busyReported;
 
     SwitchPeer(UpgradedConnection connection, NetAddress remoteAddress, Set<NodeId> persistentIds,
-            Reactor[] reactorByChannel) {
+            Reactor[] reactorByChannel, MessageEvents messageEvents) {
         this.connection = connection;
         this.remoteAddress = remoteAddress;
         this.persistentIds = persistentIds;
         this.reactorByChannel = reactorByChannel;
+        this.messageEvents = messageEvents;
         for (byte id : connection.nodeInfo().channels()) {
             theirChannels[Byte.toUnsignedInt(id)] = true;
         }
@@ -139,21 +142,23 @@ final class SwitchPeer implements Peer {
             return false;
         }
         InboundMailbox delivering = InboundMailbox.deliveringOnThisThread();
-        if (delivering == null) {
-            return c.send(channelId, message);
-        }
-        if (c.trySend(channelId, message)) {
-            return true;
-        }
         // a reactor waiting in a send must not leave the peer it is delivering for unread: that
         // peer may be blocked in a send to us, waiting for the very reading its mailbox paused
-        return delivering.blockedInSend(() -> c.send(channelId, message));
+        boolean queued = delivering == null ? c.send(channelId, message)
+                : c.trySend(channelId, message) || delivering.blockedInSend(() -> c.send(channelId, message));
+        return queued && counted(channelId, message);
     }
 
     @Override
     public boolean trySend(byte channelId, byte[] message) {
         MConnection c = mconnection;
-        return canSendOn(channelId) && c != null && c.trySend(channelId, message);
+        return canSendOn(channelId) && c != null && c.trySend(channelId, message) && counted(channelId, message);
+    }
+
+    /** Tells the listeners of a message queued; true. */
+    private boolean counted(byte channelId, byte[] message) {
+        messageEvents.sent(this, channelId, message);
+        return true;
     }
 
     private boolean canSendOn(byte channelId) {

@@ -48,6 +48,8 @@ final class ChannelState {
     volatile long messagesSent;
     volatile long bytesReceived;
     volatile long messagesReceived;
+    /** The whole messages' bytes, without the packets' framing. */
+    volatile long messageBytesReceived;
 
     ChannelState(ChannelDescriptor descriptor, int maxPayload, ReassemblyBudget budget) {
         this.descriptor = descriptor;
@@ -115,6 +117,7 @@ final class ChannelState {
         if (recvLen == 0 && eof) {
             bytesReceived += packetBytes;
             messagesReceived++;
+            messageBytesReceived += data.length;
             return data; // the common single-packet message: no copy at all
         }
         if (data.length > 0) {
@@ -138,6 +141,7 @@ final class ChannelState {
         }
         recvLen = 0;
         messagesReceived++;
+        messageBytesReceived += message.length;
         return message;
     }
 

@@ -13,6 +13,11 @@ package io.p2p4j.conn;
  * @param messagesSent      whole messages sent since the start
  * @param bytesReceived     bytes received in packets since the start
  * @param messagesReceived  whole messages received since the start
+ * @param messageBytesQueued bytes of the messages accepted for sending since the start, counted
+ *                          when a send or trySend queues them, without the packets' framing (what
+ *                          CometBFT v0.38 counts as sent to a peer)
+ * @param messageBytesReceived bytes of the whole messages received since the start, without the
+ *                          packets' framing (what CometBFT v0.38 counts as received from a peer)
  * @param sendRate          bytes per second sent over the last statistics interval
  * @param recvRate          bytes per second received over the last statistics interval
  */
@@ -27,5 +32,7 @@ public record ChannelStatus(
         long messagesSent,
         long bytesReceived,
         long messagesReceived,
+        long messageBytesQueued,
+        long messageBytesReceived,
         long sendRate,
         long recvRate) {}

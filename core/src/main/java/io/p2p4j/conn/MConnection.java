@@ -153,7 +153,8 @@ public final class MConnection implements AutoCloseable {
         for (ChannelState s : ordered) {
             channels.add(new ChannelStatus(s.id, s.descriptor.priority(), s.queue.size(),
                     s.descriptor.sendQueueCapacity(), s.queue.bytes(), s.recentlySent, s.bytesSent, s.messagesSent,
-                    s.bytesReceived, s.messagesReceived, handler.sendRate(s), handler.recvRate(s)));
+                    s.bytesReceived, s.messagesReceived, s.queue.bytesQueued(), s.messageBytesReceived,
+                    handler.sendRate(s), handler.recvRate(s)));
             sent += s.bytesSent;
             received += s.bytesReceived;
         }

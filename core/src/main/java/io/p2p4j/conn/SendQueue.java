@@ -29,6 +29,8 @@ final class SendQueue {
     private final ArrayDeque<Condition> waiters = new ArrayDeque<>();
     private volatile int size;
     private volatile long bytes;
+    /** Bytes of every message queued since the start; written under the lock by the producer that queues. */
+    private volatile long bytesQueued;
     private boolean closed;
 
     SendQueue(int capacity) {
@@ -175,11 +177,17 @@ final class SendQueue {
         messages.add(message);
         size = messages.size();
         bytes += message.length;
+        bytesQueued += message.length;
     }
 
     /** Bytes of the messages waiting; a snapshot. */
     long bytes() {
         return bytes;
+    }
+
+    /** Bytes of all the messages ever queued, sent or not yet (nor ever, if the queue was closed first). */
+    long bytesQueued() {
+        return bytesQueued;
     }
 
     static long toNanos(java.time.Duration timeout) {

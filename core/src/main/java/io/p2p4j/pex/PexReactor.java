@@ -198,6 +198,12 @@ public final class PexReactor extends BaseReactor {
 
     // ---- messages --------------------------------------------------------------------------------
 
+    /** As CometBFT v0.38 names them in its metrics: {@code p2p_PexRequest} and {@code p2p_PexAddrs}. */
+    @Override
+    public String messageType(byte channelId, byte[] message) {
+        return PexWire.messageType(message);
+    }
+
     @Override
     public void receive(byte channelId, Peer peer, byte[] message) throws Exception {
         PexMessage msg;

@@ -154,4 +154,74 @@ final class PexWire {
             throw new InvalidProtocolBufferException("end of a group that never began");
         }
     }
+
+    /** CometBFT v0.38's metrics name for a PEX request: the Go type {@code p2p.PexRequest}. */
+    static final String REQUEST_TYPE = "p2p_PexRequest";
+    /** CometBFT v0.38's metrics name for a PEX address list: the Go type {@code p2p.PexAddrs}. */
+    static final String ADDRS_TYPE = "p2p_PexAddrs";
+
+    /**
+     * The type CometBFT v0.38 names a PEX message by in its metrics: that of the field of the
+     * oneof the message holds, the last one when it has both; null when it has neither, or when
+     * its fields cannot be told apart at the top level (a field running past the end, a group, a
+     * oneof field not length-delimited), since CometBFT counts only the messages it decodes. Only
+     * the top level is looked at, nothing is allocated: this runs for every PEX message.
+     */
+    static String messageType(byte[] message) {
+        String type = null;
+        int pos = 0;
+        while (pos < message.length) {
+            long tag = varint(message, pos);
+            if (tag == -1) {
+                return null;
+            }
+            int field = (int) (tag >>> 35);
+            int wireType = (int) (tag >>> 32) & 7;
+            long end = switch (wireType) {
+                case WireFormat.WIRETYPE_VARINT -> {
+                    long value = varint(message, (int) tag);
+                    yield value == -1 ? -1 : value & 0xffffffffL;
+                }
+                case WireFormat.WIRETYPE_FIXED64 -> (int) tag + 8L;
+                case WireFormat.WIRETYPE_FIXED32 -> (int) tag + 4L;
+                case WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
+                    long length = varint(message, (int) tag);
+                    yield length == -1 ? -1 : (length & 0xffffffffL) + (length >>> 32);
+                }
+                default -> -1; // groups, which PEX messages never hold
+            };
+            if (end == -1 || end > message.length) {
+                return null;
+            }
+            pos = (int) end;
+            if (field == PexMessage.PEX_REQUEST_FIELD_NUMBER || field == PexMessage.PEX_ADDRS_FIELD_NUMBER) {
+                if (wireType != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    return null;
+                }
+                type = field == PexMessage.PEX_REQUEST_FIELD_NUMBER ? REQUEST_TYPE : ADDRS_TYPE;
+            }
+        }
+        return type;
+    }
+
+    /**
+     * The varint at {@code pos}: the low 32 bits of its value in the high half of the result and
+     * the position after it in the low half, or -1 if it runs past the end or is longer than 10 bytes.
+     */
+    private static long varint(byte[] bytes, int pos) {
+        long value = 0;
+        for (int shift = 0; shift < 70; shift += 7) {
+            if (pos >= bytes.length) {
+                return -1;
+            }
+            byte b = bytes[pos++];
+            if (shift < 32) {
+                value |= (long) (b & 0x7f) << shift;
+            }
+            if (b >= 0) {
+                return (value & 0xffffffffL) << 32 | pos;
+            }
+        }
+        return -1;
+    }
 }

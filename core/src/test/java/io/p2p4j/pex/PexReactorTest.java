@@ -327,6 +327,38 @@ class PexReactorTest {
                 .isInstanceOf(com.google.protobuf.InvalidProtocolBufferException.class);
     }
 
+    @Test
+    void messagesAreNamedAsCometBftsMetricsNameThemWithoutAllocating() throws Exception {
+        PexReactor pex = new PexReactor(AddrBook.open(dir.resolve("names.json"), false), PexConfig.defaults());
+        byte[] request = REQUEST.toByteArray();
+        byte[] listed = addrs(someAddresses(3)).toByteArray();
+        assertThat(pex.messageType(PexReactor.CHANNEL, request)).isEqualTo("p2p_PexRequest");
+        assertThat(pex.messageType(PexReactor.CHANNEL, listed)).isEqualTo("p2p_PexAddrs");
+        // the oneof's last field wins, as protobuf decodes it
+        assertThat(pex.messageType(PexReactor.CHANNEL, concat(listed, request))).isEqualTo("p2p_PexRequest");
+        assertThat(pex.messageType(PexReactor.CHANNEL, concat(request, listed))).isEqualTo("p2p_PexAddrs");
+        // unknown fields of each wire type are stepped over: varint, fixed64, fixed32, length-delimited
+        byte[] unknowns = {(byte) 0xf8, 0x07, (byte) 0x81, 0x01, 0x19, 1, 2, 3, 4, 5, 6, 7, 8, 0x1d, 1, 2, 3, 4, 0x22, 0x01, 0x00};
+        assertThat(pex.messageType(PexReactor.CHANNEL, concat(unknowns, request))).isEqualTo("p2p_PexRequest");
+        assertThat(pex.messageType(PexReactor.CHANNEL, concat(request, unknowns))).isEqualTo("p2p_PexRequest");
+        // what CometBFT cannot decode, and so does not count, is not named
+        assertThat(pex.messageType(PexReactor.CHANNEL, new byte[0])).as("neither field").isNull();
+        assertThat(pex.messageType(PexReactor.CHANNEL, unknowns)).as("neither field").isNull();
+        assertThat(pex.messageType(PexReactor.CHANNEL, java.util.Arrays.copyOf(listed, listed.length - 1))).isNull();
+        assertThat(pex.messageType(PexReactor.CHANNEL, new byte[] {0x08, 0x01})).as("pex_request as a varint").isNull();
+        assertThat(pex.messageType(PexReactor.CHANNEL, new byte[] {0x0b, 0x0c})).as("a group").isNull();
+        assertThat(pex.messageType(PexReactor.CHANNEL, new byte[] {0x0a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}))
+                .as("a length past the end").isNull();
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 10_000; i++) {
+            pex.messageType(PexReactor.CHANNEL, (i & 1) == 0 ? request : listed);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(allocated).as("bytes allocated naming 10,000 messages").isLessThan(10_000);
+    }
+
     static byte[] concat(byte[] a, byte[] b) {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

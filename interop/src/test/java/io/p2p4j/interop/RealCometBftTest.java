@@ -83,9 +83,14 @@ class RealCometBftTest {
             await().atMost(CONNECT).until(() -> validator.height() > height + 2);
             assertThat(p2p4j.peers()).containsExactly(validatorId);
             assertSameRpcShapes(validator.rpcPort, p2p4j.statusPort);
-            // CometBFT sets pending_send_bytes on a 10 s tick: its series comes a little after the peer
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertSameP2pMetrics(scrape(prometheus),
-                    scrape(p2p4j.statusPort)));
+            // CometBFT sets pending_send_bytes on a 10 s tick: its series comes a little after the peer;
+            // the two ends are scraped one after the other, so a message in flight may come between
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                String theirs = scrape(prometheus);
+                String ours = scrape(p2p4j.statusPort);
+                assertSameP2pMetrics(theirs, ours);
+                assertSamePexBytes(theirs, ours, validatorId, p2p4jId);
+            });
         }
     }
 
@@ -160,6 +165,61 @@ class RealCometBftTest {
         java.util.Set<String> theirChannels = channel.matcher(cometBft).results().map(m -> m.group(1))
                 .collect(java.util.stream.Collectors.toSet());
         assertThat(channel.matcher(p2p4j).results().map(m -> m.group(1))).isNotEmpty().allMatch(theirChannels::contains);
+    }
+
+    /**
+     * The connection's PEX traffic counted at both ends in the same bytes: what one end counts as
+     * sent to the other, per channel and per message type, the other counts as received, byte for
+     * byte (PEX is the only channel the two nodes share, so nothing else flows; each node has one
+     * peer, so its per-type counts are this connection's). The validator dialed, so it asked for
+     * addresses: its p2p_PexRequest and p2p4j's p2p_PexAddrs answer are there.
+     */
+    private static void assertSamePexBytes(String cometBft, String p2p4j, String cometBftId, String p2p4jId) {
+        String why = String.format("p2p4j's metrics%n%s%nCometBFT's%n%s", p2p4j, cometBft);
+        double ourSent = value(p2p4j, "cometbft_p2p_peer_send_bytes_total", "chID=\"0x0\"", "peer_id=\"" + cometBftId + "\"");
+        double ourReceived = value(p2p4j, "cometbft_p2p_peer_receive_bytes_total", "chID=\"0x0\"", "peer_id=\"" + cometBftId + "\"");
+        assertThat(ourSent).as(why).isPositive()
+                .isEqualTo(value(cometBft, "cometbft_p2p_peer_receive_bytes_total", "chID=\"0x0\"", "peer_id=\"" + p2p4jId + "\""));
+        assertThat(ourReceived).as(why).isPositive()
+                .isEqualTo(value(cometBft, "cometbft_p2p_peer_send_bytes_total", "chID=\"0x0\"", "peer_id=\"" + p2p4jId + "\""));
+        java.util.Map<String, Double> ourSentByType = byType(p2p4j, "cometbft_p2p_message_send_bytes_total");
+        java.util.Map<String, Double> ourReceivedByType = byType(p2p4j, "cometbft_p2p_message_receive_bytes_total");
+        assertThat(ourSentByType).as(why).containsKey("p2p_PexAddrs")
+                .isEqualTo(byType(cometBft, "cometbft_p2p_message_receive_bytes_total"));
+        assertThat(ourReceivedByType).as(why).containsKey("p2p_PexRequest")
+                .isEqualTo(byType(cometBft, "cometbft_p2p_message_send_bytes_total"));
+        System.out.printf("PEX bytes p2p4j -> CometBFT %.0f %s, CometBFT -> p2p4j %.0f %s%n", ourSent, ourSentByType,
+                ourReceived, ourReceivedByType);
+        // the same bytes per type as per channel
+        assertThat(ourSentByType.values().stream().mapToDouble(Double::doubleValue).sum()).as(why).isEqualTo(ourSent);
+        assertThat(ourReceivedByType.values().stream().mapToDouble(Double::doubleValue).sum()).as(why).isEqualTo(ourReceived);
+    }
+
+    /** The value of the one series of {@code name} whose labels include each of {@code labels}; 0 if none. */
+    private static double value(String metrics, String name, String... labels) {
+        java.util.List<Double> values = series(metrics, name).entrySet().stream()
+                .filter(e -> java.util.Arrays.stream(labels).allMatch(e.getKey()::contains))
+                .map(java.util.Map.Entry::getValue).toList();
+        assertThat(values).as("series of %s with %s", name, java.util.Arrays.toString(labels)).hasSizeLessThan(2);
+        return values.isEmpty() ? 0 : values.get(0);
+    }
+
+    /** Per message_type, the value of the series of {@code name}. */
+    private static java.util.Map<String, Double> byType(String metrics, String name) {
+        java.util.regex.Pattern type = java.util.regex.Pattern.compile("message_type=\"([^\"]*)\"");
+        java.util.Map<String, Double> values = new java.util.TreeMap<>();
+        series(metrics, name).forEach((labels, value) -> type.matcher(labels).results()
+                .forEach(m -> values.put(m.group(1), value)));
+        return values;
+    }
+
+    /** The series of {@code name}: their labels as written, and their values. */
+    private static java.util.Map<String, Double> series(String metrics, String name) {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)");
+        java.util.Map<String, Double> series = new java.util.HashMap<>();
+        metrics.lines().map(line::matcher).filter(java.util.regex.Matcher::find)
+                .forEach(m -> series.put(m.group(1), Double.parseDouble(m.group(2))));
+        return series;
     }
 
     @Test

@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class GossipReactor extends BaseReactor {
     static final byte CHANNEL = 0x70;
+    /** The type of every message on the channel in the node's metrics, in CometBFT's {@code package_Type} form. */
+    static final String MESSAGE_TYPE = "p2p4j_GossipMessage";
     private static final int REMEMBERED = 10_000;
 
     private final Set<String> seen = Collections.newSetFromMap(new LinkedHashMap<>() {
@@ -34,6 +36,12 @@ final class GossipReactor extends BaseReactor {
     @Override
     public List<ChannelDescriptor> channels() {
         return List.of(ChannelDescriptor.builder(CHANNEL).priority(1).sendQueueCapacity(16).recvMessageCapacity(1 << 20).build());
+    }
+
+    /** Gossip messages are opaque bytes of one kind. */
+    @Override
+    public String messageType(byte channelId, byte[] message) {
+        return MESSAGE_TYPE;
     }
 
     /** Sends a new message to the network. */

@@ -1,5 +1,6 @@
 package io.p2p4j.node;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -30,11 +31,15 @@ import java.util.function.ToDoubleFunction;
  * {@code cometbft_p2p_peer_receive_bytes_total} and {@code cometbft_p2p_peer_send_bytes_total}
  * (a series appears once its channel has carried something, as CometBFT's do); per peer
  * {@code cometbft_p2p_peer_pending_send_bytes} (as in CometBFT, the number of messages waiting in
- * the peer's send queues, despite the name). Every series carries {@code chain_id}; channel
- * labels are written as Go's {@code %#x} ({@code 0x0}, {@code 0x20}). Unlike CometBFT's, the byte
- * counters include each packet's framing. p2p4j adds the JVM's and the process's metrics
- * ({@code jvm_*}, {@code process_*}, {@code system_*}). The core library knows nothing of
- * Micrometer: this listens to the switch.
+ * the peer's send queues, despite the name); per message type
+ * {@code cometbft_p2p_message_receive_bytes_total} and {@code cometbft_p2p_message_send_bytes_total},
+ * with the type named by the channel's reactor ({@link io.p2p4j.Reactor#messageType}: PEX's as
+ * CometBFT's, {@code p2p_PexRequest} and {@code p2p_PexAddrs}). Every series carries
+ * {@code chain_id}; channel labels are written as Go's {@code %#x} ({@code 0x0}, {@code 0x20}).
+ * The byte counters count message bytes, as CometBFT's: a message sent when it is queued, a
+ * message received when it has arrived whole, never the packets' framing. p2p4j adds the JVM's
+ * and the process's metrics ({@code jvm_*}, {@code process_*}, {@code system_*}). The core library
+ * knows nothing of Micrometer: this listens to the switch and reads its peers' status.
  */
 final class NodeMetrics implements SwitchListener {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -42,6 +47,9 @@ final class NodeMetrics implements SwitchListener {
     private final Map<Peer, List<Meter>> perPeer = new ConcurrentHashMap<>();
     /** Per peer, the "send"/"receive" + channel series registered so far. */
     private final Map<Peer, Set<String>> channelSeries = new ConcurrentHashMap<>();
+    /** Per message type, the bytes sent and received; never removed, as CometBFT's. */
+    private final Map<String, Counter> sentByType = new ConcurrentHashMap<>();
+    private final Map<String, Counter> receivedByType = new ConcurrentHashMap<>();
 
     /** @param chainId the network, a label of every series as CometBFT's instrumentation adds it */
     NodeMetrics(String chainId) {
@@ -101,17 +109,41 @@ final class NodeMetrics implements SwitchListener {
         }
         for (ChannelStatus channel : status.channels()) {
             int id = channel.id();
-            if (channel.bytesReceived() > 0 && registered.add("receive " + id)) {
-                meters.add(FunctionCounter.builder("cometbft.p2p.peer.receive.bytes", peer, channelValue(id, ChannelStatus::bytesReceived))
+            if (channel.messageBytesReceived() > 0 && registered.add("receive " + id)) {
+                meters.add(FunctionCounter.builder("cometbft.p2p.peer.receive.bytes", peer,
+                                channelValue(id, ChannelStatus::messageBytesReceived))
                         .tags("peer_id", peer.id().hex(), "chID", channelLabel(id))
                         .description("Number of bytes received from a given peer.").register(registry));
             }
-            if (channel.bytesSent() > 0 && registered.add("send " + id)) {
-                meters.add(FunctionCounter.builder("cometbft.p2p.peer.send.bytes", peer, channelValue(id, ChannelStatus::bytesSent))
+            if (channel.messageBytesQueued() > 0 && registered.add("send " + id)) {
+                meters.add(FunctionCounter.builder("cometbft.p2p.peer.send.bytes", peer,
+                                channelValue(id, ChannelStatus::messageBytesQueued))
                         .tags("peer_id", peer.id().hex(), "chID", channelLabel(id))
                         .description("Number of bytes sent to a given peer.").register(registry));
             }
         }
+    }
+
+    /** Counts a message queued for a peer, on the sending thread. */
+    @Override
+    public void messageSent(Peer peer, byte channelId, String messageType, int bytes) {
+        byType(sentByType, "cometbft.p2p.message.send.bytes", "sent", messageType).increment(bytes);
+    }
+
+    /** Counts a message handed to its reactor, on the peer's delivering thread. */
+    @Override
+    public void messageReceived(Peer peer, byte channelId, String messageType, int bytes) {
+        byType(receivedByType, "cometbft.p2p.message.receive.bytes", "received", messageType).increment(bytes);
+    }
+
+    /** The counter of a message type: a map look-up once the type was seen, nothing allocated. */
+    private Counter byType(Map<String, Counter> counters, String name, String verb, String messageType) {
+        Counter counter = counters.get(messageType);
+        if (counter == null) {
+            counter = counters.computeIfAbsent(messageType, type -> Counter.builder(name).tag("message_type", type)
+                    .description("Number of bytes of each message type " + verb + ".").register(registry));
+        }
+        return counter;
     }
 
     private static ToDoubleFunction<Peer> channelValue(int id, ToDoubleFunction<ChannelStatus> field) {
