@@ -23,7 +23,7 @@ final class SwitchPeer implements Peer {
     /** The switch's persistent ids, live: a connected peer can be made persistent at any time. */
     private final Set<NodeId> persistentIds;
     private final boolean[] theirChannels = new boolean[256];
-    private final Reactor[] reactorByChannel;
+    private final ReactorTable reactors;
     private final Map<String, Object> data = new ConcurrentHashMap<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.ADMITTED);
     /** Held while reactors are told about the peer being added or removed, so the calls never cross. */
@@ -39,11 +39,11 @@ final class SwitchPeer implements Peer {
     volatile boolean busyReported;
 
     SwitchPeer(UpgradedConnection connection, NetAddress remoteAddress, Set<NodeId> persistentIds,
-            Reactor[] reactorByChannel) {
+            ReactorTable reactors) {
         this.connection = connection;
         this.remoteAddress = remoteAddress;
         this.persistentIds = persistentIds;
-        this.reactorByChannel = reactorByChannel;
+        this.reactors = reactors;
         for (byte id : connection.nodeInfo().channels()) {
             theirChannels[Byte.toUnsignedInt(id)] = true;
         }
@@ -163,7 +163,7 @@ final class SwitchPeer implements Peer {
     /** True if the peer advertised the channel and a reactor of ours owns it (as CometBFT, the only ones we send on). */
     boolean advertised(byte channelId) {
         int id = Byte.toUnsignedInt(channelId);
-        return theirChannels[id] && reactorByChannel[id] != null;
+        return theirChannels[id] && reactors.owner(channelId) != null;
     }
 
     @Override

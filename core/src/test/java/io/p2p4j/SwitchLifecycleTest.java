@@ -178,7 +178,7 @@ class SwitchLifecycleTest {
             hub.sw().close();
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             // one by one it takes spokes x grace (8 s); at once one grace plus the time to close
-            assertThat(took).isLessThan(Switch.DELIVERY_GRACE.multipliedBy(spokes - 1).minusMillis(500));
+            assertThat(took).isLessThan(PeerLifecycle.DELIVERY_GRACE.multipliedBy(spokes - 1).minusMillis(500));
             assertThat(hub.sw().peers().size()).isZero();
         } finally {
             release.countDown();
