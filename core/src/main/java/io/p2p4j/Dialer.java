@@ -7,10 +7,7 @@ import io.p2p4j.transport.HandshakeException.Reason;
 import io.p2p4j.transport.Transport;
 import io.p2p4j.transport.UpgradedConnection;
 import java.net.InetSocketAddress;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * ourselves makes its address ours and its id no longer persistent; a persistent peer's is
  * redialed.
  *
- * <p>No locks: adding an id to the concurrent set of ids being dialed is what makes one caller
- * the dialer of that id, and the id leaves it when its dial has ended either way.
+ * <p>No locks of its own: a dial is the id's DIALING entry in admission's table, put there by
+ * {@link Admission#startDial} (which refuses a second one) and ended when the dial has ended
+ * either way.
  */
 final class Dialer {
     /** Logs as the switch, the logger operators know. */
@@ -37,30 +35,20 @@ final class Dialer {
     private final NodeId self;
     private final Transport transport;
     private final OurAddresses ourAddresses;
-    private final Predicate<NodeId> admitted;
+    private final Admission admission;
     private final Admit admit;
     private final SwitchListener listeners;
     private final PersistentPeers persistentPeers;
-    private final Set<NodeId> dialing = ConcurrentHashMap.newKeySet();
 
-    /** @param admitted whether a peer with the id is admitted (set up or running) */
-    Dialer(NodeId self, Transport transport, OurAddresses ourAddresses, Predicate<NodeId> admitted, Admit admit,
+    Dialer(NodeId self, Transport transport, OurAddresses ourAddresses, Admission admission, Admit admit,
             SwitchListener listeners, PersistentPeers persistentPeers) {
         this.self = self;
         this.transport = transport;
         this.ourAddresses = ourAddresses;
-        this.admitted = admitted;
+        this.admission = admission;
         this.admit = admit;
         this.listeners = listeners;
         this.persistentPeers = persistentPeers;
-    }
-
-    int dialingCount() {
-        return dialing.size();
-    }
-
-    boolean isDialing(NodeId id) {
-        return dialing.contains(id);
     }
 
     /** See {@link Switch#dial}; the switch has checked that it runs. */
@@ -68,11 +56,11 @@ final class Dialer {
         if (address.id().equals(self) || ourAddresses.isOurs(address)) {
             return CompletableFuture.failedFuture(new HandshakeException(Reason.SELF, "refusing to dial ourselves at " + address));
         }
-        if (admitted.test(address.id())) {
-            return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already connected to " + address.id()));
-        }
-        if (!dialing.add(address.id())) {
-            return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already dialing " + address.id()));
+        Admission.Dialing dialing;
+        try {
+            dialing = admission.startDial(address.id());
+        } catch (HandshakeException e) {
+            return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Peer> result = new CompletableFuture<>();
         transport.dial(address).whenComplete((connection, error) -> Thread.ofVirtual().start(() -> {
@@ -85,7 +73,7 @@ final class Dialer {
                 failed(address, e);
                 result.completeExceptionally(e);
             } finally {
-                dialing.remove(address.id());
+                admission.endDial(dialing);
             }
         }));
         return result;

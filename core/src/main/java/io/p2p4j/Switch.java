@@ -42,10 +42,11 @@ import org.slf4j.LoggerFactory;
  * the threads.
  *
  * <h2>A peer's life</h2>
- * A peer has one state, {@code SwitchPeer.State}, which only moves forward: ADMITTED (in
- * {@code Admission}'s table, being set up) → RUNNING (in the peer set, reactors and listeners
- * told) → STOPPING → STOPPED (out of the table). {@code Admission} makes the first step,
- * {@code PeerLifecycle} every later one; both say how at their top.
+ * A peer has one state, {@code SwitchPeer.State}, which only moves forward: DIALING (an id we
+ * dial, in {@code Admission}'s table) → ADMITTED (its peer in the table, being set up; an inbound
+ * peer starts here) → RUNNING (in the peer set, reactors and listeners told) → STOPPING → STOPPED
+ * (out of the table). {@code Admission} makes the steps into the table, {@code PeerLifecycle}
+ * every later one; both say how at their top.
  *
  * <h2>Locks</h2>
  * This class takes none itself. {@code Admission}'s lock guards admitting (open or closed, the
@@ -103,7 +104,7 @@ public final class Switch implements AutoCloseable {
         this.lifecycle = new PeerLifecycle(reactors, config, new MailboxReserve(config.mailboxReserveBytes()), peers,
                 listeners, admission, this::stopPeerForError);
         this.intake = new PeerIntake(admission, lifecycle, persistentPeers, reactors, refusals, listeners);
-        this.dialer = new Dialer(key.id(), transport, ourAddresses, this::isAdmitted, intake::admit, listeners,
+        this.dialer = new Dialer(key.id(), transport, ourAddresses, admission, intake::admit, listeners,
                 persistentPeers);
         reactors.attach(this);
     }
@@ -190,7 +191,7 @@ public final class Switch implements AutoCloseable {
 
     /** How many outbound, inbound and dialing peers there are now. */
     public PeerCounts numPeers() {
-        return peers.counts(dialer.dialingCount());
+        return peers.counts(admission.dialingCount());
     }
 
     /** Inbound connections accepted and still in their handshake (see {@link P2pConfig#maxPendingHandshakes()}). */
@@ -198,9 +199,9 @@ public final class Switch implements AutoCloseable {
         return transport.pendingHandshakes();
     }
 
-    /** True while the id is being dialed. */
+    /** True while the id is being dialed (not once the dialed peer is admitted, nor while a peer with the id is). */
     public boolean isDialing(NodeId id) {
-        return dialer.isDialing(id);
+        return admission.state(id) == SwitchPeer.State.DIALING;
     }
 
     /** The settings of this switch. */

@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * The switch's {@link Peer}: an upgraded connection, its MConnection, its inbound mailbox and
  * the bookkeeping of its lifecycle (which reactors were told about it, whether it is stopping).
  */
-final class SwitchPeer implements Peer {
+final class SwitchPeer implements Peer, Admission.Entry {
     private final UpgradedConnection connection;
     private final NetAddress remoteAddress;
     /** The switch's persistent ids, live: a connected peer can be made persistent at any time. */
@@ -55,13 +55,16 @@ final class SwitchPeer implements Peer {
     }
 
     /**
-     * Where a peer is in its life. It only moves forward: ADMITTED (in the switch's table, being
-     * set up) → RUNNING (in the peer set, reactors and listeners told) → STOPPING → STOPPED; a
-     * peer stopped while it is set up goes from ADMITTED to STOPPING and never runs.
+     * Where a peer is in its life. It only moves forward: DIALING (an id we dial, in admission's
+     * table as a {@link Admission.Dialing} entry: there is no SwitchPeer yet, so none is ever in
+     * this state) → ADMITTED (the SwitchPeer in the table, being set up; an inbound one starts
+     * here) → RUNNING (in the peer set, reactors and listeners told) → STOPPING → STOPPED; a peer
+     * stopped while it is set up goes from ADMITTED to STOPPING and never runs.
      */
-    enum State { ADMITTED, RUNNING, STOPPING, STOPPED }
+    enum State { DIALING, ADMITTED, RUNNING, STOPPING, STOPPED }
 
-    State state() {
+    @Override
+    public State state() {
         return state.get();
     }
 
