@@ -1,6 +1,7 @@
 package io.p2p4j;
 
 import io.p2p4j.identity.NetAddress;
+import io.p2p4j.identity.NodeId;
 import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.UpgradedConnection;
 import java.net.SocketAddress;
@@ -42,14 +43,14 @@ final class PeerIntake {
         upgrade.whenComplete((connection, error) -> {
             if (error != null) {
                 Throwable cause = Switch.unwrap(error);
-                refused(cause instanceof HandshakeException h ? h.remote() : null, "inbound connection", cause);
+                refused(cause instanceof HandshakeException h ? h.remote() : null, null, cause);
                 return;
             }
             Thread.ofVirtual().start(() -> {
                 try {
                     admit(connection, null);
                 } catch (Exception e) {
-                    refused(connection.remote(), "inbound peer " + connection.id(), e);
+                    refused(connection.remote(), connection.id(), e);
                 }
             });
         });
@@ -73,8 +74,8 @@ final class PeerIntake {
         return admitted.peer();
     }
 
-    private void refused(SocketAddress remote, String what, Throwable reason) {
-        refusals.refused(remote, what, reason);
+    private void refused(SocketAddress remote, NodeId peer, Throwable reason) {
+        refusals.refused(remote, peer, reason);
         listeners.connectionRefused(remote, false, reason);
     }
 }
