@@ -16,21 +16,48 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
 
 /**
- * Who may become a peer of the switch, and the table of those who did until they are stopped:
- * peer filters, the inbound limit, one connection per id (of two dialed at once, both sides keep
- * the one dialed by the lower id), no admission once the switch closes.
+ * Who may become a peer of the switch, and the one table of every id it is dialing or has a peer
+ * for: peer filters, the inbound limit, one connection per id (of two dialed at once, both sides
+ * keep the one dialed by the lower id), one dial at a time per id, nothing once the switch closes.
  *
- * <p>Locking: {@link #lock} guards {@code open} and {@code closed} and makes the checks and the
- * put in the table one step, so an admission either put its peer where {@link #close()} will find
- * it, or sees the switch closed. Held for a few map operations only: no filter, reactor, listener
- * or wait runs under it, and no other lock is taken while it is held. The table itself is
- * concurrent and read without the lock.
+ * <p>The table holds for an id either a {@link Dialing} entry (state DIALING: a dial under way, no
+ * peer yet) or the {@link SwitchPeer} admitted (ADMITTED and on, until it is STOPPED). An entry
+ * appears only here: {@link #startDial} puts a Dialing one, {@link #admit} puts the peer in place
+ * of a Dialing one or of nothing (or of a duplicate it wins against). It leaves when its dial ends
+ * ({@link #endDial}) or its peer is stopped ({@link #remove}), each removing only itself. So "is X
+ * connected or being dialed" is one look-up ({@link #state}).
+ *
+ * <p>Locking: {@link #lock} guards {@code open} and {@code closed}, and every put in the table is
+ * made under it with its checks, so a dial or an admission either put its entry where
+ * {@link #close()} will find it, or sees the switch closed. Held for a few map operations only: no
+ * filter, reactor, listener or wait runs under it, and no other lock is taken while it is held.
+ * The table itself is concurrent: it is read, and entries remove themselves, without the lock.
  */
 final class Admission {
     /** A peer let in, and the one it replaces (null if none), which the caller stops. */
     record Admitted(SwitchPeer peer, SwitchPeer replaced) {}
+
+    /** What the table holds for an id: a dial under way, or the peer admitted. */
+    sealed interface Entry permits Dialing, SwitchPeer {
+        SwitchPeer.State state();
+    }
+
+    /** A dial under way to an id that has no peer yet; compared by identity, so a dial removes only its own. */
+    static final class Dialing implements Entry {
+        private final NodeId id;
+
+        private Dialing(NodeId id) {
+            this.id = id;
+        }
+
+        @Override
+        public SwitchPeer.State state() {
+            return SwitchPeer.State.DIALING;
+        }
+    }
 
     /** Makes the switch's peer for a connection and the address to give it. */
     @FunctionalInterface
@@ -41,8 +68,8 @@ final class Admission {
     final ReentrantLock lock = new ReentrantLock();
     /** Test seam: runs with the lock held, once the switch was found open. */
     volatile Runnable hook = () -> {};
-    /** Every peer being set up or running, by id (the peer set holds only running ones). */
-    private final Map<NodeId, SwitchPeer> table = new ConcurrentHashMap<>();
+    /** Every id being dialed, or with a peer being set up or running (the peer set holds only running ones). */
+    private final Map<NodeId, Entry> table = new ConcurrentHashMap<>();
     /** Runs peer filters, each check on a virtual thread of its own; shut down by close(). */
     private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final NodeId self;
@@ -85,13 +112,57 @@ final class Admission {
         return true;
     }
 
+    /** True if a peer with the id is admitted and not yet stopped (a dial under way is not one). */
     boolean has(NodeId id) {
-        return table.containsKey(id);
+        return table.get(id) instanceof SwitchPeer;
+    }
+
+    /** The state of the id: DIALING, the state of its peer, or null if it is neither dialed nor admitted. */
+    SwitchPeer.State state(NodeId id) {
+        Entry entry = table.get(id);
+        return entry == null ? null : entry.state();
+    }
+
+    int dialingCount() {
+        return (int) table.values().stream().filter(Dialing.class::isInstance).count();
     }
 
     /** The peers admitted and not yet stopped, now. */
     List<SwitchPeer> snapshot() {
-        return List.copyOf(table.values());
+        return peers().toList();
+    }
+
+    private Stream<SwitchPeer> peers() {
+        return table.values().stream().filter(SwitchPeer.class::isInstance).map(SwitchPeer.class::cast);
+    }
+
+    /**
+     * Makes the id DIALING, or refuses with a {@link HandshakeException}: DUPLICATE if it is
+     * being dialed or has a peer, CLOSED if the switch is not open. The dialer ends it with
+     * {@link #endDial} whatever comes of the dial.
+     */
+    Dialing startDial(NodeId id) throws HandshakeException {
+        lock.lock();
+        try {
+            if (!open) {
+                throw new HandshakeException(Reason.CLOSED, "the switch is not running");
+            }
+            Entry existing = table.get(id);
+            if (existing != null) {
+                throw new HandshakeException(Reason.DUPLICATE, (existing instanceof Dialing ? "already dialing "
+                        : "already connected to ") + id);
+            }
+            Dialing dialing = new Dialing(id);
+            table.put(id, dialing);
+            return dialing;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The dial has ended: its entry leaves, unless the peer it dialed (or one that came in meanwhile) took the id. */
+    void endDial(Dialing dialing) {
+        table.remove(dialing.id, dialing);
     }
 
     /** Takes a stopped peer out of the table (not a newer peer with the same id). */
@@ -130,8 +201,9 @@ final class Admission {
                 throw new HandshakeException(Reason.LIMIT, "inbound peer limit of " + config.maxInboundPeers()
                         + " reached, refusing " + id);
             }
-            SwitchPeer existing = table.get(id);
-            if (existing != null) {
+            // a Dialing entry gives way: our own dial's when it is this connection, else the
+            // inbound peer takes the id and our dial, when it comes up, meets it here
+            if (table.get(id) instanceof SwitchPeer existing) {
                 if (keepsNewConnection(existing, connection)) {
                     replaced = existing;
                 } else {
@@ -161,7 +233,7 @@ final class Admission {
 
     private int countInbound() {
         int inbound = 0;
-        for (SwitchPeer peer : table.values()) {
+        for (SwitchPeer peer : peers().toList()) {
             if (!peer.isOutbound() && !config.unconditionalPeerIds().contains(peer.id().hex())) {
                 inbound++;
             }
@@ -191,7 +263,7 @@ final class Admission {
 
     /** The connection filter of a switch that does not allow two peers on one IP. */
     void refuseDuplicateIp(InetSocketAddress remote) throws HandshakeException {
-        for (SwitchPeer peer : table.values()) {
+        for (SwitchPeer peer : peers().toList()) {
             InetSocketAddress other = peer.connection().remote();
             if (other.getAddress() != null && other.getAddress().equals(remote.getAddress())) {
                 throw new HandshakeException(Reason.FILTERED, "duplicate IP " + remote.getAddress().getHostAddress()

@@ -7,21 +7,26 @@ import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.HandshakeException.Reason;
 import io.p2p4j.transport.Transport;
 import io.p2p4j.transport.UpgradedConnection;
-import java.util.Set;
+import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
-import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The switch's outbound dials: never ourselves (by id, or at an address found to be ours), never
  * a peer already admitted, one dial at a time per id; a connection that comes up is admitted on a
- * virtual thread of its own.
+ * virtual thread of its own. A dial that fails is told to the listeners; one that reached
+ * ourselves makes its address ours and its id no longer persistent; a persistent peer's is
+ * redialed.
  *
- * <p>No locks: adding an id to the concurrent set of ids being dialed is what makes one caller
- * the dialer of that id, and the id leaves it when its dial has ended either way.
+ * <p>No locks of its own: a dial is the id's DIALING entry in admission's table, put there by
+ * {@link Admission#startDial} (which refuses a second one) and ended when the dial has ended
+ * either way.
  */
 final class Dialer {
+    /** Logs as the switch, the logger operators know. */
+    private static final Logger log = LoggerFactory.getLogger(Switch.class);
+
     /** The switch's admission and start of a dialed connection. */
     @FunctionalInterface
     interface Admit {
@@ -30,48 +35,33 @@ final class Dialer {
 
     private final NodeId self;
     private final Transport transport;
-    private final Predicate<NodeId> admitted;
+    private final OurAddresses ourAddresses;
+    private final Admission admission;
     private final Admit admit;
-    private final BiConsumer<NetAddress, Throwable> failed;
-    private final Set<NodeId> dialing = ConcurrentHashMap.newKeySet();
-    /** host:port addresses that are ours, as dial compares them. */
-    private final Set<String> ourAddresses = ConcurrentHashMap.newKeySet();
+    private final SwitchListener listeners;
+    private final PersistentPeers persistentPeers;
 
-    /**
-     * @param admitted whether a peer with the id is admitted (set up or running)
-     * @param failed   told of every dial that failed, after it ended
-     */
-    Dialer(NodeId self, Transport transport, Predicate<NodeId> admitted, Admit admit, BiConsumer<NetAddress, Throwable> failed) {
+    Dialer(NodeId self, Transport transport, OurAddresses ourAddresses, Admission admission, Admit admit,
+            SwitchListener listeners, PersistentPeers persistentPeers) {
         this.self = self;
         this.transport = transport;
-        this.admitted = admitted;
+        this.ourAddresses = ourAddresses;
+        this.admission = admission;
         this.admit = admit;
-        this.failed = failed;
-    }
-
-    /** An address of ours: dials to it are refused as dials to ourselves. */
-    void addOurAddress(String host, int port) {
-        ourAddresses.add(host + ":" + port);
-    }
-
-    int dialingCount() {
-        return dialing.size();
-    }
-
-    boolean isDialing(NodeId id) {
-        return dialing.contains(id);
+        this.listeners = listeners;
+        this.persistentPeers = persistentPeers;
     }
 
     /** See {@link Switch#dial}; the switch has checked that it runs. */
     CompletableFuture<Peer> dial(NetAddress address) {
-        if (address.id().equals(self) || ourAddresses.contains(address.host() + ":" + address.port())) {
+        if (address.id().equals(self) || ourAddresses.isOurs(address)) {
             return CompletableFuture.failedFuture(new HandshakeException(Reason.SELF, "refusing to dial ourselves at " + address));
         }
-        if (admitted.test(address.id())) {
-            return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already connected to " + address.id()));
-        }
-        if (!dialing.add(address.id())) {
-            return CompletableFuture.failedFuture(new HandshakeException(Reason.DUPLICATE, "already dialing " + address.id()));
+        Admission.Dialing dialing;
+        try {
+            dialing = admission.startDial(address.id());
+        } catch (HandshakeException e) {
+            return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Peer> result = new CompletableFuture<>();
         transport.dial(address).whenComplete((connection, error) -> Thread.ofVirtual().start(() -> {
@@ -81,12 +71,31 @@ final class Dialer {
                 }
                 result.complete(admit.admit(connection, address));
             } catch (Throwable e) {
-                failed.accept(address, e);
+                failed(address, e);
                 result.completeExceptionally(e);
             } finally {
-                dialing.remove(address.id());
+                admission.endDial(dialing);
             }
         }));
         return result;
+    }
+
+    private void failed(NetAddress address, Throwable error) {
+        listeners.connectionRefused(InetSocketAddress.createUnresolved(address.host(), address.port()), true, error);
+        if (error instanceof HandshakeException h) {
+            if (h.reason() == Reason.SELF) {
+                ourAddresses.add(address.host(), address.port());
+                persistentPeers.forget(address.id());
+                log.info("{} is ourselves: not dialing it again", address);
+                return;
+            }
+            if (h.reason() == Reason.DUPLICATE) {
+                return;
+            }
+        }
+        log.debug("dial {} failed: {}", address, error.getMessage());
+        if (persistentPeers.contains(address.id())) {
+            persistentPeers.redial(address);
+        }
     }
 }

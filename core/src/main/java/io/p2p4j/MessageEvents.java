@@ -22,11 +22,11 @@ final class MessageEvents {
     }
 
     private final SwitchListener[] listeners;
-    private final Reactor[] reactorByChannel;
+    private final ReactorTable reactors;
 
-    MessageEvents(List<SwitchListener> listeners, Reactor[] reactorByChannel) {
+    MessageEvents(List<SwitchListener> listeners, ReactorTable reactors) {
         this.listeners = listeners.toArray(SwitchListener[]::new);
-        this.reactorByChannel = reactorByChannel;
+        this.reactors = reactors;
     }
 
     /** The type of a message its reactor does not name: the channel, as Go's {@code %#x} writes it. */
@@ -67,7 +67,7 @@ final class MessageEvents {
     }
 
     private String typeOf(byte channelId, byte[] message) {
-        Reactor reactor = reactorByChannel[Byte.toUnsignedInt(channelId)];
+        Reactor reactor = reactors.owner(channelId);
         if (reactor == null) {
             return null;
         }

@@ -1,6 +1,5 @@
 package io.p2p4j;
 
-import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnection;
 import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.HandshakeException.Reason;
@@ -8,7 +7,6 @@ import io.p2p4j.transport.UpgradedConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -25,22 +23,26 @@ import org.slf4j.LoggerFactory;
  * about that peer, its list of initialised reactors, its moves to RUNNING and STOPPED and its
  * entry in the peer set; reactor code (initPeer, addPeer, removePeer) runs under it. A stop moves
  * the peer to STOPPING without it, closes the connection and the mailbox (waiting up to
- * {@link Switch#DELIVERY_GRACE} for a delivery), and only then takes it, so a start busy in a
+ * {@link #DELIVERY_GRACE} for a delivery), and only then takes it, so a start busy in a
  * reactor sees the stop at its next step and a stop never waits for a delivery under the lock.
  * The mailbox's lock may be taken under it, never the other way round; admission's lock never.
  */
 final class PeerLifecycle {
     /** Logs as the switch, the logger operators know. */
     private static final Logger log = LoggerFactory.getLogger(Switch.class);
+    /** How long stopping a peer waits for a reactor still handling one of its messages. */
+    static final Duration DELIVERY_GRACE = Duration.ofSeconds(2);
+    /** A reactor busy this long with one message is reported in the log. */
+    static final Duration SLOW_DELIVERY = Duration.ofSeconds(5);
+    /** How long a peer stopped gracefully may take to send what was queued for it. */
+    static final Duration GRACEFUL_FLUSH = Duration.ofSeconds(2);
 
-    private final Map<String, Reactor> reactors;
-    private final Reactor[] reactorByChannel;
-    private final List<ChannelDescriptor> channels;
+    private final ReactorTable reactors;
     private final P2pConfig config;
     /** What mailboxes of peers whose reactor is blocked in a send may read past their bound, in all. */
     private final MailboxReserve mailboxReserve;
     private final PeerSetView peers;
-    private final List<SwitchListener> listeners;
+    private final SwitchListener listeners;
     private final Admission admission;
     /** The switch's stop for an error (it redials persistent peers). */
     private final BiConsumer<SwitchPeer, Throwable> failed;
@@ -49,12 +51,9 @@ final class PeerLifecycle {
     /** Test seam: runs at the start of each slow-reactor report, on the switch's timer thread. */
     volatile Runnable slowReportHook = () -> {};
 
-    PeerLifecycle(Map<String, Reactor> reactors, Reactor[] reactorByChannel, List<ChannelDescriptor> channels,
-            P2pConfig config, MailboxReserve mailboxReserve, PeerSetView peers, List<SwitchListener> listeners,
-            Admission admission, BiConsumer<SwitchPeer, Throwable> failed) {
+    PeerLifecycle(ReactorTable reactors, P2pConfig config, MailboxReserve mailboxReserve, PeerSetView peers,
+            SwitchListener listeners, Admission admission, BiConsumer<SwitchPeer, Throwable> failed) {
         this.reactors = reactors;
-        this.reactorByChannel = reactorByChannel;
-        this.channels = channels;
         this.config = config;
         this.mailboxReserve = mailboxReserve;
         this.peers = peers;
@@ -71,7 +70,7 @@ final class PeerLifecycle {
     void start(SwitchPeer peer) throws Exception {
         peer.lifecycle.lock();
         try {
-            for (Reactor reactor : reactors.values()) {
+            for (Reactor reactor : reactors.all()) {
                 if (peer.state() != SwitchPeer.State.ADMITTED) {
                     throw stoppedWhileSetUp(peer);
                 }
@@ -84,7 +83,7 @@ final class PeerLifecycle {
             peer.mailbox = mailbox;
             UpgradedConnection connection = peer.connection();
             MConnection mconnection = MConnection.builder(connection.channel())
-                    .channels(channels)
+                    .channels(reactors.channels())
                     .config(config.connection())
                     .onReceive(mailbox::put)
                     .onError(e -> Thread.ofVirtual().start(() -> failed.accept(peer, e)))
@@ -100,15 +99,13 @@ final class PeerLifecycle {
             // from here a stop waits for this lock, and then takes the peer out of the set again
             beforePeerSetAdd.accept(peer);
             peers.add(peer);
-            for (Reactor reactor : reactors.values()) {
+            for (Reactor reactor : reactors.all()) {
                 reactor.addPeer(peer);
             }
             mailbox.start();
             log.info("added peer {} ({}, {})", peer.id(), peer.isOutbound() ? "outbound" : "inbound",
                     peer.remoteAddress());
-            for (SwitchListener listener : listeners) {
-                safely(() -> listener.peerAdded(peer));
-            }
+            listeners.peerAdded(peer);
         } catch (Exception e) {
             failed.accept(peer, e);
             throw e;
@@ -122,7 +119,7 @@ final class PeerLifecycle {
     }
 
     private void deliver(SwitchPeer peer, byte channelId, byte[] message) throws Exception {
-        Reactor reactor = reactorByChannel[Byte.toUnsignedInt(channelId)];
+        Reactor reactor = reactors.owner(channelId);
         if (reactor == null) {
             return;
         }
@@ -152,7 +149,7 @@ final class PeerLifecycle {
         }
         MConnection mconnection = peer.mconnection;
         if (mconnection != null && flush) {
-            mconnection.flushAndClose(Switch.GRACEFUL_FLUSH); // what was queued (a last PEX answer, say) still goes out
+            mconnection.flushAndClose(GRACEFUL_FLUSH); // what was queued (a last PEX answer, say) still goes out
         } else if (mconnection != null) {
             mconnection.close();
         } else {
@@ -161,9 +158,9 @@ final class PeerLifecycle {
         peer.broadcastLane.close();
         peers.remove(peer);
         InboundMailbox mailbox = peer.mailbox;
-        if (mailbox != null && !mailbox.close(Switch.DELIVERY_GRACE)) {
+        if (mailbox != null && !mailbox.close(DELIVERY_GRACE)) {
             log.warn("peer {}: reactor {} still busy with a message after {} ms; abandoned", peer.id(),
-                    peer.busyReactor, Switch.DELIVERY_GRACE.toMillis());
+                    peer.busyReactor, DELIVERY_GRACE.toMillis());
         }
         peer.lifecycle.lock();
         try {
@@ -188,9 +185,7 @@ final class PeerLifecycle {
             log.info("removed peer {}: {}", peer.id(), reason.getMessage() == null ? reason : reason.getMessage());
         }
         if (was == SwitchPeer.State.RUNNING) { // listeners heard peerAdded only of a peer that ran
-            for (SwitchListener listener : listeners) {
-                safely(() -> listener.peerRemoved(peer, reason));
-            }
+            listeners.peerRemoved(peer, reason);
         }
         return true;
     }
@@ -205,7 +200,7 @@ final class PeerLifecycle {
         for (SwitchPeer peer : all) {
             stops.add(Thread.ofVirtual().name("p2p4j-stop-" + peer.id().hex().substring(0, 8)).start(() -> stop(peer, null, false)));
         }
-        Duration grace = Switch.DELIVERY_GRACE.plus(Switch.GRACEFUL_FLUSH);
+        Duration grace = DELIVERY_GRACE.plus(GRACEFUL_FLUSH);
         long deadline = System.nanoTime() + grace.toNanos();
         for (Thread stop : stops) {
             try {
@@ -220,26 +215,27 @@ final class PeerLifecycle {
         }
     }
 
-    static void safely(Runnable call) {
+
+    /** The switch timer's task, every second: an exception out of it would end the schedule silently. */
+    void reportSlowReactorsSafely() {
         try {
-            call.run();
+            reportSlowReactors();
         } catch (RuntimeException e) {
-            log.warn("a switch listener failed", e);
+            log.warn("reporting slow reactors failed", e);
         }
     }
 
-
-    /** Logs, once each, reactors busy with one message for longer than {@link Switch#Switch.SLOW_DELIVERY}. */
-    void reportSlowReactors() {
+    /** Logs, once each, reactors busy with one message for longer than {@link #SLOW_DELIVERY}. */
+    private void reportSlowReactors() {
         slowReportHook.run();
         long now = System.nanoTime();
         for (SwitchPeer peer : peers.snapshot()) {
             Reactor busy = peer.busyReactor;
-            if (busy != null && !peer.busyReported && now - peer.busySinceNanos > Switch.SLOW_DELIVERY.toNanos()) {
+            if (busy != null && !peer.busyReported && now - peer.busySinceNanos > SLOW_DELIVERY.toNanos()) {
                 peer.busyReported = true;
                 log.warn("reactor {} has been handling a message from peer {} for more than {} s; reading from "
-                        + "that peer pauses while its messages wait", Switch.nameOf(reactors, busy), peer.id(),
-                        Switch.SLOW_DELIVERY.toSeconds());
+                        + "that peer pauses while its messages wait", reactors.nameOf(busy), peer.id(),
+                        SLOW_DELIVERY.toSeconds());
             }
         }
     }
@@ -254,7 +250,7 @@ final class PeerLifecycle {
         for (SwitchPeer peer : peers.snapshot()) {
             Reactor busy = peer.busyReactor;
             if (busy != null) {
-                lines.add("reactor " + Switch.nameOf(reactors, busy) + " busy with a message from peer " + peer.id() + " for "
+                lines.add("reactor " + reactors.nameOf(busy) + " busy with a message from peer " + peer.id() + " for "
                         + (now - peer.busySinceNanos) / 1_000_000 + " ms");
             }
         }

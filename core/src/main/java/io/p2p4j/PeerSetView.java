@@ -18,6 +18,20 @@ final class PeerSetView implements PeerSet {
         peers.remove(peer.id(), peer);
     }
 
+    /** The running peers counted by direction, with {@code dialing} dials under way. */
+    PeerCounts counts(int dialing) {
+        int outbound = 0;
+        int inbound = 0;
+        for (SwitchPeer peer : peers.values()) {
+            if (peer.isOutbound()) {
+                outbound++;
+            } else {
+                inbound++;
+            }
+        }
+        return new PeerCounts(outbound, inbound, dialing);
+    }
+
     List<SwitchPeer> snapshot() {
         return List.copyOf(peers.values());
     }

@@ -5,6 +5,9 @@ import io.p2p4j.identity.NetAddress;
 import io.p2p4j.internal.CompletionCause;
 import io.p2p4j.transport.HandshakeException;
 import io.p2p4j.transport.HandshakeException.Reason;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -62,6 +65,24 @@ final class PersistentPeers {
 
     void add(NetAddress address) {
         addresses.put(address.id(), address);
+    }
+
+    /**
+     * Makes these persistent (all but {@code self}) and returns those with no peer admitted, to
+     * be dialed: a peer admitted meanwhile either sees its id persistent or is among them, so none
+     * is missed.
+     */
+    List<NetAddress> addAll(Collection<NetAddress> all, NodeId self) {
+        List<NetAddress> notConnected = new ArrayList<>();
+        for (NetAddress address : all) {
+            if (!address.id().equals(self)) {
+                add(address);
+                if (!connected.test(address.id())) {
+                    notConnected.add(address);
+                }
+            }
+        }
+        return notConnected;
     }
 
     /** No longer persistent (it turned out to be ourselves). */

@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.identity.NodeId;
 import io.p2p4j.transport.HandshakeException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -9,11 +10,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * The switch's log of refused inbound connections, summarised so that a peer cannot flood it:
- * per remote IP and kind of refusal, only the 1st, 2nd, 4th, 8th... is written, with the count
- * so far (the node's own DialLog does the same for its dials). The kind is the handshake's
- * reason, or the exception's class, not the message: messages name ports and ids that change
- * with every connection. Thread-safe.
+ * The one log of refused inbound connections (a node's own listeners log only its dials),
+ * summarised so that a peer cannot flood it: per remote IP and kind of refusal, only the 1st,
+ * 2nd, 4th, 8th... is written, with the count so far. The kind is the handshake's reason, or the
+ * exception's class, not the message: messages name ports and ids that change with every
+ * connection. Lines read "Refused inbound connection from 10.0.0.9:51234: why", as a CometBFT
+ * operator would look for them. Thread-safe.
  */
 final class RefusalLog {
     /** IP and kind pairs counted at once; past it the counts start again rather than grow without bound. */
@@ -28,10 +30,14 @@ final class RefusalLog {
         this.sink = sink;
     }
 
-    /** Counts one refused inbound connection from {@code remote} (null if unknown), and writes it if it is due. */
-    void refused(SocketAddress remote, String what, Throwable reason) {
-        String ip = remote instanceof InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : "an unknown address";
+    /**
+     * Counts one refused inbound connection from {@code remote} (null if unknown), and writes it
+     * if it is due; {@code peer} names the peer if the handshake got as far as its id, else null.
+     */
+    void refused(SocketAddress remote, NodeId peer, Throwable reason) {
+        InetSocketAddress inet = remote instanceof InetSocketAddress a && a.getAddress() != null ? a : null;
+        String ip = inet != null ? inet.getAddress().getHostAddress() : "an unknown address";
+        String from = inet != null ? ip + ":" + inet.getPort() : ip;
         String kind = reason instanceof HandshakeException h ? h.reason().name() : reason.getClass().getName();
         if (counts.size() >= MAX_TRACKED) {
             counts.clear();
@@ -41,8 +47,10 @@ final class RefusalLog {
             return;
         }
         linesWritten.incrementAndGet();
-        sink.accept(what + " from " + ip + " refused: " + reason.getMessage()
-                + (count == 1 ? "" : " (" + count + " refused from there for this reason so far)"));
+        String why = reason.getMessage() == null || reason.getMessage().isBlank() ? reason.getClass().getSimpleName()
+                : reason.getMessage();
+        sink.accept("Refused inbound " + (peer == null ? "connection" : "peer " + peer) + " from " + from + ": " + why
+                + (count == 1 ? "" : " (" + count + " refused from " + ip + " for this reason so far)"));
     }
 
     /** Lines written so far, for tests. */

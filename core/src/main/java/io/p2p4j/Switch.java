@@ -3,19 +3,12 @@ package io.p2p4j;
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.identity.NetAddress;
-import io.p2p4j.identity.InvalidAddressException;
 import io.p2p4j.identity.NodeKey;
-import io.p2p4j.internal.CompletionCause;
-import io.p2p4j.conn.ChannelDescriptor;
 import io.netty.channel.EventLoopGroup;
 import io.p2p4j.transport.ConnectionFilter;
 import io.p2p4j.transport.HandshakeException;
-import io.p2p4j.transport.HandshakeException.Reason;
 import io.p2p4j.transport.Transport;
-import io.p2p4j.transport.UpgradedConnection;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -49,62 +42,39 @@ import org.slf4j.LoggerFactory;
  * the threads.
  *
  * <h2>A peer's life</h2>
- * A peer has one state, {@code SwitchPeer.State}, which only moves forward, changed by
- * {@code PeerLifecycle} alone (and its first step by {@code Admission}): admission puts it in
- * its table as ADMITTED; its start calls initPeer on each reactor, builds its MConnection and
- * mailbox, and moves it to RUNNING, then adds it to the peer set and calls addPeer and the
- * listeners' peerAdded; the first stop moves it to STOPPING (from any thread, without a lock),
- * closes its connection and mailbox, calls removePeer on the reactors that had initPeer, moves it
- * to STOPPED and takes it out of admission's table; listeners hear peerRemoved only if it had run.
+ * A peer has one state, {@code SwitchPeer.State}, which only moves forward: DIALING (an id we
+ * dial, in {@code Admission}'s table) → ADMITTED (its peer in the table, being set up; an inbound
+ * peer starts here) → RUNNING (in the peer set, reactors and listeners told) → STOPPING → STOPPED
+ * (out of the table). {@code Admission} makes the steps into the table, {@code PeerLifecycle}
+ * every later one; both say how at their top.
  *
  * <h2>Locks</h2>
- * <ul>
- *   <li>{@code Admission}'s lock guards admitting: whether it is open, the inbound count, and
- *       the check-then-put of a peer's id in its table; {@link #close()} closes it first, so an
- *       admission either put its peer where close finds it or sees the switch closed. Held for a
- *       few map operations only, and no other lock is taken while it is held.
- *   <li>each peer's {@code lifecycle} lock (in {@code SwitchPeer}) is {@code PeerLifecycle}'s: it
- *       guards the calls to reactors and listeners about that peer, its moves to RUNNING and
- *       STOPPED, and its entry in the peer set; reactor code runs under it, so a stop closes the
- *       connection and the mailbox before it takes it.
- *   <li>{@code InboundMailbox} and {@code BroadcastLane} have locks of their own, taken last and
- *       never held while they call out.
- * </ul>
- * Lock order: lifecycle → mailbox. Admission's lock is never held with another.
+ * This class takes none itself. {@code Admission}'s lock guards admitting (open or closed, the
+ * inbound count, one peer per id) and is never held with another; each peer's {@code lifecycle}
+ * lock is {@code PeerLifecycle}'s, and reactor code runs under it; {@code InboundMailbox} and
+ * {@code BroadcastLane} have locks of their own, taken last. Lock order: lifecycle → mailbox.
+ * Each class states its lock's rule at its top.
  */
 public final class Switch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Switch.class);
-    /** How long stopping a peer waits for a reactor still handling one of its messages. */
-    static final Duration DELIVERY_GRACE = Duration.ofSeconds(2);
-    /** A reactor busy this long with one message is reported in the log. */
-    static final Duration SLOW_DELIVERY = Duration.ofSeconds(5);
-    /** How long a peer stopped gracefully may take to send what was queued for it. */
-    static final Duration GRACEFUL_FLUSH = Duration.ofSeconds(2);
 
     private final NodeKey key;
     private final P2pConfig config;
-    private final String network;
-    private final String moniker;
-    private final String version;
-    private final Map<String, Reactor> reactors;
-    private final Reactor[] reactorByChannel = new Reactor[256];
-    private final List<ChannelDescriptor> channels;
-    private final List<SwitchListener> listeners;
-    private final MessageEvents messageEvents;
+    private final ReactorTable reactors;
     private final Transport transport;
     private final PeerSetView peers = new PeerSetView();
     /** Who may become a peer, and every peer being set up or running (the peer set holds only running ones). */
     final Admission admission;
     private final PersistentPeers persistentPeers;
+    private final OurAddresses ourAddresses;
     private final Dialer dialer;
+    private final PeerIntake intake;
     /** Starts and stops peers: the one place a peer's state changes. */
     final PeerLifecycle lifecycle;
     private final Broadcaster broadcaster = new Broadcaster(peers);
     private final ScheduledExecutorService timers;
     /** Refused inbound connections, logged at info, summarised per IP and reason. */
     final RefusalLog refusals = new RefusalLog(line -> log.info("{}", line));
-    private volatile NodeInfo nodeInfo;
-    private volatile NetAddress listenAddress;
     private volatile boolean running;
     private volatile boolean closed;
     /** Set once start() got as far as the reactors' onStart: only then does close() tell them onStop. */
@@ -113,36 +83,15 @@ public final class Switch implements AutoCloseable {
     private Switch(Builder b) {
         this.key = b.key;
         this.config = b.config;
-        this.network = b.network;
-        this.moniker = b.moniker;
-        this.version = b.version;
-        this.reactors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.reactors)); // keeps order
-        List<ChannelDescriptor> all = new ArrayList<>();
-        for (Map.Entry<String, Reactor> entry : b.reactors.entrySet()) {
-            for (ChannelDescriptor channel : entry.getValue().channels()) {
-                int id = channel.unsignedId();
-                if (reactorByChannel[id] != null) {
-                    throw new IllegalArgumentException("channel " + ChannelDescriptor.format(id) + " claimed by two reactors, "
-                            + nameOf(b.reactors, reactorByChannel[id]) + " and " + entry.getKey());
-                }
-                reactorByChannel[id] = entry.getValue();
-                all.add(channel);
-            }
-        }
-        if (all.isEmpty()) {
-            throw new IllegalArgumentException("no reactor with a channel: a switch needs at least one to talk to peers");
-        }
-        this.channels = List.copyOf(all);
-        this.listeners = List.copyOf(b.listeners);
-        this.messageEvents = new MessageEvents(listeners, reactorByChannel);
+        this.reactors = new ReactorTable(b.reactors);
         List<ConnectionFilter> connectionFilters = new ArrayList<>();
         if (!config.allowDuplicateIp()) {
             connectionFilters.add(this::refuseDuplicateIp);
         }
         connectionFilters.addAll(b.connectionFilters);
-        this.nodeInfo = ourNodeInfo(config.externalAddress().isEmpty() ? config.listenAddress()
-                : "tcp://" + config.externalAddress());
-        this.transport = new Transport(b.transportKind, key, () -> nodeInfo,
+        this.ourAddresses = new OurAddresses(NodeInfo.of(key.id(), "", b.network, b.version, reactors.channelIds(), b.moniker),
+                config);
+        this.transport = new Transport(b.transportKind, key, ourAddresses::nodeInfo,
                 new Transport.Settings(config.dialTimeout(), config.handshakeTimeout(), config.filterTimeout(),
                         config.socketBufferBytes(), config.maxPendingHandshakes(), config.maxPendingHandshakesPerIp(),
                         config.faultInjection()),
@@ -151,14 +100,14 @@ public final class Switch implements AutoCloseable {
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());
         this.persistentPeers = new PersistentPeers(timers, config.reconnect(), this::dial, this::isAdmitted);
         this.admission = new Admission(key.id(), config, b.peerFilters, persistentPeers);
-        this.dialer = new Dialer(key.id(), transport, this::isAdmitted, this::admit, this::onDialFailure);
-        this.lifecycle = new PeerLifecycle(reactors, reactorByChannel, channels, config,
-                new MailboxReserve(config.mailboxReserveBytes()), peers, listeners, admission, this::stopPeerForError);
-        for (Reactor reactor : reactors.values()) {
-            if (reactor instanceof BaseReactor base) {
-                base.attach(this);
-            }
-        }
+        SwitchListener listeners = new SwitchListeners(b.listeners);
+        this.lifecycle = new PeerLifecycle(reactors, config, new MailboxReserve(config.mailboxReserveBytes()), peers,
+                listeners, admission, this::stopPeerForError);
+        this.intake = new PeerIntake(admission, lifecycle, persistentPeers, reactors, refusals, listeners,
+                new MessageEvents(b.listeners, reactors));
+        this.dialer = new Dialer(key.id(), transport, ourAddresses, admission, intake::admit, listeners,
+                persistentPeers);
+        reactors.attach(this);
     }
 
     /** A builder for a switch with this node key and settings. */
@@ -180,40 +129,16 @@ public final class Switch implements AutoCloseable {
         }
         running = true;
         admission.open();
-        if (!config.externalAddress().isEmpty()) {
-            try {
-                NetAddress external = NetAddress.fromHostPort(key.id(), config.externalAddress());
-                dialer.addOurAddress(external.host(), external.port());
-            } catch (InvalidAddressException e) {
-                log.warn("external address {} does not parse: {}", config.externalAddress(), e.getMessage());
-            }
-        }
-        if (!config.listenAddress().isBlank()) {
-            URI uri = listenUri(config.listenAddress());
-            try {
-                InetSocketAddress bound = transport.listen(uri.getHost(), uri.getPort(), this::onInbound);
-                String host = uri.getHost();
-                if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
-                    host = "127.0.0.1";
-                }
-                listenAddress = new NetAddress(key.id(), host, bound.getPort());
-                dialer.addOurAddress(host, bound.getPort());
-                if (config.externalAddress().isEmpty()) {
-                    nodeInfo = ourNodeInfo("tcp://" + uri.getHost() + ":" + bound.getPort());
-                }
-            } catch (Exception e) {
-                close(); // the event loops, timer and filter threads were made with the switch: nothing may outlive it
-                throw new IllegalStateException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
-            }
+        try {
+            ourAddresses.listen(transport, intake::accept);
+        } catch (RuntimeException e) {
+            close(); // the event loops, timer and filter threads were made with the switch: nothing may outlive it
+            throw e;
         }
         reactorsStarted = true;
-        for (Reactor reactor : reactors.values()) {
-            if (reactor instanceof BaseReactor base) {
-                base.onStart(); // after binding, so reactors know the listen address
-            }
-        }
-        timers.scheduleAtFixedRate(this::reportSlowReactorsSafely, 1, 1, TimeUnit.SECONDS);
-        log.info("switch {} started, listening on {}", key.id(), listenAddress);
+        reactors.start(); // after binding, so reactors know the listen address
+        timers.scheduleAtFixedRate(lifecycle::reportSlowReactorsSafely, 1, 1, TimeUnit.SECONDS);
+        log.info("switch {} started, listening on {}", key.id(), ourAddresses.listenAddress());
     }
 
     /**
@@ -233,18 +158,8 @@ public final class Switch implements AutoCloseable {
         persistentPeers.close();
         timers.shutdownNow();
         lifecycle.stopAll(admission.snapshot());
-        if (!reactorsStarted) {
-            transport.close();
-            return;
-        }
-        for (Reactor reactor : reactors.values()) {
-            if (reactor instanceof BaseReactor base) {
-                try {
-                    base.onStop();
-                } catch (RuntimeException e) {
-                    log.warn("reactor {} failed to stop", reactor, e);
-                }
-            }
+        if (reactorsStarted) {
+            reactors.stop();
         }
         transport.close();
         log.info("switch {} closed", key.id());
@@ -259,7 +174,7 @@ public final class Switch implements AutoCloseable {
 
     /** Our NodeInfo, as sent to peers (with the real listen port once started). */
     public NodeInfo nodeInfo() {
-        return nodeInfo;
+        return ourAddresses.nodeInfo();
     }
 
     /** Our node id. */
@@ -272,21 +187,12 @@ public final class Switch implements AutoCloseable {
      * unspecified listen host (0.0.0.0) is given as 127.0.0.1.
      */
     public NetAddress listenAddress() {
-        return listenAddress;
+        return ourAddresses.listenAddress();
     }
 
     /** How many outbound, inbound and dialing peers there are now. */
     public PeerCounts numPeers() {
-        int outbound = 0;
-        int inbound = 0;
-        for (SwitchPeer peer : peers.snapshot()) {
-            if (peer.isOutbound()) {
-                outbound++;
-            } else {
-                inbound++;
-            }
-        }
-        return new PeerCounts(outbound, inbound, dialer.dialingCount());
+        return peers.counts(admission.dialingCount());
     }
 
     /** Inbound connections accepted and still in their handshake (see {@link P2pConfig#maxPendingHandshakes()}). */
@@ -294,9 +200,9 @@ public final class Switch implements AutoCloseable {
         return transport.pendingHandshakes();
     }
 
-    /** True while the id is being dialed. */
+    /** True while the id is being dialed (not once the dialed peer is admitted, nor while a peer with the id is). */
     public boolean isDialing(NodeId id) {
-        return dialer.isDialing(id);
+        return admission.state(id) == SwitchPeer.State.DIALING;
     }
 
     /** The settings of this switch. */
@@ -306,7 +212,7 @@ public final class Switch implements AutoCloseable {
 
     /** The reactor registered under this name, or null. */
     public Reactor reactor(String name) {
-        return reactors.get(name);
+        return reactors.named(name);
     }
 
     // ---- dialing ----------------------------------------------------------------------------
@@ -342,77 +248,10 @@ public final class Switch implements AutoCloseable {
      * drops. Ourselves are skipped.
      */
     public void addPersistentPeers(Collection<NetAddress> addresses) {
-        List<NetAddress> toDial = new ArrayList<>();
-        for (NetAddress address : addresses) {
-            if (address.id().equals(key.id())) {
-                continue;
-            }
-            persistentPeers.add(address);
-            // a peer admitted now either sees the id above or is in all below: none is missed
-            if (!admission.has(address.id())) {
-                toDial.add(address);
-            }
-        }
+        List<NetAddress> toDial = persistentPeers.addAll(addresses, key.id());
         if (running) {
             dialPeers(toDial);
         }
-    }
-
-    private void onDialFailure(NetAddress address, Throwable error) {
-        notifyRefused(java.net.InetSocketAddress.createUnresolved(address.host(), address.port()), true, error);
-        if (error instanceof HandshakeException h) {
-            if (h.reason() == Reason.SELF) {
-                dialer.addOurAddress(address.host(), address.port());
-                persistentPeers.forget(address.id());
-                log.info("{} is ourselves: not dialing it again", address);
-                return;
-            }
-            if (h.reason() == Reason.DUPLICATE) {
-                return;
-            }
-        }
-        log.debug("dial {} failed: {}", address, error.getMessage());
-        if (persistentPeers.contains(address.id())) {
-            persistentPeers.redial(address);
-        }
-    }
-
-    // ---- admitting peers --------------------------------------------------------------------
-
-    private void onInbound(CompletableFuture<UpgradedConnection> upgrade) {
-        upgrade.whenComplete((connection, error) -> {
-            if (error != null) {
-                Throwable cause = CompletionCause.of(error);
-                java.net.SocketAddress remote = cause instanceof HandshakeException h ? h.remote() : null;
-                refusals.refused(remote, "inbound connection", cause);
-                notifyRefused(remote, false, cause);
-                return;
-            }
-            Thread.ofVirtual().start(() -> {
-                try {
-                    admit(connection, null);
-                } catch (Exception e) {
-                    refusals.refused(connection.remote(), "inbound peer " + connection.id(), e);
-                    notifyRefused(connection.remote(), false, e);
-                }
-            });
-        });
-    }
-
-    /**
-     * Turns an upgraded connection into a running peer: limits, duplicates and filters first,
-     * then initPeer on every reactor, the MConnection, the peer set, addPeer on every reactor.
-     * Runs on a virtual thread.
-     */
-    private SwitchPeer admit(UpgradedConnection connection, NetAddress dialed) throws Exception {
-        Admission.Admitted admitted = admission.admit(connection, dialed,
-                (c, remote) -> new SwitchPeer(c, remote, persistentPeers.ids(), reactorByChannel, messageEvents));
-        if (admitted.replaced() != null) {
-            log.debug("simultaneous connections with {}: keeping the one dialed by the lower id", connection.id());
-            stopPeer(admitted.replaced(), null);
-        }
-        lifecycle.start(admitted.peer());
-        return admitted.peer();
     }
 
     /** A connection filter; admission, made after the transport, knows the peers. */
@@ -471,49 +310,12 @@ public final class Switch implements AutoCloseable {
 
     // ---- internals ----------------------------------------------------------------------------
 
-    private void notifyRefused(java.net.SocketAddress remote, boolean outbound, Throwable reason) {
-        for (SwitchListener listener : listeners) {
-            PeerLifecycle.safely(() -> listener.connectionRefused(remote, outbound, reason));
-        }
-    }
-
     /**
      * Reactors busy with a message right now, one line each naming the reactor, the peer and for
      * how long (for diagnostics; the log reports any busy for more than 5 s).
      */
     public List<String> busyReactors() {
         return lifecycle.busyReactors();
-    }
-
-    /** The timer's task: an exception out of it would end the schedule silently. */
-    private void reportSlowReactorsSafely() {
-        try {
-            lifecycle.reportSlowReactors();
-        } catch (RuntimeException e) {
-            log.warn("reporting slow reactors failed", e);
-        }
-    }
-
-    private NodeInfo ourNodeInfo(String listenAddr) {
-        byte[] ids = new byte[channels.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = channels.get(i).id();
-        }
-        return NodeInfo.of(key.id(), listenAddr, network, version, ids, moniker);
-    }
-
-    private static URI listenUri(String address) {
-        String withScheme = address.contains("://") ? address : "tcp://" + address;
-        URI uri = URI.create(withScheme);
-        if (uri.getHost() == null || uri.getPort() < 0) {
-            throw new IllegalArgumentException("listen address must be tcp://host:port, got " + address);
-        }
-        return uri;
-    }
-
-    static String nameOf(Map<String, Reactor> reactors, Reactor reactor) {
-        return reactors.entrySet().stream().filter(e -> e.getValue() == reactor).map(Map.Entry::getKey)
-                .findFirst().orElse(reactor.getClass().getSimpleName());
     }
 
     /** Builds a {@link Switch}. Not thread-safe. */

@@ -17,13 +17,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * The switch's {@link Peer}: an upgraded connection, its MConnection, its inbound mailbox and
  * the bookkeeping of its lifecycle (which reactors were told about it, whether it is stopping).
  */
-final class SwitchPeer implements Peer {
+final class SwitchPeer implements Peer, Admission.Entry {
     private final UpgradedConnection connection;
     private final NetAddress remoteAddress;
     /** The switch's persistent ids, live: a connected peer can be made persistent at any time. */
     private final Set<NodeId> persistentIds;
     private final boolean[] theirChannels = new boolean[256];
-    private final Reactor[] reactorByChannel;
+    private final ReactorTable reactors;
     /** Tells the listeners of each message queued and delivered. */
     final MessageEvents messageEvents;
     private final Map<String, Object> data = new ConcurrentHashMap<>();
@@ -41,11 +41,11 @@ final class SwitchPeer implements Peer {
     volatile boolean busyReported;
 
     SwitchPeer(UpgradedConnection connection, NetAddress remoteAddress, Set<NodeId> persistentIds,
-            Reactor[] reactorByChannel, MessageEvents messageEvents) {
+            ReactorTable reactors, MessageEvents messageEvents) {
         this.connection = connection;
         this.remoteAddress = remoteAddress;
         this.persistentIds = persistentIds;
-        this.reactorByChannel = reactorByChannel;
+        this.reactors = reactors;
         this.messageEvents = messageEvents;
         for (byte id : connection.nodeInfo().channels()) {
             theirChannels[Byte.toUnsignedInt(id)] = true;
@@ -58,13 +58,16 @@ final class SwitchPeer implements Peer {
     }
 
     /**
-     * Where a peer is in its life. It only moves forward: ADMITTED (in the switch's table, being
-     * set up) → RUNNING (in the peer set, reactors and listeners told) → STOPPING → STOPPED; a
-     * peer stopped while it is set up goes from ADMITTED to STOPPING and never runs.
+     * Where a peer is in its life. It only moves forward: DIALING (an id we dial, in admission's
+     * table as a {@link Admission.Dialing} entry: there is no SwitchPeer yet, so none is ever in
+     * this state) → ADMITTED (the SwitchPeer in the table, being set up; an inbound one starts
+     * here) → RUNNING (in the peer set, reactors and listeners told) → STOPPING → STOPPED; a peer
+     * stopped while it is set up goes from ADMITTED to STOPPING and never runs.
      */
-    enum State { ADMITTED, RUNNING, STOPPING, STOPPED }
+    enum State { DIALING, ADMITTED, RUNNING, STOPPING, STOPPED }
 
-    State state() {
+    @Override
+    public State state() {
         return state.get();
     }
 
@@ -168,7 +171,7 @@ final class SwitchPeer implements Peer {
     /** True if the peer advertised the channel and a reactor of ours owns it (as CometBFT, the only ones we send on). */
     boolean advertised(byte channelId) {
         int id = Byte.toUnsignedInt(channelId);
-        return theirChannels[id] && reactorByChannel[id] != null;
+        return theirChannels[id] && reactors.owner(channelId) != null;
     }
 
     @Override

@@ -178,7 +178,7 @@ class SwitchLifecycleTest {
             hub.sw().close();
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             // one by one it takes spokes x grace (8 s); at once one grace plus the time to close
-            assertThat(took).isLessThan(Switch.DELIVERY_GRACE.multipliedBy(spokes - 1).minusMillis(500));
+            assertThat(took).isLessThan(PeerLifecycle.DELIVERY_GRACE.multipliedBy(spokes - 1).minusMillis(500));
             assertThat(hub.sw().peers().size()).isZero();
         } finally {
             release.countDown();
@@ -242,6 +242,35 @@ class SwitchLifecycleTest {
         }
         assertThat(a.refused()).hasSize(attempts);
         assertThat(a.sw().refusals.linesWritten()).isEqualTo(5); // the 1st, 2nd, 4th, 8th and 16th
+    }
+
+    /**
+     * A dial is its id's state in the switch's one table: DIALING while the handshake is under way
+     * (a second dial is refused as already dialing), gone when the dial fails, and the peer's own
+     * state (RUNNING) once a dial succeeds.
+     */
+    @Test
+    void aDialUnderWayIsTheIdsDialingStateUntilItEnds() throws Exception {
+        Node a = node();
+        Node b = node();
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            io.p2p4j.identity.NetAddress nowhere = new io.p2p4j.identity.NetAddress(NodeKey.generate().id(), "127.0.0.1",
+                    silent.getLocalPort());
+            java.util.concurrent.CompletableFuture<Peer> dial = a.sw().dial(nowhere);
+            try (java.net.Socket accepted = silent.accept()) { // connected, and never says a word
+                assertThat(a.sw().admission.state(nowhere.id())).isEqualTo(SwitchPeer.State.DIALING);
+                assertThat(a.sw().isDialing(nowhere.id())).isTrue();
+                assertThat(a.sw().numPeers().dialing()).isEqualTo(1);
+                assertThatThrownBy(() -> a.sw().dial(nowhere).get(10, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(io.p2p4j.transport.HandshakeException.class).hasMessageContaining("already dialing");
+            }
+            assertThatThrownBy(() -> dial.get(20, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.sw().admission.state(nowhere.id()) == null);
+            assertThat(a.sw().numPeers().dialing()).isZero();
+        }
+        a.sw().dial(b.sw().listenAddress()).get(20, TimeUnit.SECONDS);
+        assertThat(a.sw().admission.state(b.sw().id())).isEqualTo(SwitchPeer.State.RUNNING);
+        assertThat(a.sw().isDialing(b.sw().id())).isFalse();
     }
 
     /** One failed report of slow reactors does not end the once-a-second schedule of the next ones. */

@@ -60,6 +60,12 @@ public final class Transport implements AutoCloseable {
     /** Real sockets or in-process channels. */
     public enum Kind { TCP, IN_MEMORY }
 
+    /** The host name lookup of a dial, {@link InetAddress#getByName} but for tests; may block. */
+    @FunctionalInterface
+    interface HostResolver {
+        InetAddress resolve(String host) throws Exception;
+    }
+
     /**
      * Limits and socket settings of the transport.
      *
@@ -134,6 +140,8 @@ public final class Transport implements AutoCloseable {
     private volatile Channel listener;
     /** Every connection made or accepted and not yet closed, so that close() can end them all. */
     private final Set<Channel> open = ConcurrentHashMap.newKeySet();
+    /** Looks up the host names of dialed addresses; may block (DNS). A test seam. */
+    volatile HostResolver resolver = InetAddress::getByName;
     private volatile boolean closing;
 
     /** A transport with event loops of its own (two per core), stopped by {@link #close()}. */
@@ -247,9 +255,12 @@ public final class Transport implements AutoCloseable {
         return new InetSocketAddress("127.0.0.1", memoryPort);
     }
 
-    /** Dials the address and upgrades the connection; the id of the address must authenticate. */
+    /**
+     * Dials the address and upgrades the connection; the id of the address must authenticate.
+     * Never blocks: a host name is looked up on a thread of its own (the switch dials from its one
+     * timer thread, which a slow DNS server must not hold up), within the dial limit.
+     */
     public CompletableFuture<UpgradedConnection> dial(NetAddress address) {
-        CompletableFuture<UpgradedConnection> result = new CompletableFuture<>();
         Bootstrap bootstrap = new Bootstrap().group(group)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.dial().toMillis())
@@ -264,18 +275,47 @@ public final class Transport implements AutoCloseable {
             return CompletableFuture.failedFuture(new HandshakeException(Reason.CLOSED,
                     "dialing " + address + " failed: the transport is closed"));
         }
-        SocketAddress target;
-        if (kind == Kind.TCP) {
-            bootstrap.channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
-            if (settings.socketBufferBytes() > 0) {
-                bootstrap.option(ChannelOption.SO_RCVBUF, settings.socketBufferBytes())
-                        .option(ChannelOption.SO_SNDBUF, settings.socketBufferBytes());
-            }
-            target = new InetSocketAddress(address.host(), address.port());
-        } else {
+        if (kind == Kind.IN_MEMORY) {
             bootstrap.channel(LocalChannel.class);
-            target = localAddress(address.port());
+            return connect(bootstrap, localAddress(address.port()), address);
         }
+        bootstrap.channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
+        if (settings.socketBufferBytes() > 0) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, settings.socketBufferBytes())
+                    .option(ChannelOption.SO_SNDBUF, settings.socketBufferBytes());
+        }
+        return resolve(address).thenCompose(target -> connect(bootstrap, target, address));
+    }
+
+    /** The address to connect to: an IP literal at once, a host name looked up on a virtual thread within the dial limit. */
+    private CompletableFuture<InetSocketAddress> resolve(NetAddress address) {
+        byte[] ip = address.ip();
+        if (ip != null) {
+            try {
+                return CompletableFuture.completedFuture(new InetSocketAddress(InetAddress.getByAddress(ip), address.port()));
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalStateException("an IP literal's 4 or 16 bytes were refused", e); // cannot happen
+            }
+        }
+        CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
+        Thread.ofVirtual().name("p2p4j-resolve-" + address.host()).start(() -> {
+            try {
+                result.complete(new InetSocketAddress(resolver.resolve(address.host()), address.port()));
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result.orTimeout(settings.dial().toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+            String why = cause instanceof TimeoutException ? "looking up " + address.host() + " took longer than the dial limit of "
+                    + settings.dial().toMillis() + " ms" : String.valueOf(cause.getMessage());
+            return CompletableFuture.failedFuture(new HandshakeException(Reason.CLOSED,
+                    "dialing " + address + " failed: " + why, cause));
+        });
+    }
+
+    private CompletableFuture<UpgradedConnection> connect(Bootstrap bootstrap, SocketAddress target, NetAddress address) {
+        CompletableFuture<UpgradedConnection> result = new CompletableFuture<>();
         ChannelFuture connect = bootstrap.connect(target);
         connect.addListener(f -> {
             if (!f.isSuccess()) {

@@ -15,10 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs failed dials and refused connections with their reason, in CometBFT's words: "Error
- * dialing seed" and "Error dialing peer" at error level for the seeds and persistent peers of
- * the configuration (info for addresses PEX found), "Error reconnecting to peer" at info for the
- * redials after that, and refused inbound connections at info.
+ * Logs failed dials with their reason, in CometBFT's words: "Error dialing seed" and "Error
+ * dialing peer" at error level for the seeds and persistent peers of the configuration (info for
+ * addresses PEX found), "Error reconnecting to peer" at info for the redials after that. Refused
+ * inbound connections are the switch's to log ("Refused inbound connection from ...", summarised
+ * per IP the same way), so each is logged once.
  *
  * <p>A node redials an unreachable persistent peer every few seconds for ever, so repeats of one
  * address failing for one reason are summarised: after the first, only the 2nd, 4th, 8th...
@@ -50,21 +51,13 @@ final class DialLog implements SwitchListener {
 
     @Override
     public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
-        if (reason instanceof HandshakeException h && (h.reason() == HandshakeException.Reason.DUPLICATE
+        if (!outbound || reason instanceof HandshakeException h && (h.reason() == HandshakeException.Reason.DUPLICATE
                 || h.reason() == HandshakeException.Reason.SELF)) {
-            return; // not a failure: the switch says so itself where it matters
+            return; // inbound: the switch's refusal log has it; the others are not failures, the switch says so where it matters
         }
         String address = remote instanceof InetSocketAddress a ? a.getHostString() + ":" + a.getPort()
                 : String.valueOf(remote);
         String why = Main.describe(reason);
-        if (!outbound) {
-            // by IP: an inbound connection's port is new each time
-            Failures f = count("in " + (remote instanceof InetSocketAddress a ? a.getHostString() : address), why);
-            if (logged(f)) {
-                log.info("Refused inbound connection from {}: {}{}", address, why, times(f));
-            }
-            return;
-        }
         Failures f = count(address, why);
         if (!logged(f)) {
             return;

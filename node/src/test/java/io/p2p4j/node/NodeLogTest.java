@@ -67,6 +67,32 @@ class NodeLogTest {
         }
     }
 
+    /**
+     * A refused inbound connection is one line of the node's log, in CometBFT's words: the
+     * switch's refusal log writes it (summarised per IP), and the node's dial log, which hears of
+     * it too, leaves it out.
+     */
+    @Test
+    void aRefusedInboundConnectionIsLoggedOnce() throws Exception {
+        try (NodeProcess node = NodeProcess.start("start", "--home", init("home", "net-a").toString(), "--p2p.laddr",
+                "tcp://127.0.0.1:0", "--status.laddr", "")) {
+            node.awaitStarted(Duration.ofSeconds(30));
+            String started = node.output().lines().filter(l -> l.startsWith("node ") && l.contains(" listening on "))
+                    .findFirst().orElseThrow();
+            java.util.regex.Matcher port = java.util.regex.Pattern.compile(" listening on \\S+:(\\d+)").matcher(started);
+            assertThat(port.find()).as(started).isTrue();
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(port.group(1)))) {
+                socket.getOutputStream().write(new byte[64]); // no key for a SecretConnection
+            }
+            node.awaitLine(Duration.ofSeconds(30), "INFO", "Refused inbound connection from 127.0.0.1");
+            node.stop(); // all it printed, the refusal's every line included
+            List<String> aboutTheRefusal = node.output().lines()
+                    .filter(line -> line.toLowerCase(java.util.Locale.ROOT).contains("inbound") && line.contains("127.0.0.1"))
+                    .toList();
+            assertThat(aboutTheRefusal).as(node.output()).hasSize(1);
+        }
+    }
+
     @Test
     void oneAddressFailingAHundredTimesForOneReasonLogsSevenLinesWithTheCount() {
         java.util.Queue<org.slf4j.event.SubstituteLoggingEvent> events = new java.util.concurrent.ConcurrentLinkedQueue<>();
