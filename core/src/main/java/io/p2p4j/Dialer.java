@@ -2,8 +2,8 @@ package io.p2p4j;
 
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NetAddress;
-import io.p2p4j.transport.HandshakeException;
-import io.p2p4j.transport.HandshakeException.Reason;
+import io.p2p4j.net.HandshakeException;
+import io.p2p4j.net.HandshakeException.Reason;
 import io.p2p4j.transport.Transport;
 import io.p2p4j.transport.UpgradedConnection;
 import java.util.Set;

@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.net.TransportKind;
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.identity.NetAddress;
@@ -7,9 +8,9 @@ import io.p2p4j.identity.InvalidAddressException;
 import io.p2p4j.identity.NodeKey;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.netty.channel.EventLoopGroup;
-import io.p2p4j.transport.ConnectionFilter;
-import io.p2p4j.transport.HandshakeException;
-import io.p2p4j.transport.HandshakeException.Reason;
+import io.p2p4j.net.ConnectionFilter;
+import io.p2p4j.net.HandshakeException;
+import io.p2p4j.net.HandshakeException.Reason;
 import io.p2p4j.transport.Transport;
 import io.p2p4j.transport.UpgradedConnection;
 import java.net.InetSocketAddress;
@@ -470,15 +471,15 @@ public final class Switch implements AutoCloseable {
 
     private void notifyRefused(java.net.SocketAddress remote, boolean outbound, Throwable reason) {
         for (SwitchListener listener : listeners) {
-            PeerLifecycle.safely(() -> listener.connectionRefused(remote, outbound, reason));
+            PeerLifecycle.safely(() -> listener.connectionRefused(remote, Direction.of(outbound), reason));
         }
     }
 
     /**
-     * Reactors busy with a message right now, one line each naming the reactor, the peer and for
-     * how long (for diagnostics; the log reports any busy for more than 5 s).
+     * Reactors busy with a message right now: which, from which peer and for how long (for
+     * diagnostics; the log reports any busy for more than 5 s).
      */
-    public List<String> busyReactors() {
+    public List<BusyReactor> busyReactors() {
         return lifecycle.busyReactors();
     }
 
@@ -529,7 +530,7 @@ public final class Switch implements AutoCloseable {
         private String network = "p2p4j";
         private String moniker = "p2p4j";
         private String version = NodeInfo.DEFAULT_VERSION;
-        private Transport.Kind transportKind = Transport.Kind.TCP;
+        private TransportKind transportKind = TransportKind.TCP;
         private EventLoopGroup eventLoops;
         private final Map<String, Reactor> reactors = new LinkedHashMap<>();
         private final List<ConnectionFilter> connectionFilters = new ArrayList<>();
@@ -586,7 +587,7 @@ public final class Switch implements AutoCloseable {
         }
 
         /** Real TCP sockets (the default) or in-process channels for tests. */
-        public Builder transport(Transport.Kind kind) {
+        public Builder transport(TransportKind kind) {
             this.transportKind = Objects.requireNonNull(kind, "kind");
             return this;
         }

@@ -89,7 +89,7 @@ class SwitchLifecycleTest {
                     }
 
                     @Override
-                    public void connectionRefused(java.net.SocketAddress remote, boolean outbound, Throwable reason) {
+                    public void connectionRefused(java.net.SocketAddress remote, Direction direction, Throwable reason) {
                         refused.add(reason);
                     }
                 });

@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.net.TransportKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -11,8 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.testing.ConnectedSwitches;
-import io.p2p4j.transport.HandshakeException;
-import io.p2p4j.transport.Transport;
+import io.p2p4j.net.HandshakeException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +47,7 @@ class SwitchTest {
         Switch sw = Switch.builder(NodeKey.generate(), config).network(network).reactor("chat", reactor)
                 .listener(new SwitchListener() {
                     @Override
-                    public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
+                    public void connectionRefused(SocketAddress remote, Direction direction, Throwable reason) {
                         refused.add(reason);
                     }
                 })
@@ -256,7 +256,7 @@ class SwitchTest {
     @Test
     void connectedSwitchesOverTcpAreFullyConnectedAndTalk() {
         RecordingReactor[] reactors = new RecordingReactor[4];
-        try (ConnectedSwitches net = ConnectedSwitches.create(4, Transport.Kind.TCP, (i, b) -> {
+        try (ConnectedSwitches net = ConnectedSwitches.create(4, TransportKind.TCP, (i, b) -> {
             reactors[i] = new RecordingReactor(ChannelDescriptor.of(CHAT, 1));
             b.network("test-chain").reactor("chat", reactors[i]);
         })) {

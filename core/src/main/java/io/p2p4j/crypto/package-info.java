@@ -2,6 +2,6 @@
  * Cryptographic primitives of the SecretConnection handshake and frames: the Merlin transcript
  * (STROBE-128 over Keccak-f[1600], written here), HKDF-SHA256, X25519 and Ed25519 (Bouncy Castle),
  * and the ChaCha20-Poly1305 frame cipher (the JDK's, intrinsified on JDK 21+). Depends on nothing
- * else of p2p4j.
+ * else of p2p4j. Internal: the module does not export it.
  */
 package io.p2p4j.crypto;

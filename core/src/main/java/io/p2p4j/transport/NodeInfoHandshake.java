@@ -1,5 +1,6 @@
 package io.p2p4j.transport;
 
+import io.p2p4j.net.HandshakeException;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
@@ -10,7 +11,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.proto.DefaultNodeInfo;
-import io.p2p4j.transport.HandshakeException.Reason;
+import io.p2p4j.net.HandshakeException.Reason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -68,7 +69,7 @@ final class NodeInfoHandshake extends ByteToMessageDecoder {
         timer = ctx.executor().schedule(() -> fail(ctx, new HandshakeException(Reason.TIMEOUT,
                 "NodeInfo exchange did not finish within " + timeout.toMillis() + " ms")),
                 timeout.toNanos(), TimeUnit.NANOSECONDS);
-        byte[] encoded = ours.toProto().toByteArray();
+        byte[] encoded = NodeInfoProto.toProto(ours).toByteArray();
         ByteBuf out = ctx.alloc().buffer(encoded.length + 5);
         int value = encoded.length;
         while ((value & ~0x7f) != 0) {
@@ -155,7 +156,7 @@ final class NodeInfoHandshake extends ByteToMessageDecoder {
         cancelTimer();
         ctx.channel().config().setAutoRead(false);
         try {
-            result.complete(NodeInfo.fromProto(proto));
+            result.complete(NodeInfoProto.fromProto(proto));
         } catch (RuntimeException e) {
             fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "invalid NodeInfo: " + e.getMessage(), e));
         }

@@ -1,9 +1,10 @@
 package io.p2p4j.node;
 
+import io.p2p4j.Direction;
 import io.p2p4j.identity.NetAddress;
 import io.p2p4j.Peer;
 import io.p2p4j.SwitchListener;
-import io.p2p4j.transport.HandshakeException;
+import io.p2p4j.net.HandshakeException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Collection;
@@ -49,7 +50,7 @@ final class DialLog implements SwitchListener {
     }
 
     @Override
-    public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
+    public void connectionRefused(SocketAddress remote, Direction direction, Throwable reason) {
         if (reason instanceof HandshakeException h && (h.reason() == HandshakeException.Reason.DUPLICATE
                 || h.reason() == HandshakeException.Reason.SELF)) {
             return; // not a failure: the switch says so itself where it matters
@@ -57,7 +58,7 @@ final class DialLog implements SwitchListener {
         String address = remote instanceof InetSocketAddress a ? a.getHostString() + ":" + a.getPort()
                 : String.valueOf(remote);
         String why = Main.describe(reason);
-        if (!outbound) {
+        if (direction == Direction.INBOUND) {
             // by IP: an inbound connection's port is new each time
             Failures f = count("in " + (remote instanceof InetSocketAddress a ? a.getHostString() : address), why);
             if (logged(f)) {
