@@ -2,8 +2,8 @@ package io.p2p4j;
 
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NetAddress;
-import io.p2p4j.transport.HandshakeException;
-import io.p2p4j.transport.HandshakeException.Reason;
+import io.p2p4j.net.HandshakeException;
+import io.p2p4j.net.HandshakeException.Reason;
 import io.p2p4j.transport.UpgradedConnection;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -70,6 +71,7 @@ final class Admission {
     volatile Runnable hook = () -> {};
     /** Every id being dialed, or with a peer being set up or running (the peer set holds only running ones). */
     private final Map<NodeId, Entry> table = new ConcurrentHashMap<>();
+    private final AtomicInteger dialsUnderWay = new AtomicInteger();
     /** Runs peer filters, each check on a virtual thread of its own; shut down by close(). */
     private final ExecutorService filterThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final NodeId self;
@@ -123,8 +125,13 @@ final class Admission {
         return entry == null ? null : entry.state();
     }
 
+    /**
+     * Dials under way, counted from {@link #startDial} to {@link #endDial}: also those whose id an
+     * inbound peer took meanwhile (the dial may still come up and replace that peer), so that no
+     * dialing means the peer set will not change by a dial of ours.
+     */
     int dialingCount() {
-        return (int) table.values().stream().filter(Dialing.class::isInstance).count();
+        return dialsUnderWay.get();
     }
 
     /** The peers admitted and not yet stopped, now. */
@@ -154,6 +161,7 @@ final class Admission {
             }
             Dialing dialing = new Dialing(id);
             table.put(id, dialing);
+            dialsUnderWay.incrementAndGet();
             return dialing;
         } finally {
             lock.unlock();
@@ -163,6 +171,7 @@ final class Admission {
     /** The dial has ended: its entry leaves, unless the peer it dialed (or one that came in meanwhile) took the id. */
     void endDial(Dialing dialing) {
         table.remove(dialing.id, dialing);
+        dialsUnderWay.decrementAndGet();
     }
 
     /** Takes a stopped peer out of the table (not a newer peer with the same id). */

@@ -3,8 +3,8 @@ package io.p2p4j;
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NetAddress;
 import io.p2p4j.internal.CompletionCause;
-import io.p2p4j.transport.HandshakeException;
-import io.p2p4j.transport.HandshakeException.Reason;
+import io.p2p4j.net.HandshakeException;
+import io.p2p4j.net.HandshakeException.Reason;
 import io.p2p4j.transport.Transport;
 import io.p2p4j.transport.UpgradedConnection;
 import java.net.InetSocketAddress;
@@ -81,7 +81,7 @@ final class Dialer {
     }
 
     private void failed(NetAddress address, Throwable error) {
-        listeners.connectionRefused(InetSocketAddress.createUnresolved(address.host(), address.port()), true, error);
+        listeners.connectionRefused(InetSocketAddress.createUnresolved(address.host(), address.port()), Direction.OUTBOUND, error);
         if (error instanceof HandshakeException h) {
             if (h.reason() == Reason.SELF) {
                 ourAddresses.add(address.host(), address.port());

@@ -2,7 +2,7 @@ package io.p2p4j;
 
 import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.conn.MConnectionConfig;
-import io.p2p4j.transport.FaultInjection;
+import io.p2p4j.net.FaultInjection;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;

@@ -3,7 +3,7 @@ package io.p2p4j;
 import io.p2p4j.identity.NetAddress;
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.internal.CompletionCause;
-import io.p2p4j.transport.HandshakeException;
+import io.p2p4j.net.HandshakeException;
 import io.p2p4j.transport.UpgradedConnection;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -79,6 +79,6 @@ final class PeerIntake {
 
     private void refused(SocketAddress remote, NodeId peer, Throwable reason) {
         refusals.refused(remote, peer, reason);
-        listeners.connectionRefused(remote, false, reason);
+        listeners.connectionRefused(remote, Direction.INBOUND, reason);
     }
 }

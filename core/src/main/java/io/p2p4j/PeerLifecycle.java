@@ -1,8 +1,8 @@
 package io.p2p4j;
 
 import io.p2p4j.conn.MConnection;
-import io.p2p4j.transport.HandshakeException;
-import io.p2p4j.transport.HandshakeException.Reason;
+import io.p2p4j.net.HandshakeException;
+import io.p2p4j.net.HandshakeException.Reason;
 import io.p2p4j.transport.UpgradedConnection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -241,19 +241,19 @@ final class PeerLifecycle {
     }
 
     /**
-     * Reactors busy with a message right now, one line each naming the reactor, the peer and for
-     * how long (for diagnostics; the log reports any busy for more than 5 s).
+     * Reactors busy with a message right now: which, from which peer and for how long (for
+     * diagnostics; the log reports any busy for more than 5 s).
      */
-    List<String> busyReactors() {
+    List<BusyReactor> busyReactors() {
         long now = System.nanoTime();
-        List<String> lines = new ArrayList<>();
+        List<BusyReactor> found = new ArrayList<>();
         for (SwitchPeer peer : peers.snapshot()) {
             Reactor busy = peer.busyReactor;
             if (busy != null) {
-                lines.add("reactor " + reactors.nameOf(busy) + " busy with a message from peer " + peer.id() + " for "
-                        + (now - peer.busySinceNanos) / 1_000_000 + " ms");
+                found.add(new BusyReactor(reactors.nameOf(busy), peer.id(),
+                        java.time.Duration.ofNanos(now - peer.busySinceNanos)));
             }
         }
-        return lines;
+        return found;
     }
 }

@@ -1,7 +1,7 @@
 package io.p2p4j;
 
 import io.p2p4j.identity.NodeId;
-import io.p2p4j.transport.HandshakeException;
+import io.p2p4j.net.HandshakeException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Map;

@@ -1,12 +1,13 @@
 package io.p2p4j;
 
+import io.p2p4j.net.TransportKind;
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.identity.NetAddress;
 import io.p2p4j.identity.NodeKey;
 import io.netty.channel.EventLoopGroup;
-import io.p2p4j.transport.ConnectionFilter;
-import io.p2p4j.transport.HandshakeException;
+import io.p2p4j.net.ConnectionFilter;
+import io.p2p4j.net.HandshakeException;
 import io.p2p4j.transport.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -311,10 +312,10 @@ public final class Switch implements AutoCloseable {
     // ---- internals ----------------------------------------------------------------------------
 
     /**
-     * Reactors busy with a message right now, one line each naming the reactor, the peer and for
-     * how long (for diagnostics; the log reports any busy for more than 5 s).
+     * Reactors busy with a message right now: which, from which peer and for how long (for
+     * diagnostics; the log reports any busy for more than 5 s).
      */
-    public List<String> busyReactors() {
+    public List<BusyReactor> busyReactors() {
         return lifecycle.busyReactors();
     }
 
@@ -325,7 +326,7 @@ public final class Switch implements AutoCloseable {
         private String network = "p2p4j";
         private String moniker = "p2p4j";
         private String version = NodeInfo.DEFAULT_VERSION;
-        private Transport.Kind transportKind = Transport.Kind.TCP;
+        private TransportKind transportKind = TransportKind.TCP;
         private EventLoopGroup eventLoops;
         private final Map<String, Reactor> reactors = new LinkedHashMap<>();
         private final List<ConnectionFilter> connectionFilters = new ArrayList<>();
@@ -382,7 +383,7 @@ public final class Switch implements AutoCloseable {
         }
 
         /** Real TCP sockets (the default) or in-process channels for tests. */
-        public Builder transport(Transport.Kind kind) {
+        public Builder transport(TransportKind kind) {
             this.transportKind = Objects.requireNonNull(kind, "kind");
             return this;
         }

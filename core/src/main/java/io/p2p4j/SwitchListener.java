@@ -20,11 +20,11 @@ public interface SwitchListener {
      * A connection was refused before it became a peer: by a filter, the handshake, the NodeInfo
      * checks, a limit or the duplicate rule.
      *
-     * @param remote   the other end's address (for a failed dial, the dialed address)
-     * @param outbound true if we dialed
-     * @param reason   why, usually a {@link io.p2p4j.transport.HandshakeException}
+     * @param remote    the other end's address (for a failed dial, the dialed address)
+     * @param direction whether we dialed ({@link Direction#OUTBOUND}) or were dialed
+     * @param reason    why, usually a {@link io.p2p4j.net.HandshakeException}
      */
-    default void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) { }
+    default void connectionRefused(SocketAddress remote, Direction direction, Throwable reason) { }
 
     /**
      * A message was queued for a peer: its {@link Peer#send} or {@link Peer#trySend} is returning

@@ -34,9 +34,9 @@ final class SwitchListeners implements SwitchListener {
     }
 
     @Override
-    public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
+    public void connectionRefused(SocketAddress remote, Direction direction, Throwable reason) {
         for (SwitchListener listener : listeners) {
-            safely(() -> listener.connectionRefused(remote, outbound, reason));
+            safely(() -> listener.connectionRefused(remote, direction, reason));
         }
     }
 

@@ -1,12 +1,12 @@
 package io.p2p4j;
 
+import io.p2p4j.net.TransportKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.testing.ConnectedSwitches;
-import io.p2p4j.transport.FaultInjection;
-import io.p2p4j.transport.Transport;
+import io.p2p4j.net.FaultInjection;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -67,7 +67,7 @@ class FaultInjectionSwitchTest {
                 .withReconnect(new P2pConfig.ReconnectPolicy(Duration.ofMillis(100), Duration.ofMillis(50), 1000,
                         Duration.ofSeconds(1), 1));
         Checking[] reactors = new Checking[3];
-        try (ConnectedSwitches net = ConnectedSwitches.create(3, Transport.Kind.TCP, config, (i, b) -> {
+        try (ConnectedSwitches net = ConnectedSwitches.create(3, TransportKind.TCP, config, (i, b) -> {
             reactors[i] = new Checking();
             b.network("test-chain").reactor("checking", reactors[i]);
         })) {

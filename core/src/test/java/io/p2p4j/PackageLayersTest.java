@@ -30,11 +30,11 @@ class PackageLayersTest {
             "io.p2p4j.internal",
             "io.p2p4j.conn",
             "io.p2p4j.identity",
+            "io.p2p4j.net",
             "io.p2p4j.secret",
             "io.p2p4j.transport",
             "io.p2p4j",
-            "io.p2p4j.pex",
-            "io.p2p4j.testing");
+            "io.p2p4j.pex");
 
     private static final Path MAIN = Path.of("src/main/java");
     private static final Pattern PACKAGE = Pattern.compile("\\bpackage\\s+([\\w.]+)\\s*;");

@@ -1,12 +1,12 @@
 package io.p2p4j;
 
+import io.p2p4j.net.TransportKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.testing.ConnectedSwitches;
-import io.p2p4j.transport.Transport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -78,7 +78,7 @@ class SwitchExchangeTest {
     static ConnectedSwitches pair(Answering[] reactors) {
         P2pConfig config = ConnectedSwitches.testConfig().withMailboxBytes(MAILBOX).withMailboxReserveBytes(RESERVE).withSocketBufferBytes(SOCKET_BUFFER)
                 .withConnection(MConnectionConfig.defaults().unlimited().withSendTimeout(SEND_TIMEOUT));
-        return ConnectedSwitches.create(2, Transport.Kind.TCP, config, (i, b) -> {
+        return ConnectedSwitches.create(2, TransportKind.TCP, config, (i, b) -> {
             reactors[i] = new Answering();
             b.network("test-chain").reactor("answering", reactors[i]);
         });
@@ -139,7 +139,7 @@ class SwitchExchangeTest {
         };
         P2pConfig config = ConnectedSwitches.testConfig().withMailboxBytes(MAILBOX).withMailboxReserveBytes(RESERVE).withSocketBufferBytes(SOCKET_BUFFER)
                 .withConnection(MConnectionConfig.defaults().unlimited().withSendTimeout(SEND_TIMEOUT));
-        try (ConnectedSwitches net = ConnectedSwitches.create(2, Transport.Kind.TCP, config,
+        try (ConnectedSwitches net = ConnectedSwitches.create(2, TransportKind.TCP, config,
                 (i, b) -> b.network("test-chain").reactor("answering", i == 0 ? answering : stuck))) {
             Peer hubAtFlooder = net.get(1).peers().list().get(0);
             Peer flooderAtHub = net.get(0).peers().list().get(0);

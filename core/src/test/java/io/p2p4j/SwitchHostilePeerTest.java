@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.transport.NodeInfoProto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,7 +16,7 @@ import io.p2p4j.conn.ChannelStatus;
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.testing.ConnectedSwitches;
 import io.p2p4j.testkit.HostilePeer;
-import io.p2p4j.transport.HandshakeException;
+import io.p2p4j.net.HandshakeException;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ class SwitchHostilePeerTest {
         Switch.Builder builder = Switch.builder(NodeKey.generate(), config).network("test-chain").reactor("chat", reactor)
                 .listener(new SwitchListener() {
                     @Override
-                    public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
+                    public void connectionRefused(SocketAddress remote, Direction direction, Throwable reason) {
                         refused.add(reason);
                     }
 
@@ -154,10 +155,10 @@ class SwitchHostilePeerTest {
         NodeKey bigKey = NodeKey.generate();
         NodeInfo big = validInfo(bigKey);
         int monikerLength = big.moniker().length();
-        while (big.toProto().getSerializedSize() < 10240) {
+        while (NodeInfoProto.toProto(big).getSerializedSize() < 10240) {
             big = with(big, "moniker", "m".repeat(++monikerLength));
         }
-        assertThat(big.toProto().getSerializedSize()).isEqualTo(10240);
+        assertThat(NodeInfoProto.toProto(big).getSerializedSize()).isEqualTo(10240);
         try (HostilePeer peer = HostilePeer.connect(group, hub.sw().listenAddress(), bigKey, true)) {
             peer.sendNodeInfo(big);
             await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().has(bigKey.id()));
@@ -380,8 +381,10 @@ class SwitchHostilePeerTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> hub.reactor().from(q.sw().id()).size() == 50);
         // the diagnostic names the blocked reactor and peer
-        assertThat(hub.sw().busyReactors()).anySatisfy(line -> assertThat(line)
-                .contains("reactor extra0").contains(blockedKey.id().hex()));
+        assertThat(hub.sw().busyReactors()).anySatisfy(busy -> {
+            assertThat(busy.reactor()).isEqualTo("extra0");
+            assertThat(busy.peer()).isEqualTo(blockedKey.id());
+        });
         long start = System.nanoTime();
         hub.sw().close();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
@@ -614,7 +617,7 @@ class SwitchHostilePeerTest {
     @Test
     void theInMemoryTransportRunsTheSameSwitch() {
         RecordingReactor[] reactors = new RecordingReactor[3];
-        try (ConnectedSwitches net = ConnectedSwitches.create(3, io.p2p4j.transport.Transport.Kind.IN_MEMORY, (i, b) -> {
+        try (ConnectedSwitches net = ConnectedSwitches.create(3, io.p2p4j.net.TransportKind.IN_MEMORY, (i, b) -> {
             reactors[i] = new RecordingReactor(ChannelDescriptor.of(CHAT, 1));
             b.network("test-chain").reactor("chat", reactors[i]);
         })) {

@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.net.TransportKind;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.local.LocalIoHandler;
@@ -8,8 +9,8 @@ import io.p2p4j.transport.Transport;
 /** The {@link SwitchTest} contract over Netty's in-process channels: the same behaviour without sockets. */
 class SwitchInMemoryTest extends SwitchTest {
     @Override
-    Transport.Kind kind() {
-        return Transport.Kind.IN_MEMORY;
+    TransportKind kind() {
+        return TransportKind.IN_MEMORY;
     }
 
     @Override

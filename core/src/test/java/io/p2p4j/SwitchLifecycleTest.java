@@ -89,7 +89,7 @@ class SwitchLifecycleTest {
                     }
 
                     @Override
-                    public void connectionRefused(java.net.SocketAddress remote, boolean outbound, Throwable reason) {
+                    public void connectionRefused(java.net.SocketAddress remote, Direction direction, Throwable reason) {
                         refused.add(reason);
                     }
                 });
@@ -262,7 +262,7 @@ class SwitchLifecycleTest {
                 assertThat(a.sw().isDialing(nowhere.id())).isTrue();
                 assertThat(a.sw().numPeers().dialing()).isEqualTo(1);
                 assertThatThrownBy(() -> a.sw().dial(nowhere).get(10, TimeUnit.SECONDS))
-                        .hasCauseInstanceOf(io.p2p4j.transport.HandshakeException.class).hasMessageContaining("already dialing");
+                        .hasCauseInstanceOf(io.p2p4j.net.HandshakeException.class).hasMessageContaining("already dialing");
             }
             assertThatThrownBy(() -> dial.get(20, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
             await().atMost(Duration.ofSeconds(10)).until(() -> a.sw().admission.state(nowhere.id()) == null);

@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.net.TransportKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -57,7 +58,7 @@ class SwitchMessageEventsTest {
     void listenersHearEachQueuedAndDeliveredMessageOnceWithItsReactorsNameAndPayloadLength() throws Exception {
         Recorder recorder = new Recorder();
         NamingReactor[] reactors = {new NamingReactor(), new NamingReactor()};
-        try (ConnectedSwitches net = ConnectedSwitches.create(2, Transport.Kind.TCP, (i, b) -> {
+        try (ConnectedSwitches net = ConnectedSwitches.create(2, TransportKind.TCP, (i, b) -> {
             b.reactor("naming", reactors[i]);
             if (i == 0) {
                 b.listener(recorder);
@@ -110,7 +111,7 @@ class SwitchMessageEventsTest {
                 throw new IllegalStateException("listener fails on receive");
             }
         };
-        try (ConnectedSwitches net = ConnectedSwitches.create(2, Transport.Kind.TCP, (i, b) -> b.reactor("naming", reactors[i])
+        try (ConnectedSwitches net = ConnectedSwitches.create(2, TransportKind.TCP, (i, b) -> b.reactor("naming", reactors[i])
                 .listener(throwing))) {
             Peer other = net.get(0).peers().list().get(0);
             assertThat(other.send(NAMED, new byte[] {1})).isTrue();

@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.net.TransportKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -20,8 +21,8 @@ import org.junit.jupiter.api.Test;
  */
 class SwitchOverTcpTest extends SwitchTest {
     @Override
-    Transport.Kind kind() {
-        return Transport.Kind.TCP;
+    TransportKind kind() {
+        return TransportKind.TCP;
     }
 
     @Override

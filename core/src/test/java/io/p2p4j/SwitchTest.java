@@ -1,5 +1,6 @@
 package io.p2p4j;
 
+import io.p2p4j.net.TransportKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,8 +10,7 @@ import io.p2p4j.identity.NodeKey;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.netty.channel.EventLoopGroup;
 import io.p2p4j.testing.ConnectedSwitches;
-import io.p2p4j.transport.HandshakeException;
-import io.p2p4j.transport.Transport;
+import io.p2p4j.net.HandshakeException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +36,7 @@ abstract class SwitchTest {
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     /** The transport kind under test. */
-    abstract Transport.Kind kind();
+    abstract TransportKind kind();
 
     /** An event loop group that suits {@link #kind()}, for switches that share one. */
     abstract EventLoopGroup newEventLoopGroup();
@@ -62,7 +62,7 @@ abstract class SwitchTest {
         Switch sw = builder(NodeKey.generate(), config).network(network).reactor("chat", reactor)
                 .listener(new SwitchListener() {
                     @Override
-                    public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
+                    public void connectionRefused(SocketAddress remote, Direction direction, Throwable reason) {
                         refused.add(reason);
                     }
                 })

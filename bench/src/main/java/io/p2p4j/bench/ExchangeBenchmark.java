@@ -1,12 +1,12 @@
 package io.p2p4j.bench;
 
+import io.p2p4j.net.TransportKind;
 import io.p2p4j.BaseReactor;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.P2pConfig;
 import io.p2p4j.Peer;
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.testing.ConnectedSwitches;
-import io.p2p4j.transport.Transport;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +85,7 @@ public final class ExchangeBenchmark {
     private static double[] trial(int requests, int size) throws Exception {
         Answering[] reactors = new Answering[2];
         P2pConfig config = ConnectedSwitches.testConfig().withConnection(MConnectionConfig.defaults().unlimited());
-        try (ConnectedSwitches net = ConnectedSwitches.create(2, Transport.Kind.TCP, config, (i, b) -> {
+        try (ConnectedSwitches net = ConnectedSwitches.create(2, TransportKind.TCP, config, (i, b) -> {
             reactors[i] = new Answering(requests, size);
             b.network("bench-chain").reactor("answering", reactors[i]);
         })) {

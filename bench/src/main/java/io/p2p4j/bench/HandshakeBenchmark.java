@@ -1,5 +1,6 @@
 package io.p2p4j.bench;
 
+import io.p2p4j.net.TransportKind;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -146,7 +147,7 @@ public final class HandshakeBenchmark {
     private static Transport transport(NodeKey key, EventLoopGroup loop) {
         NodeInfo info = NodeInfo.of(key.id(), "tcp://127.0.0.1:26656", NETWORK, NodeInfo.DEFAULT_VERSION,
                 new byte[] {0x00, 0x20, 0x21, 0x22, 0x23, 0x30, 0x38, 0x40, 0x60, 0x61}, "dialer");
-        return new Transport(Transport.Kind.TCP, key, () -> info, TIMEOUTS, List.of(), loop);
+        return new Transport(TransportKind.TCP, key, () -> info, TIMEOUTS, List.of(), loop);
     }
 
     /** Handshakes completed in a timed window and how long each took. */

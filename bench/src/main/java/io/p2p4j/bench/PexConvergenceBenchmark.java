@@ -145,7 +145,7 @@ public final class PexConvergenceBenchmark {
     }
 
     private static Switch node(Path dir, String name, P2pConfig p2p, PexConfig pex, EventLoopGroup loops) {
-        AddrBook book = AddrBook.open(dir.resolve(name + "-addrbook.json"), false);
+        AddrBook book = AddrBook.open(dir.resolve(name + "-addrbook.json"), AddrBook.Routability.ANY);
         Switch sw = Switch.builder(NodeKey.generate(), p2p).network(NETWORK).moniker(name)
                 .reactor("pex", new PexReactor(book, pex)).eventLoops(loops).build();
         sw.start();

@@ -135,8 +135,8 @@ public final class MConnection implements AutoCloseable {
         return ordered.stream().map(s -> s.descriptor).toList();
     }
 
-    /** The underlying Netty channel. */
-    public Channel channel() {
+    /** The underlying Netty channel (for this package's handlers; users hold the channel they built it on). */
+    Channel channel() {
         return channel;
     }
 

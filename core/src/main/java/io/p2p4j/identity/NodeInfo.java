@@ -1,9 +1,6 @@
 package io.p2p4j.identity;
 
 import io.p2p4j.conn.ChannelDescriptor;
-import com.google.protobuf.ByteString;
-import io.p2p4j.proto.DefaultNodeInfo;
-import io.p2p4j.proto.DefaultNodeInfoOther;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -147,40 +144,6 @@ public record NodeInfo(ProtocolVersion protocolVersion, NodeId id, String listen
         }
         throw new NodeInfoException.Incompatible("no common channel: ours " + HexFormat.of().formatHex(channels)
                 + ", theirs " + HexFormat.of().formatHex(other.channels));
-    }
-
-    /** The protobuf form, encoded as CometBFT encodes it (protocol_version and other always present). */
-    public DefaultNodeInfo toProto() {
-        return DefaultNodeInfo.newBuilder()
-                .setProtocolVersion(io.p2p4j.proto.ProtocolVersion.newBuilder()
-                        .setP2P(protocolVersion.p2p()).setBlock(protocolVersion.block()).setApp(protocolVersion.app()))
-                .setDefaultNodeId(id.hex())
-                .setListenAddr(listenAddr)
-                .setNetwork(network)
-                .setVersion(version)
-                .setChannels(ByteString.copyFrom(channels))
-                .setMoniker(moniker)
-                .setOther(DefaultNodeInfoOther.newBuilder().setTxIndex(txIndex).setRpcAddress(rpcAddress))
-                .build();
-    }
-
-    /**
-     * Reads the protobuf form. Only the id is checked here (it must be a valid id);
-     * {@link #validate()} checks the rest.
-     *
-     * @throws NodeInfoException if the id is malformed
-     */
-    public static NodeInfo fromProto(DefaultNodeInfo proto) {
-        NodeId id;
-        try {
-            id = NodeId.parse(proto.getDefaultNodeId());
-        } catch (IllegalArgumentException e) {
-            throw new NodeInfoException("invalid node id: " + e.getMessage());
-        }
-        io.p2p4j.proto.ProtocolVersion v = proto.getProtocolVersion();
-        return new NodeInfo(new ProtocolVersion(v.getP2P(), v.getBlock(), v.getApp()), id, proto.getListenAddr(),
-                proto.getNetwork(), proto.getVersion(), proto.getChannels().toByteArray(), proto.getMoniker(),
-                proto.getOther().getTxIndex(), proto.getOther().getRpcAddress());
     }
 
     private static boolean isPrintableAscii(String s) {

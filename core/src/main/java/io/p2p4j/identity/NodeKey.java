@@ -2,7 +2,6 @@ package io.p2p4j.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.p2p4j.crypto.Ed25519Signer;
 import io.p2p4j.internal.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Map;
 import java.util.Random;
@@ -123,21 +124,33 @@ public final class AddrBook implements AutoCloseable {
         }
     }
 
+    /** Which addresses the book takes in, CometBFT's {@code addr_book_strict}. */
+    public enum Routability {
+        /** Only routable addresses: private, loopback and other local ones are refused (CometBFT's default). */
+        STRICT,
+        /** Any valid address, local ones too: for local networks and tests. */
+        ANY
+    }
+
+    /** How many addresses the book holds in new buckets (heard of) and in old ones (connected to). */
+    public record Counts(int newAddresses, int oldAddresses) {
+    }
+
     /**
      * Opens the book kept in {@code file} (created on the first save if absent).
      *
-     * @param strictRoutability refuse private, loopback and other non-routable addresses (on by
-     *                          default in CometBFT; off for local networks and tests)
+     * @param routability whether non-routable addresses are refused
      */
-    public static AddrBook open(Path file, boolean strictRoutability) {
-        return open(file, strictRoutability, Clock.systemUTC());
+    public static AddrBook open(Path file, Routability routability) {
+        return open(file, routability, Clock.systemUTC());
     }
 
-    /** As {@link #open(Path, boolean)}, with a clock (for tests). */
-    public static AddrBook open(Path file, boolean strictRoutability, Clock clock) {
+    /** As {@link #open(Path, Routability)}, with a clock (for tests). */
+    public static AddrBook open(Path file, Routability routability, Clock clock) {
         AddrBookFile.Loaded loaded = AddrBookFile.load(file, clock.instant());
         String key = loaded == null ? newKey() : loaded.key();
-        AddrBook book = new AddrBook(file, strictRoutability, clock, key);
+        AddrBook book = new AddrBook(file, Objects.requireNonNull(routability, "routability") == Routability.STRICT,
+                clock, key);
         if (loaded != null) {
             book.restore(loaded.entries());
         }
@@ -739,10 +752,10 @@ public final class AddrBook implements AutoCloseable {
     }
 
     /** Addresses in new and in old buckets. */
-    public int[] counts() {
+    public Counts counts() {
         lock.lock();
         try {
-            return new int[] {nNew, nOld};
+            return new Counts(nNew, nOld);
         } finally {
             lock.unlock();
         }

@@ -388,14 +388,14 @@ public final class PexReactor extends BaseReactor {
                 return;
             }
             Throwable cause = CompletionCause.of(error);
-            if (cause instanceof io.p2p4j.transport.HandshakeException h
-                    && h.reason() == io.p2p4j.transport.HandshakeException.Reason.WRONG_ID) {
+            if (cause instanceof io.p2p4j.net.HandshakeException h
+                    && h.reason() == io.p2p4j.net.HandshakeException.Reason.WRONG_ID) {
                 book.removeAddress(address); // someone else answers there: the address is wrong, not slow
                 dialBackoff.forget(address);
                 return;
             }
-            if (cause instanceof io.p2p4j.transport.HandshakeException h
-                    && h.reason() == io.p2p4j.transport.HandshakeException.Reason.SELF) {
+            if (cause instanceof io.p2p4j.net.HandshakeException h
+                    && h.reason() == io.p2p4j.net.HandshakeException.Reason.SELF) {
                 book.addOurAddress(address);
                 dialBackoff.forget(address);
                 return;

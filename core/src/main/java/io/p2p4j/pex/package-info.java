@@ -4,8 +4,8 @@
  * keeps the node's outbound peers topped up and, in seed mode, crawls the network. Built on the
  * switch ({@code io.p2p4j}).
  *
- * <p>Packages depend one way. From the bottom: crypto, internal, conn, identity, secret,
- * transport, {@code io.p2p4j}, pex, testing; each uses only those below it, which
+ * <p>Packages depend one way. From the bottom: crypto, internal, conn, identity, net, secret,
+ * transport, {@code io.p2p4j}, pex; each uses only those below it, which
  * {@code PackageLayersTest} checks.
  */
 package io.p2p4j.pex;

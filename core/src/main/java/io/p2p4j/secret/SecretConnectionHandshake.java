@@ -8,7 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.p2p4j.crypto.Ed25519Keys;
-import io.p2p4j.crypto.Ed25519Signer;
+import io.p2p4j.identity.Ed25519Signer;
 import io.p2p4j.crypto.FrameCipher;
 import io.p2p4j.crypto.X25519Keys;
 import io.p2p4j.internal.HandshakeStage;

@@ -1,5 +1,6 @@
 package io.p2p4j.transport;
 
+import io.p2p4j.net.FaultInjection;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;

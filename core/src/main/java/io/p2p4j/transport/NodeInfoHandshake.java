@@ -1,5 +1,6 @@
 package io.p2p4j.transport;
 
+import io.p2p4j.net.HandshakeException;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
@@ -9,7 +10,7 @@ import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.internal.HandshakeStage;
 import io.p2p4j.internal.Varint;
 import io.p2p4j.proto.DefaultNodeInfo;
-import io.p2p4j.transport.HandshakeException.Reason;
+import io.p2p4j.net.HandshakeException.Reason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -65,7 +66,7 @@ final class NodeInfoHandshake extends HandshakeStage<NodeInfo, HandshakeExceptio
         }
         begun = true;
         startDeadline(ctx, timeout);
-        byte[] encoded = ours.toProto().toByteArray();
+        byte[] encoded = NodeInfoProto.toProto(ours).toByteArray();
         ByteBuf out = ctx.alloc().buffer(Varint.size(encoded.length) + encoded.length);
         Varint.write(out, encoded.length);
         out.writeBytes(encoded);
@@ -119,7 +120,7 @@ final class NodeInfoHandshake extends HandshakeStage<NodeInfo, HandshakeExceptio
         ctx.channel().config().setAutoRead(false);
         NodeInfo info;
         try {
-            info = NodeInfo.fromProto(proto);
+            info = NodeInfoProto.fromProto(proto);
         } catch (RuntimeException e) {
             fail(ctx, new HandshakeException(Reason.INVALID_NODE_INFO, "invalid NodeInfo: " + e.getMessage(), e));
             return;

@@ -2,7 +2,7 @@ package io.p2p4j.transport;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.p2p4j.crypto.Ed25519Signer;
+import io.p2p4j.identity.Ed25519Signer;
 import io.p2p4j.secret.SecretConnectionHandshake;
 import io.p2p4j.secret.SecretConnectionInfo;
 import java.time.Duration;

@@ -1,5 +1,9 @@
 package io.p2p4j.transport;
 
+import io.p2p4j.net.HandshakeException;
+import io.p2p4j.net.TransportKind;
+import io.p2p4j.net.FaultInjection;
+import io.p2p4j.net.ConnectionFilter;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -18,9 +22,9 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.p2p4j.identity.NetAddress;
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NodeInfo;
-import io.p2p4j.crypto.Ed25519Signer;
+import io.p2p4j.identity.Ed25519Signer;
 import io.p2p4j.internal.CompletionCause;
-import io.p2p4j.transport.HandshakeException.Reason;
+import io.p2p4j.net.HandshakeException.Reason;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -51,14 +55,11 @@ import org.slf4j.LoggerFactory;
  * ready for an MConnection; any failure closes the socket and fails the future with a
  * {@link HandshakeException} saying which stage refused it and why.
  *
- * <p>Two kinds: {@link Kind#TCP} over real sockets, and {@link Kind#IN_MEMORY} over Netty's
- * local channels (addresses {@code 127.0.0.1:<n>} mapped to in-process names), for fast tests
- * of everything above the socket. Thread-safe.
+ * <p>Two kinds: {@link TransportKind#TCP} over real sockets, and {@link TransportKind#IN_MEMORY}
+ * over Netty's local channels (addresses {@code 127.0.0.1:<n>} mapped to in-process names), for
+ * fast tests of everything above the socket. Thread-safe.
  */
 public final class Transport implements AutoCloseable {
-
-    /** Real sockets or in-process channels. */
-    public enum Kind { TCP, IN_MEMORY }
 
     /** The host name lookup of a dial, {@link InetAddress#getByName} but for tests; may block. */
     @FunctionalInterface
@@ -125,7 +126,7 @@ public final class Transport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
     private static final AtomicInteger IN_MEMORY_PORTS = new AtomicInteger(40_000);
 
-    private final Kind kind;
+    private final TransportKind kind;
     private final Ed25519Signer key;
     private final NodeId ourId;
     private final Supplier<NodeInfo> ourInfo;
@@ -145,7 +146,7 @@ public final class Transport implements AutoCloseable {
     private volatile boolean closing;
 
     /** A transport with event loops of its own (two per core), stopped by {@link #close()}. */
-    public Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Settings settings,
+    public Transport(TransportKind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Settings settings,
             List<ConnectionFilter> filters) {
         this(kind, key, ourInfo, settings, filters, null, SecureUpgrade.SECRET_CONNECTION);
     }
@@ -153,15 +154,15 @@ public final class Transport implements AutoCloseable {
     /**
      * A transport whose connections run on {@code eventLoops}, which several transports may share
      * (many nodes in one process); {@link #close()} closes this transport's connections and leaves
-     * the group running. The group must suit the kind: NIO for {@link Kind#TCP}, local for
-     * {@link Kind#IN_MEMORY}; a null group means event loops of its own.
+     * the group running. The group must suit the kind: NIO for {@link TransportKind#TCP}, local for
+     * {@link TransportKind#IN_MEMORY}; a null group means event loops of its own.
      */
-    public Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Settings settings,
+    public Transport(TransportKind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Settings settings,
             List<ConnectionFilter> filters, EventLoopGroup eventLoops) {
         this(kind, key, ourInfo, settings, filters, eventLoops, SecureUpgrade.SECRET_CONNECTION);
     }
 
-    Transport(Kind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Settings settings,
+    Transport(TransportKind kind, Ed25519Signer key, Supplier<NodeInfo> ourInfo, Settings settings,
             List<ConnectionFilter> filters, EventLoopGroup eventLoops, SecureUpgrade secureUpgrade) {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.key = Objects.requireNonNull(key, "key");
@@ -175,13 +176,13 @@ public final class Transport implements AutoCloseable {
         if (eventLoops != null) {
             this.group = eventLoops;
         } else {
-            this.group = kind == Kind.TCP
+            this.group = kind == TransportKind.TCP
                     ? new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory())
                     : new MultiThreadIoEventLoopGroup(0, LocalIoHandler.newFactory());
         }
     }
 
-    public Kind kind() {
+    public TransportKind kind() {
         return kind;
     }
 
@@ -215,7 +216,7 @@ public final class Transport implements AutoCloseable {
                         track(ch);
                         injectFaults(ch);
                         InetSocketAddress remote = remoteOf(ch);
-                        InetAddress ip = kind == Kind.TCP ? remote.getAddress() : null;
+                        InetAddress ip = kind == TransportKind.TCP ? remote.getAddress() : null;
                         String refusal = pending.tryAcquire(ip);
                         if (refusal != null) {
                             // no log line above DEBUG: a flood of connections must not become one of log lines
@@ -235,7 +236,7 @@ public final class Transport implements AutoCloseable {
                         onInbound.accept(upgrade);
                     }
                 });
-        if (kind == Kind.TCP) {
+        if (kind == TransportKind.TCP) {
             bootstrap.channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.SO_REUSEADDR, true);
@@ -275,7 +276,7 @@ public final class Transport implements AutoCloseable {
             return CompletableFuture.failedFuture(new HandshakeException(Reason.CLOSED,
                     "dialing " + address + " failed: the transport is closed"));
         }
-        if (kind == Kind.IN_MEMORY) {
+        if (kind == TransportKind.IN_MEMORY) {
             bootstrap.channel(LocalChannel.class);
             return connect(bootstrap, localAddress(address.port()), address);
         }

@@ -1,5 +1,6 @@
 package io.p2p4j.identity;
 
+import io.p2p4j.transport.NodeInfoProto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz target: a peer's NodeInfo bytes (an encoded {@code DefaultNodeInfo}) through decoding,
- * {@link NodeInfo#fromProto}, {@link NodeInfo#validate()} and the compatibility check. Bytes that
+ * {@link io.p2p4j.transport.NodeInfoProto#fromProto}, {@link NodeInfo#validate()} and the compatibility check. Bytes that
  * are not protobuf are refused by the parser; everything else ends in a NodeInfo or a
  * {@link NodeInfoException}, nothing else. A valid NodeInfo survives encoding: it decodes to an
  * equal NodeInfo that is still valid, its encoding is a fixed point, and an input already in
@@ -33,7 +34,7 @@ class NodeInfoFuzzTest {
         }
         NodeInfo info;
         try {
-            info = NodeInfo.fromProto(proto);
+            info = NodeInfoProto.fromProto(proto);
             info.validate();
         } catch (NodeInfoException e) {
             return; // refused with a reason
@@ -47,11 +48,11 @@ class NodeInfoFuzzTest {
         }).doesNotThrowAnyException();
         assertThat(info.netAddress().id()).isEqualTo(info.id());
 
-        byte[] encoded = info.toProto().toByteArray();
-        NodeInfo decoded = NodeInfo.fromProto(DefaultNodeInfo.parseFrom(encoded));
+        byte[] encoded = NodeInfoProto.toProto(info).toByteArray();
+        NodeInfo decoded = NodeInfoProto.fromProto(DefaultNodeInfo.parseFrom(encoded));
         assertThat(decoded).isEqualTo(info);
         assertThatCode(decoded::validate).doesNotThrowAnyException();
-        assertThat(decoded.toProto().toByteArray()).isEqualTo(encoded);
+        assertThat(NodeInfoProto.toProto(decoded).toByteArray()).isEqualTo(encoded);
         if (isCanonical(proto, input)) {
             assertThat(encoded).as("a canonical encoding re-encodes identically").isEqualTo(input);
         }

@@ -51,7 +51,7 @@ class AddrBookFileFuzzTest {
         Path file = DIR.resolve("addrbook.json");
         try {
             Files.write(file, content);
-            AddrBook book = AddrBook.open(file, false, CLOCK);
+            AddrBook book = AddrBook.open(file, AddrBook.Routability.ANY, CLOCK);
             boolean setAside = !Files.exists(file);
             if (setAside) {
                 assertThat(corruptCopies()).as("a refused file is kept aside").hasSize(1);
@@ -59,11 +59,11 @@ class AddrBookFileFuzzTest {
             }
             assertThat(book.checkInvariants()).isEmpty();
             assertThat(book.size()).isLessThanOrEqualTo(CAPACITY);
-            int[] counts = book.counts();
-            assertThat(counts[0] + counts[1]).isEqualTo(book.size());
+            AddrBook.Counts counts = book.counts();
+            assertThat(counts.newAddresses() + counts.oldAddresses()).isEqualTo(book.size());
 
             book.save();
-            AddrBook again = AddrBook.open(file, false, CLOCK);
+            AddrBook again = AddrBook.open(file, AddrBook.Routability.ANY, CLOCK);
             assertThat(corruptCopies()).as("a saved book is never refused").hasSize(setAside ? 1 : 0);
             assertThat(entries(again)).isEqualTo(entries(book));
             assertThat(again.counts()).isEqualTo(counts);

@@ -69,7 +69,7 @@ class AddrBookPropertyTest {
         try {
             AddrBookTest.TestClock clock = new AddrBookTest.TestClock();
             Path file = dir.resolve("addrbook.json");
-            AddrBook book = AddrBook.open(file, true, clock);
+            AddrBook book = AddrBook.open(file, AddrBook.Routability.STRICT, clock);
             Map<NodeId, Instant> bans = new HashMap<>();
             for (Op op : ops) {
                 NetAddress addr = address(op.a());
@@ -100,7 +100,7 @@ class AddrBookPropertyTest {
                     default -> {
                         book.save();
                         Set<String> before = contents(book);
-                        book = AddrBook.open(file, true, clock);
+                        book = AddrBook.open(file, AddrBook.Routability.STRICT, clock);
                         assertThat(contents(book)).as("reopened book").isEqualTo(before);
                     }
                 }

@@ -77,9 +77,9 @@ class AddrBookTest {
         try (InputStream in = getClass().getResourceAsStream("/vectors/addrbook-example.json")) {
             Files.write(file, in.readAllBytes());
         }
-        AddrBook book = AddrBook.open(file, true);
+        AddrBook book = AddrBook.open(file, AddrBook.Routability.STRICT);
         assertThat(book.size()).isEqualTo(2);
-        assertThat(book.counts()).containsExactly(1, 1);
+        assertThat(book.counts()).isEqualTo(new AddrBook.Counts(1, 1));
         List<KnownAddress> entries = book.snapshot();
         KnownAddress fresh = entries.stream().filter(k -> !k.isOld()).findFirst().orElseThrow();
         assertThat(fresh.buckets).containsExactly(17, 203);
@@ -95,7 +95,7 @@ class AddrBookTest {
     void saveAndReloadKeepEveryField() throws IOException {
         Path file = dir.resolve("addrbook.json");
         TestClock clock = new TestClock();
-        AddrBook book = AddrBook.open(file, true, clock);
+        AddrBook book = AddrBook.open(file, AddrBook.Routability.STRICT, clock);
         NetAddress source = address("8.8.8.8", 26656);
         NetAddress a = address("1.2.3.4", 26656);
         NetAddress b = address("2a01:4f8::1", 26657);
@@ -111,9 +111,9 @@ class AddrBookTest {
         String text = Files.readString(file);
         assertThat(text).startsWith("{\n\t\"key\": \"").contains("\"bucket_type\": 2");
 
-        AddrBook reloaded = AddrBook.open(file, true, clock);
+        AddrBook reloaded = AddrBook.open(file, AddrBook.Routability.STRICT, clock);
         assertThat(reloaded.size()).isEqualTo(2);
-        assertThat(reloaded.counts()).containsExactly(1, 1);
+        assertThat(reloaded.counts()).isEqualTo(new AddrBook.Counts(1, 1));
         assertThat(reloaded.isBanned(bad.id())).isTrue();
         for (KnownAddress before : book.snapshot()) {
             KnownAddress after = reloaded.snapshot().stream().filter(k -> k.addr.equals(before.addr)).findFirst().orElseThrow();
@@ -137,7 +137,7 @@ class AddrBookTest {
     @Test
     void aCrashDuringSaveLeavesTheOldBook() throws IOException {
         Path file = dir.resolve("addrbook.json");
-        AddrBook book = AddrBook.open(file, true);
+        AddrBook book = AddrBook.open(file, AddrBook.Routability.STRICT);
         book.addAddress(address("1.2.3.4", 26656), address("8.8.8.8", 26656));
         book.save();
         String before = Files.readString(file);
@@ -151,7 +151,7 @@ class AddrBookTest {
             // the simulated crash
         }
         assertThat(Files.readString(file)).isEqualTo(before);
-        assertThat(AddrBook.open(file, true).size()).isEqualTo(1);
+        assertThat(AddrBook.open(file, AddrBook.Routability.STRICT).size()).isEqualTo(1);
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("addrbook.json");
         }
@@ -160,7 +160,7 @@ class AddrBookTest {
     private AddrBook openWith(String content) throws IOException {
         Path file = dir.resolve("addrbook.json");
         Files.writeString(file, content);
-        return AddrBook.open(file, false);
+        return AddrBook.open(file, AddrBook.Routability.ANY);
     }
 
     private long corruptFiles() throws IOException {
@@ -208,7 +208,7 @@ class AddrBookTest {
                 java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
             channel.write(java.nio.ByteBuffer.wrap(new byte[] {'{'}), AddrBookFile.MAX_FILE_BYTES + 10);
         }
-        assertThat(AddrBook.open(file, false).size()).isZero();
+        assertThat(AddrBook.open(file, AddrBook.Routability.ANY).size()).isZero();
         assertThat(corruptFiles()).isEqualTo(3);
         assertThat(Files.exists(file)).isFalse();
     }
@@ -238,7 +238,7 @@ class AddrBookTest {
     @Test
     void bansAreBoundedKeepingTheLongest() {
         TestClock clock = new TestClock();
-        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), AddrBook.Routability.STRICT, clock);
         NetAddress longest = address("1.2.3.4", 26656);
         book.markBad(longest, Duration.ofDays(30));
         for (int i = 0; i < AddrBook.MAX_BANNED + 100; i++) {
@@ -250,7 +250,7 @@ class AddrBookTest {
 
     @Test
     void scenario39_unusableAddressesAreNeverAddedInStrictMode() {
-        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true);
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), AddrBook.Routability.STRICT);
         NetAddress source = address("8.8.8.8", 26656);
         for (String ip : List.of("10.1.2.3", "172.16.5.4", "192.168.1.1", "127.0.0.1", "0.0.0.0", "::1", "fe80::1",
                 "169.254.1.1", "255.255.255.255", "example.com")) {
@@ -283,7 +283,7 @@ class AddrBookTest {
 
     @Test
     void oneAddressGroupFillsAtMostAnEighthOfTheNewTableHoweverManySourcesAnnounceIt() {
-        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true);
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), AddrBook.Routability.STRICT);
         Set<NodeId> ids = new HashSet<>();
         for (int i = 0; i < 20_000; i++) {
             // one /24, 1,000 sources each in its own /16
@@ -314,7 +314,7 @@ class AddrBookTest {
     @Test
     void gossipNeverMovesAKnownIdToAnotherIpNorEvictsAnEntryNotYetFoundBad() {
         TestClock clock = new TestClock();
-        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), AddrBook.Routability.STRICT, clock);
         java.util.Map<NodeId, NetAddress> honest = new java.util.HashMap<>();
         for (int i = 0; i < 400; i++) {
             NetAddress a = address((20 + i % 100) + "." + (i / 100) + ".3.4", 26656);
@@ -350,7 +350,7 @@ class AddrBookTest {
     @Test
     void anEvictedIdComesBackOnlyUnderItsOwnAddress() {
         TestClock clock = new TestClock();
-        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), AddrBook.Routability.STRICT, clock);
         NetAddress source = address("9.9.9.9", 26656);
         // 65 addresses of one /16 from one source share one bucket; the first is tried and fails
         List<NetAddress> crowd = new java.util.ArrayList<>();
@@ -381,7 +381,7 @@ class AddrBookTest {
             java.util.function.Supplier<NetAddress[]> next) throws IOException {
         Path tmp = Files.createTempDirectory("addrbook-group");
         try {
-            AddrBook book = AddrBook.open(tmp.resolve("addrbook.json"), true);
+            AddrBook book = AddrBook.open(tmp.resolve("addrbook.json"), AddrBook.Routability.STRICT);
             Set<NodeId> ids = new HashSet<>();
             for (int i = 0; i < count; i++) {
                 NetAddress[] pair = next.get();
@@ -418,7 +418,7 @@ class AddrBookTest {
     @Test
     void closeWaitsForAPeriodicSaveInFlightAndWritesTheFinalStateLast() throws Exception {
         Path path = dir.resolve("addrbook.json");
-        AddrBook book = AddrBook.open(path, false);
+        AddrBook book = AddrBook.open(path, AddrBook.Routability.ANY);
         NetAddress source = address("8.8.8.8", 26656);
         assertThat(book.addAddress(address("1.2.3.4", 26656), source)).isTrue();
         CountDownLatch periodicWritten = new CountDownLatch(1);
@@ -454,7 +454,7 @@ class AddrBookTest {
         assertThat(closer.isAlive()).isFalse();
         assertThat(saver.get().isAlive()).isFalse();
         assertThat(closeFailure.get()).isNull();
-        assertThat(AddrBook.open(path, false).hasAddress(last.id()))
+        assertThat(AddrBook.open(path, AddrBook.Routability.ANY).hasAddress(last.id()))
                 .as("the address added before close is in the file").isTrue();
     }
 
@@ -484,7 +484,7 @@ class AddrBookTest {
     @Test
     void aPeerRotatingIdsCannotFlushTheBansOfOthers() {
         TestClock clock = new TestClock();
-        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), AddrBook.Routability.STRICT, clock);
         NetAddress source = address("8.8.8.8", 26656);
         List<NetAddress> real = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
@@ -512,7 +512,7 @@ class AddrBookTest {
     @Test
     void withinOneGroupABanOnAKnownIdOrAnOlderBanOutlastsNewBansOnUnknownIds() {
         TestClock clock = new TestClock();
-        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), true, clock);
+        AddrBook book = AddrBook.open(dir.resolve("addrbook.json"), AddrBook.Routability.STRICT, clock);
         NetAddress known = address("6.6.1.1", 26656);
         assertThat(book.addAddress(known, address("8.8.8.8", 26656))).isTrue();
         book.markBad(known, Duration.ofMinutes(10)); // shorter than every ban after it

@@ -120,7 +120,7 @@ class PexReactorFuzzTest {
     @Timeout(20)
     void receive(byte[] input) throws Exception {
         FuzzScript script = new FuzzScript(input);
-        AddrBook book = AddrBook.open(Path.of("never-saved.json"), script.pick(2) == 0, CLOCK);
+        AddrBook book = AddrBook.open(Path.of("never-saved.json"), AddrBook.Routability.values()[script.pick(2)], CLOCK);
         PexReactor reactor = new PexReactor(book, PexConfig.defaults());
         ReactorAttachment.attach(reactor, SWITCH);
         List<FakePeer> peers = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.p2p4j.testkit;
 
+import io.p2p4j.transport.NodeInfoProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.identity.NodeKey;
@@ -176,7 +177,7 @@ public final class FuzzSeeds {
                 HEX.parseHex(Vectors.named(wire, "DefaultNodeInfo minimal").get("bytes_hex").asText()));
         NodeInfo ours = NodeInfo.of(NodeKey.fromSeed(new byte[32]).id(), "tcp://[::1]:26656", "testing",
                 NodeInfo.DEFAULT_VERSION, new byte[] {0x00, 0x20, 0x30}, "p2p4j");
-        write(t, "decodeAndValidate", "p2p4j", ours.toProto().toByteArray());
+        write(t, "decodeAndValidate", "p2p4j", NodeInfoProto.toProto(ours).toByteArray());
     }
 
     private void pex() throws IOException {

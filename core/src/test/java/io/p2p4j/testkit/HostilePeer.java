@@ -1,5 +1,6 @@
 package io.p2p4j.testkit;
 
+import io.p2p4j.transport.NodeInfoProto;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -83,7 +84,7 @@ public final class HostilePeer implements AutoCloseable {
 
     /** Sends a NodeInfo, varint-delimited, as a real node does. */
     public void sendNodeInfo(NodeInfo info) {
-        send(delimited(info.toProto().toByteArray()));
+        send(delimited(NodeInfoProto.toProto(info).toByteArray()));
     }
 
     /** Stops reading: the socket fills and the other side is pushed back. */

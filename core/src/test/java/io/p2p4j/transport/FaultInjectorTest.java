@@ -1,5 +1,7 @@
 package io.p2p4j.transport;
 
+import io.p2p4j.net.TransportKind;
+import io.p2p4j.net.FaultInjection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
@@ -167,7 +169,7 @@ class FaultInjectorTest {
 
     private static Transport transport(NodeKey key, FaultInjection faults) {
         NodeInfo info = NodeInfo.of(key.id(), "tcp://127.0.0.1:26656", "test-chain", "1.0", new byte[] {0x42}, "t");
-        return new Transport(Transport.Kind.TCP, key, () -> info,
+        return new Transport(TransportKind.TCP, key, () -> info,
                 new Transport.Settings(Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(1), 0, 64, 64, faults),
                 List.of());
     }

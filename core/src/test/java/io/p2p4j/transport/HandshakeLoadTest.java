@@ -1,5 +1,6 @@
 package io.p2p4j.transport;
 
+import io.p2p4j.net.TransportKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.Channel;
@@ -38,7 +39,7 @@ class HandshakeLoadTest {
 
     private static Transport transport(NodeKey key, EventLoopGroup loops) {
         NodeInfo info = NodeInfo.of(key.id(), "tcp://127.0.0.1:26656", "test-chain", "1.0", new byte[] {CHANNEL}, "t");
-        return new Transport(Transport.Kind.TCP, key, () -> info,
+        return new Transport(TransportKind.TCP, key, () -> info,
                 new Transport.Settings(Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(1), 0, 64, 64),
                 List.of(), loops);
     }

@@ -1,5 +1,7 @@
 package io.p2p4j.transport;
 
+import io.p2p4j.Direction;
+import io.p2p4j.net.HandshakeException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -39,7 +41,7 @@ class NodeInfoDecodingTest {
     static byte[] withUnknownFields(NodeInfo info) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-        info.toProto().writeTo(out);
+        NodeInfoProto.toProto(info).writeTo(out);
         for (int number = 16; out.getTotalBytesWritten() + 3 <= NodeInfo.MAX_SIZE; number++) {
             out.writeUInt32(number, 1); // 2 bytes of tag, 1 of value
         }
@@ -49,7 +51,7 @@ class NodeInfoDecodingTest {
 
     static void warmUp(byte[] flood) {
         try {
-            NodeInfoHandshake.parse(ByteBuffer.wrap(validInfo(NodeKey.generate()).toProto().toByteArray()));
+            NodeInfoHandshake.parse(ByteBuffer.wrap(NodeInfoProto.toProto(validInfo(NodeKey.generate())).toByteArray()));
             NodeInfoHandshake.parse(ByteBuffer.wrap(flood));
         } catch (HandshakeException expected) {
             // the flood is refused
@@ -78,11 +80,11 @@ class NodeInfoDecodingTest {
 
         // a few unknown fields, as a later version might add, still decode
         NodeInfo info = validInfo(NodeKey.generate());
-        byte[] some = java.util.Arrays.copyOf(info.toProto().toByteArray(), info.toProto().getSerializedSize() + 6);
+        byte[] some = java.util.Arrays.copyOf(NodeInfoProto.toProto(info).toByteArray(), NodeInfoProto.toProto(info).getSerializedSize() + 6);
         ByteBuffer.wrap(some, some.length - 6, 6).put(new byte[] {(byte) 0x80, 0x01, 0x01, (byte) 0x88, 0x01, 0x02});
-        assertThat(NodeInfo.fromProto(NodeInfoHandshake.parse(ByteBuffer.wrap(some)))).isEqualTo(info);
+        assertThat(NodeInfoProto.fromProto(NodeInfoHandshake.parse(ByteBuffer.wrap(some)))).isEqualTo(info);
         // groups are never written by proto3
-        byte[] group = java.util.Arrays.copyOf(info.toProto().toByteArray(), info.toProto().getSerializedSize() + 2);
+        byte[] group = java.util.Arrays.copyOf(NodeInfoProto.toProto(info).toByteArray(), NodeInfoProto.toProto(info).getSerializedSize() + 2);
         group[group.length - 2] = (byte) 0x83; // start group 16
         group[group.length - 1] = 0x01;
         assertThatThrownBy(() -> NodeInfoHandshake.parse(ByteBuffer.wrap(group))).isInstanceOf(HandshakeException.class)
@@ -105,7 +107,7 @@ class NodeInfoDecodingTest {
                 })
                 .listener(new SwitchListener() {
                     @Override
-                    public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
+                    public void connectionRefused(SocketAddress remote, Direction direction, Throwable reason) {
                         refused.add(reason);
                     }
                 }).build();

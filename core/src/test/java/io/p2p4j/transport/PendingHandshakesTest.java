@@ -1,5 +1,7 @@
 package io.p2p4j.transport;
 
+import io.p2p4j.net.TransportKind;
+import io.p2p4j.net.HandshakeException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -38,7 +40,7 @@ class PendingHandshakesTest {
 
     private static Transport transport(NodeKey key, int maxPending, int maxPendingPerIp, SecureUpgrade upgrade) {
         NodeInfo info = NodeInfo.of(key.id(), "tcp://127.0.0.1:26656", "test-chain", "1.0", new byte[] {0x42}, "t");
-        return new Transport(Transport.Kind.TCP, key, () -> info,
+        return new Transport(TransportKind.TCP, key, () -> info,
                 new Transport.Settings(Duration.ofSeconds(1), HANDSHAKE, Duration.ofSeconds(1), 0, maxPending, maxPendingPerIp),
                 List.of(), null, upgrade);
     }

@@ -1,5 +1,7 @@
 package io.p2p4j.transport;
 
+import io.p2p4j.net.HandshakeException;
+import io.p2p4j.net.TransportKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,7 +21,7 @@ class TransportTest {
 
     static Transport transport(NodeKey key, int socketBufferBytes) {
         NodeInfo info = NodeInfo.of(key.id(), "tcp://127.0.0.1:26656", "test-chain", "1.0", new byte[] {0x42}, "t");
-        return new Transport(Transport.Kind.TCP, key, () -> info,
+        return new Transport(TransportKind.TCP, key, () -> info,
                 new Transport.Settings(Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(1), socketBufferBytes),
                 List.of());
     }
@@ -95,7 +97,7 @@ class TransportTest {
         NodeKey key = NodeKey.generate();
         NodeInfo info = NodeInfo.of(key.id(), "tcp://127.0.0.1:26656", "test-chain", "1.0", new byte[] {0x42}, "t");
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        try (Transport client = new Transport(Transport.Kind.TCP, key, () -> info,
+        try (Transport client = new Transport(TransportKind.TCP, key, () -> info,
                 new Transport.Settings(Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(1)), List.of())) {
             client.resolver = host -> {
                 release.await();

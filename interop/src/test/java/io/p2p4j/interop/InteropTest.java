@@ -1,5 +1,6 @@
 package io.p2p4j.interop;
 
+import io.p2p4j.Direction;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -17,7 +18,7 @@ import io.p2p4j.pex.AddrBook;
 import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
 import io.p2p4j.testing.ConnectedSwitches;
-import io.p2p4j.transport.HandshakeException;
+import io.p2p4j.net.HandshakeException;
 import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,13 +103,13 @@ class InteropTest {
                 .network(network).moniker("p2p4j").reactor("echo", echo)
                 .listener(new SwitchListener() {
                     @Override
-                    public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
+                    public void connectionRefused(SocketAddress remote, Direction direction, Throwable reason) {
                         refused.add(reason);
                     }
                 });
         PexReactor pexReactor = null;
         if (pex != null) {
-            pexReactor = new PexReactor(AddrBook.open(dir.resolve("java-" + System.nanoTime() + ".json"), false), pex);
+            pexReactor = new PexReactor(AddrBook.open(dir.resolve("java-" + System.nanoTime() + ".json"), AddrBook.Routability.ANY), pex);
             builder.reactor("pex", pexReactor);
         }
         Switch sw = builder.build();

@@ -1,9 +1,10 @@
 package io.p2p4j.node;
 
+import io.p2p4j.Direction;
 import io.p2p4j.identity.NetAddress;
 import io.p2p4j.Peer;
 import io.p2p4j.SwitchListener;
-import io.p2p4j.transport.HandshakeException;
+import io.p2p4j.net.HandshakeException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Collection;
@@ -50,8 +51,8 @@ final class DialLog implements SwitchListener {
     }
 
     @Override
-    public void connectionRefused(SocketAddress remote, boolean outbound, Throwable reason) {
-        if (!outbound || reason instanceof HandshakeException h && (h.reason() == HandshakeException.Reason.DUPLICATE
+    public void connectionRefused(SocketAddress remote, Direction direction, Throwable reason) {
+        if (direction == Direction.INBOUND || reason instanceof HandshakeException h && (h.reason() == HandshakeException.Reason.DUPLICATE
                 || h.reason() == HandshakeException.Reason.SELF)) {
             return; // inbound: the switch's refusal log has it; the others are not failures, the switch says so where it matters
         }

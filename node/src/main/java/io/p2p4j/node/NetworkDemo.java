@@ -10,7 +10,7 @@ import io.p2p4j.pex.AddrBook;
 import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
 import io.p2p4j.testing.ConnectedSwitches;
-import io.p2p4j.transport.FaultInjection;
+import io.p2p4j.net.FaultInjection;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,7 +104,7 @@ final class NetworkDemo {
             for (int i = 0; i < count; i++) {
                 PexConfig pexConfig = i == 0 ? pexBase.withSeedMode(true)
                         : pexBase.withSeeds(List.of(nodes.get(0).sw().listenAddress()));
-                AddrBook book = AddrBook.open(dir.resolve("node" + i + "-addrbook.json"), false);
+                AddrBook book = AddrBook.open(dir.resolve("node" + i + "-addrbook.json"), AddrBook.Routability.ANY);
                 PexReactor pex = new PexReactor(book, pexConfig);
                 GossipReactor gossip = new GossipReactor();
                 Switch sw = Switch.builder(NodeKey.generate(), p2p).network("p2p4j-demo")

@@ -10,7 +10,7 @@ import io.p2p4j.node.NodeConfig.ConfigException;
 import io.p2p4j.pex.AddrBook;
 import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
-import io.p2p4j.transport.FaultInjection;
+import io.p2p4j.net.FaultInjection;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,12 +59,12 @@ final class Node implements AutoCloseable {
         PeeringCheck.checkMoniker(config.get("moniker"), config.origin("moniker"));
         NodeKey key = nodeKey(home);
         Path bookFile = home.resolve(config.get("p2p.addr_book_file"));
-        boolean strict = config.boolValue("p2p.addr_book_strict");
+        AddrBook.Routability routability = config.addrBookRoutability();
         String statusAddress = config.get("p2p4j.status_laddr").trim();
         InetSocketAddress statusSocket = statusAddress.isEmpty() ? null : statusAddress(statusAddress, config.origin("p2p4j.status_laddr"));
         HomeLock homeLock = HomeLock.acquire(home, bookFile);
         try {
-            return start(config, p2p, seeds, persistent, pex, seedMode, network, key, bookFile, strict, statusSocket, homeLock,
+            return start(config, p2p, seeds, persistent, pex, seedMode, network, key, bookFile, routability, statusSocket, homeLock,
                     pexOverrides);
         } catch (ConfigException | RuntimeException e) {
             homeLock.close();
@@ -73,9 +73,9 @@ final class Node implements AutoCloseable {
     }
 
     private static Node start(NodeConfig config, P2pConfig p2p, List<NetAddress> seeds, List<NetAddress> persistent,
-            boolean pex, boolean seedMode, String network, NodeKey key, Path bookFile, boolean strict,
+            boolean pex, boolean seedMode, String network, NodeKey key, Path bookFile, AddrBook.Routability routability,
             InetSocketAddress statusSocket, HomeLock homeLock, PexConfig pexOverrides) throws ConfigException {
-        AddrBook book = AddrBook.open(bookFile, strict);
+        AddrBook book = AddrBook.open(bookFile, routability);
         Set<NodeId> privateIds = ids(config, "p2p.private_peer_ids");
         book.addPrivateIds(privateIds);
         GossipReactor gossip = new GossipReactor();

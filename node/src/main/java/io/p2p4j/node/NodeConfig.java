@@ -214,6 +214,12 @@ final class NodeConfig {
         throw new ConfigException(key + " = \"" + v + "\" is not true or false");
     }
 
+    /** {@code p2p.addr_book_strict}: whether the address book refuses non-routable addresses. */
+    io.p2p4j.pex.AddrBook.Routability addrBookRoutability() throws ConfigException {
+        return boolValue("p2p.addr_book_strict") ? io.p2p4j.pex.AddrBook.Routability.STRICT
+                : io.p2p4j.pex.AddrBook.Routability.ANY;
+    }
+
     double doubleValue(String key) throws ConfigException {
         String v = get(key).trim();
         try {

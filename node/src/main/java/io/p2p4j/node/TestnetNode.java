@@ -39,7 +39,7 @@ final class TestnetNode {
         Duration ensurePeers = Duration.ofMillis(Long.parseLong(args[1]));
         NodeConfig config = NodeConfig.load(home.resolve("config/config.toml"));
         NodeKey key = NodeKey.loadOrGenerate(home.resolve("config/node_key.json"));
-        AddrBook book = AddrBook.open(home.resolve(config.get("p2p.addr_book_file")), config.boolValue("p2p.addr_book_strict"));
+        AddrBook book = AddrBook.open(home.resolve(config.get("p2p.addr_book_file")), config.addrBookRoutability());
         Gossip gossip = new Gossip();
         PexConfig pex = PexConfig.defaults().withSeeds(Node.addresses(config, "p2p.seeds"))
                 .withSeedMode(config.boolValue("p2p.seed_mode")).withEnsurePeersPeriod(ensurePeers);

@@ -8,7 +8,7 @@ import io.p2p4j.P2pConfig;
 import io.p2p4j.conn.MConnectionConfig;
 import org.assertj.core.api.AbstractThrowableAssert;
 import io.p2p4j.node.NodeConfig.ConfigException;
-import io.p2p4j.transport.FaultInjection;
+import io.p2p4j.net.FaultInjection;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,10 @@
 package io.p2p4j.node;
 
+import io.p2p4j.Direction;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2p4j.identity.NodeKey;
-import io.p2p4j.transport.HandshakeException;
+import io.p2p4j.net.HandshakeException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -100,7 +101,7 @@ class NodeLogTest {
         DialLog dialLog = new DialLog(List.of(), List.of(), new org.slf4j.event.EventRecordingLogger(target, events));
         InetSocketAddress address = InetSocketAddress.createUnresolved("10.0.0.9", 26656);
         for (int i = 0; i < 100; i++) {
-            dialLog.connectionRefused(address, true, new ConnectException("Connection refused"));
+            dialLog.connectionRefused(address, Direction.OUTBOUND, new ConnectException("Connection refused"));
         }
         List<String> logged = events.stream().map(e -> org.slf4j.helpers.MessageFormatter.basicArrayFormat(e.getMessage(),
                 e.getArgumentArray())).toList();
@@ -108,7 +109,7 @@ class NodeLogTest {
         assertThat(logged).hasSize(7).allMatch(line -> line.startsWith("Error dialing peer 10.0.0.9:26656: Connection refused"));
         assertThat(logged.getLast()).endsWith("(failed 64 times in a row, for this reason)");
         // a new reason is logged at once
-        dialLog.connectionRefused(address, true, new HandshakeException(HandshakeException.Reason.INCOMPATIBLE,
+        dialLog.connectionRefused(address, Direction.OUTBOUND, new HandshakeException(HandshakeException.Reason.INCOMPATIBLE,
                 "network mismatch: ours \"a\", theirs \"b\""));
         assertThat(events).hasSize(8);
         assertThat(events.stream().map(e -> e.getLevel().toString()).distinct()).containsExactly("INFO");

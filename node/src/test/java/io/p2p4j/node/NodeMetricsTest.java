@@ -1,5 +1,6 @@
 package io.p2p4j.node;
 
+import io.p2p4j.net.TransportKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -26,7 +27,7 @@ class NodeMetricsTest {
     void aThousandByteMessageEachWayAddsExactlyAThousandBytesToEveryByteCounter() throws Exception {
         NodeMetrics metrics = new NodeMetrics(CHAIN);
         GossipReactor[] gossip = {new GossipReactor(), new GossipReactor()};
-        try (ConnectedSwitches net = ConnectedSwitches.create(2, Transport.Kind.TCP, (i, b) -> {
+        try (ConnectedSwitches net = ConnectedSwitches.create(2, TransportKind.TCP, (i, b) -> {
             b.reactor("gossip", gossip[i]);
             if (i == 0) {
                 b.listener(metrics);
@@ -59,7 +60,7 @@ class NodeMetricsTest {
     @Test
     void aFailedSendCountsNothing() throws Exception {
         NodeMetrics metrics = new NodeMetrics(CHAIN);
-        try (ConnectedSwitches net = ConnectedSwitches.create(2, Transport.Kind.TCP, (i, b) -> {
+        try (ConnectedSwitches net = ConnectedSwitches.create(2, TransportKind.TCP, (i, b) -> {
             b.reactor("gossip", new GossipReactor());
             if (i == 0) {
                 b.listener(metrics);

@@ -1,11 +1,11 @@
 package io.p2p4j.testing;
 
+import io.p2p4j.net.TransportKind;
 import io.p2p4j.identity.NodeKey;
 import io.p2p4j.P2pConfig;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;
 import io.p2p4j.SwitchListener;
-import io.p2p4j.transport.Transport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +20,7 @@ import java.util.function.BiConsumer;
  * each pair once. Close it to close them all.
  *
  * <pre>{@code
- * try (ConnectedSwitches net = ConnectedSwitches.create(3, Transport.Kind.TCP,
+ * try (ConnectedSwitches net = ConnectedSwitches.create(3, TransportKind.TCP,
  *         (i, builder) -> builder.reactor("chat", new ChatReactor()))) {
  *     net.get(0).peers().list() ... // two peers each
  * }
@@ -49,12 +49,12 @@ public final class ConnectedSwitches implements AutoCloseable {
      *
      * @throws IllegalStateException if the network did not form in time
      */
-    public static ConnectedSwitches create(int n, Transport.Kind kind, BiConsumer<Integer, Switch.Builder> customize) {
+    public static ConnectedSwitches create(int n, TransportKind kind, BiConsumer<Integer, Switch.Builder> customize) {
         return create(n, kind, testConfig(), customize);
     }
 
-    /** As {@link #create(int, Transport.Kind, BiConsumer)}, with these settings for every switch. */
-    public static ConnectedSwitches create(int n, Transport.Kind kind, P2pConfig config,
+    /** As {@link #create(int, TransportKind, BiConsumer)}, with these settings for every switch. */
+    public static ConnectedSwitches create(int n, TransportKind kind, P2pConfig config,
             BiConsumer<Integer, Switch.Builder> customize) {
         List<Switch> switches = new ArrayList<>();
         List<CompletableFuture<?>> formed = new ArrayList<>();

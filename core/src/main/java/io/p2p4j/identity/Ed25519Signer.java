@@ -1,4 +1,4 @@
-package io.p2p4j.crypto;
+package io.p2p4j.identity;
 
 /**
  * A long-term Ed25519 identity that can sign: what the SecretConnection handshake needs from a

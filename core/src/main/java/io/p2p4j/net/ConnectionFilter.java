@@ -1,4 +1,4 @@
-package io.p2p4j.transport;
+package io.p2p4j.net;
 
 import java.net.InetSocketAddress;
 

@@ -1,4 +1,4 @@
-package io.p2p4j.transport;
+package io.p2p4j.net;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.p2p4j.transport;
+package io.p2p4j.net;
 
 import io.p2p4j.identity.NodeInfo;
 import java.io.IOException;
@@ -52,7 +52,11 @@ public final class HandshakeException extends IOException {
         return remote;
     }
 
-    HandshakeException withRemote(java.net.SocketAddress address) {
+    /**
+     * Records the remote end of the refused connection, unless one is known already; the
+     * transport calls it when the failure reaches the connection's future. Returns this.
+     */
+    public HandshakeException withRemote(java.net.SocketAddress address) {
         if (remote == null) {
             remote = address;
         }
