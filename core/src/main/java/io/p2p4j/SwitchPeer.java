@@ -149,19 +149,20 @@ final class SwitchPeer implements Peer, Admission.Entry {
         // peer may be blocked in a send to us, waiting for the very reading its mailbox paused
         boolean queued = delivering == null ? c.send(channelId, message)
                 : c.trySend(channelId, message) || delivering.blockedInSend(() -> c.send(channelId, message));
-        return queued && counted(channelId, message);
+        if (queued) {
+            messageEvents.sent(this, channelId, message);
+        }
+        return queued;
     }
 
     @Override
     public boolean trySend(byte channelId, byte[] message) {
         MConnection c = mconnection;
-        return canSendOn(channelId) && c != null && c.trySend(channelId, message) && counted(channelId, message);
-    }
-
-    /** Tells the listeners of a message queued; true. */
-    private boolean counted(byte channelId, byte[] message) {
-        messageEvents.sent(this, channelId, message);
-        return true;
+        boolean queued = canSendOn(channelId) && c != null && c.trySend(channelId, message);
+        if (queued) {
+            messageEvents.sent(this, channelId, message);
+        }
+        return queued;
     }
 
     private boolean canSendOn(byte channelId) {
