@@ -5,27 +5,40 @@ import io.netty.buffer.ByteBuf;
 /**
  * The fast path of packet decoding: reads a {@code Packet{PacketMsg{...}}} encoded the usual
  * way (fields 1 to 3 with their proper wire types, no others) straight from the buffer, copying
- * the data once. Anything else is left to the generated parser by returning null, so the
- * protobuf semantics stay those of protobuf-java.
+ * nothing: it finds where the data is, and the reassembly copies it from there. Anything else is
+ * left to the generated parser by returning false, so the protobuf semantics stay those of
+ * protobuf-java.
  */
 final class PacketMsgReader {
     private static final int TAG_PACKET_MSG = (3 << 3) | 2;
 
+    /** The fields of the packet last read; one per decoder, reused. */
+    static final class Fields {
+        int channel;
+        boolean eof;
+        /** Where the data starts in the buffer, and its length. */
+        int dataIndex;
+        int dataLength;
+    }
+
     private PacketMsgReader() {}
 
-    /** Reads the packet of {@code len} bytes at {@code start}, or returns null to fall back. */
-    static InboundPacket.Msg read(ByteBuf in, int start, int len) {
+    /**
+     * Reads the packet of {@code len} bytes at {@code start} into {@code out}; returns false to
+     * fall back to the generated parser.
+     */
+    static boolean read(ByteBuf in, int start, int len, Fields out) {
         int end = start + len;
         int pos = start;
         if (len < 2 || in.getUnsignedByte(pos) != TAG_PACKET_MSG) {
-            return null;
+            return false;
         }
         pos++;
         long innerLen = 0;
         int shift = 0;
         while (true) {
             if (pos >= end || shift > 28) {
-                return null;
+                return false;
             }
             int b = in.getUnsignedByte(pos++);
             innerLen |= (long) (b & 0x7f) << shift;
@@ -35,7 +48,7 @@ final class PacketMsgReader {
             }
         }
         if (pos + innerLen != end) {
-            return null; // trailing fields after the message, or a length that does not fit
+            return false; // trailing fields after the message, or a length that does not fit
         }
         int channel = 0;
         boolean eof = false;
@@ -48,14 +61,14 @@ final class PacketMsgReader {
             switch (tag) {
                 case 0x08 -> { // channel_id, varint, int32 semantics
                     if (seenChannel) {
-                        return null;
+                        return false;
                     }
                     seenChannel = true;
                     long value = 0;
                     int s = 0;
                     while (true) {
                         if (pos >= end || s > 63) {
-                            return null;
+                            return false;
                         }
                         int b = in.getUnsignedByte(pos++);
                         value |= (long) (b & 0x7f) << s;
@@ -68,24 +81,24 @@ final class PacketMsgReader {
                 }
                 case 0x10 -> { // eof, a one-byte bool
                     if (seenEof || pos >= end) {
-                        return null;
+                        return false;
                     }
                     seenEof = true;
                     int b = in.getUnsignedByte(pos++);
                     if (b > 1) {
-                        return null;
+                        return false;
                     }
                     eof = b == 1;
                 }
                 case 0x1a -> { // data
                     if (dataStart >= 0) {
-                        return null;
+                        return false;
                     }
                     long n = 0;
                     int s = 0;
                     while (true) {
                         if (pos >= end || s > 28) {
-                            return null;
+                            return false;
                         }
                         int b = in.getUnsignedByte(pos++);
                         n |= (long) (b & 0x7f) << s;
@@ -95,21 +108,21 @@ final class PacketMsgReader {
                         }
                     }
                     if (pos + n > end) {
-                        return null;
+                        return false;
                     }
                     dataStart = pos;
                     dataLen = (int) n;
                     pos += dataLen;
                 }
                 default -> {
-                    return null;
+                    return false;
                 }
             }
         }
-        byte[] data = new byte[dataLen];
-        if (dataLen > 0) {
-            in.getBytes(dataStart, data);
-        }
-        return new InboundPacket.Msg(channel, eof, data);
+        out.channel = channel;
+        out.eof = eof;
+        out.dataIndex = dataStart < 0 ? start : dataStart;
+        out.dataLength = dataLen;
+        return true;
     }
 }
