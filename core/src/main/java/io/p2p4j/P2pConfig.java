@@ -42,8 +42,11 @@ import java.util.Set;
  *                              buffer / round-trip time (128 KiB over a 100 ms path: 1.3 MB/s):
  *                              set it for LANs and data centres, not for long paths
  * @param maxPendingHandshakes  inbound connections that may be between accept and the end of
- *                              their handshake at once (default 64); one more is closed as it is
- *                              accepted, before any cryptography, and accept never waits. Each
+ *                              their handshake at once (default 64); when one more comes, the oldest
+ *                              pending connection of the IP holding the most is closed to make room
+ *                              for it (so that an attacker with 16 addresses cannot keep everyone
+ *                              else out by filling the slots with silent connections: an honest
+ *                              peer's handshake takes milliseconds), and accept never waits. Each
  *                              pending connection holds a few KiB and costs at most one key
  *                              agreement, one signature and one verification, and is closed within
  *                              filterTimeout + handshakeTimeout. CometBFT instead stops accepting
@@ -52,9 +55,11 @@ import java.util.Set;
  *                              it can never keep out a peer that already connected. 64 lets a node
  *                              fill all its 40 inbound slots at once, and an honest handshake takes
  *                              a few ms of CPU and a few round trips
- * @param maxPendingHandshakesPerIp the same, per remote IP address (default 4): one address takes
- *                              at most a sixteenth of the slots, while a few nodes behind one NAT,
- *                              or a peer redialing while its old connection closes, still fit
+ * @param maxPendingHandshakesPerIp the same, per remote IP address (default 4): one more from that
+ *                              address is closed as it is accepted, before any cryptography. One
+ *                              address takes at most a sixteenth of the slots, while a few nodes
+ *                              behind one NAT, or a peer redialing while its old connection
+ *                              closes, still fit
  * @param mailboxReserveBytes   bytes that mailboxes of peers whose reactor is blocked in a send
  *                              may read past their own bound, shared by all the switch's peers
  *                              (default 64 MiB, 16 default mailboxes): two peers whose reactors

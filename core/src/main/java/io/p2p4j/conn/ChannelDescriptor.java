@@ -5,15 +5,17 @@ package io.p2p4j.conn;
  *
  * <p>Priorities are relative: under saturation, channels get bytes in proportion to their
  * priorities. The defaults are CometBFT v0.38's: send queue capacity 1 message, receive buffer
- * 4,096 bytes (the size a reassembly buffer starts at; p2p4j allocates it only when a message of
- * more than one packet arrives, and keeps it between messages only up to this size), receive
- * message capacity 22,020,096 bytes (21 MiB, the largest message accepted on the channel).
+ * 4,096 bytes (CometBFT's initial reassembly buffer; p2p4j reassembles a message of more than one
+ * packet in blocks of this size, kept between 1 KiB and 16 KiB, allocated as its data arrives),
+ * receive message capacity 22,020,096 bytes (21 MiB, the largest message accepted on the channel).
  *
  * @param id                  the channel id, the same on both ends (0x00 is PEX)
  * @param priority            relative priority, at least 1
  * @param sendQueueCapacity   how many whole messages may wait to be sent, at least 1
- * @param recvBufferCapacity  initial size of the reassembly buffer in bytes, at least 1; not
- *                            preallocated, and the most a channel keeps between messages
+ * @param recvBufferCapacity  size of the reassembly blocks in bytes, at least 1 (used within 1 KiB
+ *                            to 16 KiB): a message in progress holds its data plus less than one
+ *                            block; nothing is preallocated, and between messages a channel keeps
+ *                            at most one block, no larger than this
  * @param recvMessageCapacity largest message accepted from the peer, in bytes, at least 1
  */
 public record ChannelDescriptor(
@@ -21,7 +23,7 @@ public record ChannelDescriptor(
 
     /** CometBFT's default send queue capacity: one message. */
     public static final int DEFAULT_SEND_QUEUE_CAPACITY = 1;
-    /** CometBFT's default initial reassembly buffer: 4,096 bytes (allocated on demand by p2p4j). */
+    /** CometBFT's default initial reassembly buffer: 4,096 bytes (p2p4j's reassembly block, allocated on demand). */
     public static final int DEFAULT_RECV_BUFFER_CAPACITY = 4096;
     /** CometBFT's default largest message: 22,020,096 bytes (21 MiB). */
     public static final int DEFAULT_RECV_MESSAGE_CAPACITY = 22_020_096;
@@ -85,7 +87,7 @@ public record ChannelDescriptor(
             return this;
         }
 
-        /** Initial reassembly buffer in bytes (default 4,096); allocated on demand, kept between messages up to this size. */
+        /** Reassembly block in bytes (default 4,096; used within 1 KiB to 16 KiB); allocated on demand, one kept between messages if no larger. */
         public Builder recvBufferCapacity(int capacity) {
             this.recvBufferCapacity = capacity;
             return this;

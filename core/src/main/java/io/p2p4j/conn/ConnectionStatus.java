@@ -11,8 +11,8 @@ import java.util.List;
  * @param recvRate      bytes per second received over the last statistics interval
  * @param bytesSent     bytes sent in packets since the start (keepalive excluded)
  * @param bytesReceived bytes received in packets since the start
- * @param reassemblyBytes heap held for partly received messages (and small buffers kept for
- *                      reuse), summed over the channels: the capacity of the buffers, not the data
+ * @param reassemblyBytes heap held for partly received messages (and blocks kept for reuse),
+ *                      summed over the channels: the capacity of the blocks, not the data
  * @param reassemblyLimit the most {@code reassemblyBytes} may reach before the peer is
  *                      disconnected (see {@link MConnectionConfig#maxReassemblyBytes()})
  * @param channels      each channel, in registration order

@@ -1,6 +1,6 @@
 package io.p2p4j.conn;
 
-/** A decoded packet, as the {@link PacketDecoder} passes it to the connection. */
+/** What the {@link PacketDecoder} passes to the connection. */
 sealed interface InboundPacket {
     /** A keepalive request. */
     record Ping() implements InboundPacket {}
@@ -9,8 +9,15 @@ sealed interface InboundPacket {
     record Pong() implements InboundPacket {}
 
     /**
-     * A piece of a channel message. {@code channelId} is the raw int32 from the wire (it may be
-     * out of range: the connection checks it); {@code data} is owned by the receiver.
+     * A whole message of a channel, reassembled from its packets; {@code data} is owned by the
+     * receiver. What a connection's decoder passes on for packet messages.
+     */
+    record Message(int channelId, byte[] data) implements InboundPacket {}
+
+    /**
+     * One packet's piece of a channel message, as it came, from a decoder that does not
+     * reassemble ({@link PacketDecoder#PIECES}: tests and tools). {@code channelId} is the raw
+     * int32 from the wire (it may be out of range); {@code data} is owned by the receiver.
      */
     record Msg(int channelId, boolean eof, byte[] data) implements InboundPacket {}
 

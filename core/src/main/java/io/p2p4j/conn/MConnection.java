@@ -251,15 +251,22 @@ public final class MConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Installs the connection's handlers: first in the pipeline, in front of whatever the channel
+     * has (a SecretConnection), the receive rate limit and the read gate, so that the rate counts
+     * every byte read from the socket and no handler can read on through a pause; last, the packet
+     * decoder, which reassembles messages straight out of the read buffers, and the handler.
+     */
     private void start() {
         Runnable install = () -> {
             ChannelPipeline pipeline = channel.pipeline();
             ReadGate gate = handler.readGate();
+            pipeline.addFirst("mconn-read-gate", gate);
             if (config.recvRate() > 0) {
-                pipeline.addLast("mconn-recv-rate", new ReceiveRateLimiter(
+                pipeline.addFirst("mconn-recv-rate", new ReceiveRateLimiter(
                         new TokenBucket(config.recvRate(), channel.eventLoop().ticker()::nanoTime), gate));
             }
-            pipeline.addLast("mconn-decoder", new PacketDecoder(config.maxPacketSize()));
+            pipeline.addLast("mconn-decoder", new PacketDecoder(config.maxPacketSize(), handler::reassemble));
             pipeline.addLast("mconn", handler);
             channel.config().setAutoRead(true);
         };

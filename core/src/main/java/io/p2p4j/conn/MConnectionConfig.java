@@ -10,7 +10,14 @@ import java.util.Objects;
  * @param sendRate                 bytes per second the connection may send; 0 or less is unlimited
  *                                 (default 5,120,000, CometBFT's {@code p2p.send_rate})
  * @param recvRate                 bytes per second the connection reads; 0 or less is unlimited
- *                                 (default 5,120,000, CometBFT's {@code p2p.recv_rate})
+ *                                 (default 5,120,000, CometBFT's {@code p2p.recv_rate}). Counted
+ *                                 as the bytes come off the socket, in front of whatever the
+ *                                 channel's pipeline holds: over a SecretConnection each sealed
+ *                                 frame counts as its 1,044 bytes whatever data it carries, so a
+ *                                 peer cannot make us open frames with little or no data faster
+ *                                 than data (CometBFT counts the plaintext, about 2 % less for
+ *                                 full frames). Reading pauses once the rate is spent, and
+ *                                 nothing behind the limit can read on through the pause
  * @param maxPacketMsgPayloadSize  largest data part of one packet (default 1,024, at least 2); the
  *                                 receiver rejects packets larger than this allows
  * @param flushThrottle            longest time a written packet may wait before it is flushed
@@ -22,7 +29,9 @@ import java.util.Objects;
  *                                 the ping interval
  * @param sendTimeout              how long {@link MConnection#send} waits for room (default 10 s)
  * @param maxReassemblyBytes       heap one connection may hold for partly received messages, summed
- *                                 over its channels and counted as buffer capacity (default
+ *                                 over its channels and counted as the capacity of their
+ *                                 reassembly blocks: a message in progress holds its data plus
+ *                                 less than one block (see {@link ChannelDescriptor}) (default
  *                                 4,194,304, 4 MiB); a peer that would take more is disconnected
  *                                 with an error naming the channel and the byte counts. A whole
  *                                 message up to its channel's {@code recvMessageCapacity} must

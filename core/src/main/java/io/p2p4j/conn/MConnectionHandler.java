@@ -179,7 +179,7 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
             return; // nothing is delivered after the connection ended
         }
         switch (packet) {
-            case InboundPacket.Msg m -> receiveMsg(m);
+            case InboundPacket.Message m -> deliver(m);
             case InboundPacket.Ping p -> {
                 pingLimiter.admit();
                 pongOwed = true; // answered once the read batch ends, however many pings it held
@@ -188,11 +188,20 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
                 cancel(pongTimer);
                 pongTimer = null;
             }
+            case InboundPacket.Msg m -> throw new IllegalStateException(
+                    "a packet's piece reached the connection: its decoder must reassemble (see reassemble)");
         }
     }
 
-    private void receiveMsg(InboundPacket.Msg msg) throws MConnectionException {
-        int id = msg.channelId();
+    /**
+     * The decoder's sink: adds a packet's data, still in the read buffer, to its channel's
+     * message; returns the message once whole, else null. Nothing is kept once the connection
+     * has ended.
+     */
+    InboundPacket reassemble(int id, boolean eof, ByteBuf in, int index, int length) throws MConnectionException {
+        if (!connection.isRunning()) {
+            return null;
+        }
         if (id < 0 || id > 255) {
             throw new UnknownChannelException("channel id " + id + " out of range");
         }
@@ -200,15 +209,18 @@ final class MConnectionHandler extends ChannelInboundHandlerAdapter {
         if (channel == null) {
             throw new UnknownChannelException("unknown channel " + ChannelDescriptor.format(id));
         }
-        int packetBytes = PacketCodec.delimitedSize(id, msg.eof(), msg.data().length);
-        byte[] message = channel.receivePacket(msg.data(), msg.eof(), packetBytes);
-        if (message != null) {
-            try {
-                receiver.receive((byte) id, message);
-            } catch (Exception e) {
-                throw new MConnectionException("receiving a message on channel " + ChannelDescriptor.format(id)
-                        + " failed: " + e, e);
-            }
+        int packetBytes = PacketCodec.delimitedSize(id, eof, length);
+        byte[] message = channel.receivePacket(in, index, length, eof, packetBytes);
+        return message == null ? null : new InboundPacket.Message(id, message);
+    }
+
+    private void deliver(InboundPacket.Message message) throws MConnectionException {
+        int id = message.channelId();
+        try {
+            receiver.receive((byte) id, message.data());
+        } catch (Exception e) {
+            throw new MConnectionException("receiving a message on channel " + ChannelDescriptor.format(id)
+                    + " failed: " + e, e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.p2p4j.conn;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.p2p4j.conn.MConnectionException.PacketTooLargeException;
@@ -12,7 +13,9 @@ import java.util.List;
 
 /**
  * Splits the inbound byte stream into varint-delimited {@link Packet}s and decodes them into
- * {@link InboundPacket}s.
+ * {@link InboundPacket}s. The data of a packet message goes to a {@link MsgSink} while it is still
+ * in the read buffer; a connection's sink reassembles it straight from there and has whole
+ * messages passed on, so no packet's data is copied into an array of its own on the way.
  *
  * <p>The length prefix is checked against the maximum packet size before any of the packet is
  * buffered, so a peer cannot make us allocate more than one legal packet. A malformed prefix, an
@@ -20,11 +23,37 @@ import java.util.List;
  * {@link MConnectionException}; the connection then ends. A prefix may arrive split across reads.
  */
 final class PacketDecoder extends ByteToMessageDecoder {
+    /** Takes the data of each packet message. */
+    @FunctionalInterface
+    interface MsgSink {
+        /**
+         * The data of a packet message on {@code channelId} (the raw int32 from the wire) is the
+         * {@code length} bytes of {@code in} from {@code index}, readable during this call only.
+         * Returns what to pass on, or null for nothing (a piece stored for later).
+         */
+        InboundPacket accept(int channelId, boolean eof, ByteBuf in, int index, int length) throws MConnectionException;
+    }
+
+    /** A sink that passes each packet's piece on as it came, in an array of its own: for tests and tools. */
+    static final MsgSink PIECES = (channelId, eof, in, index, length) -> {
+        byte[] data = new byte[length];
+        in.getBytes(index, data);
+        return new InboundPacket.Msg(channelId, eof, data);
+    };
+
     private final int maxPacketSize;
+    private final MsgSink sink;
+    private final PacketMsgReader.Fields fields = new PacketMsgReader.Fields();
     private boolean failed;
 
+    /** A decoder passing each packet message's piece on as it came ({@link #PIECES}). */
     PacketDecoder(int maxPacketSize) {
+        this(maxPacketSize, PIECES);
+    }
+
+    PacketDecoder(int maxPacketSize, MsgSink sink) {
         this.maxPacketSize = maxPacketSize;
+        this.sink = sink;
     }
 
     @Override
@@ -61,13 +90,16 @@ final class PacketDecoder extends ByteToMessageDecoder {
                 return;
             }
             int packetStart = in.readerIndex();
-            InboundPacket packet = PacketMsgReader.read(in, packetStart + len);
-            if (packet == null) {
-                in.readerIndex(packetStart);
+            InboundPacket packet;
+            if (PacketMsgReader.read(in, packetStart, len, fields)) {
+                packet = sink.accept(fields.channel, fields.eof, in, fields.dataIndex, fields.dataLength);
+            } else {
                 packet = parseGeneric(in, len);
             }
             in.readerIndex(packetStart + len);
-            out.add(packet);
+            if (packet != null) {
+                out.add(packet);
+            }
         }
     }
 
@@ -75,7 +107,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
      * The general path, through the generated classes: pings, pongs, and PacketMsgs with unusual
      * encodings (unknown fields, repeated fields) that the fast reader leaves alone.
      */
-    private static InboundPacket parseGeneric(ByteBuf in, int len) throws UndecodablePacketException {
+    private InboundPacket parseGeneric(ByteBuf in, int len) throws MConnectionException {
         Packet packet;
         try {
             packet = Packet.parseFrom(in.nioBuffer(in.readerIndex(), len));
@@ -85,8 +117,11 @@ final class PacketDecoder extends ByteToMessageDecoder {
         return switch (packet.getSumCase()) {
             case PACKET_PING -> InboundPacket.PING;
             case PACKET_PONG -> InboundPacket.PONG;
-            case PACKET_MSG -> new InboundPacket.Msg(packet.getPacketMsg().getChannelId(),
-                    packet.getPacketMsg().getEof(), packet.getPacketMsg().getData().toByteArray());
+            case PACKET_MSG -> {
+                byte[] data = packet.getPacketMsg().getData().toByteArray();
+                yield sink.accept(packet.getPacketMsg().getChannelId(), packet.getPacketMsg().getEof(),
+                        Unpooled.wrappedBuffer(data), 0, data.length);
+            }
             case SUM_NOT_SET -> throw new UndecodablePacketException(
                     "unknown packet type (" + len + "-byte packet with no known field)", null);
         };

@@ -5,9 +5,9 @@ import java.util.List;
 
 /**
  * The heap one connection may hold for reassembly, summed over its channels. What is counted is
- * the capacity of each channel's buffer, not the data in it, so the figure is what the heap
- * actually holds. Changed on the connection's event loop only; {@link #used()} may be read from
- * any thread.
+ * the capacity of each channel's blocks, not the data in them, so the figure is what the heap
+ * actually holds (less the arrays' headers). Changed on the connection's event loop only;
+ * {@link #used()} may be read from any thread.
  */
 final class ReassemblyBudget {
     private final long limit;
@@ -16,7 +16,7 @@ final class ReassemblyBudget {
 
     /**
      * @param limit           bytes the channels' buffers may hold together
-     * @param dropIdleBuffers drops the buffers kept for reuse by channels with no message in
+     * @param dropIdleBuffers drops the blocks kept for reuse by channels with no message in
      *                        progress; run when a growing message would otherwise not fit
      */
     ReassemblyBudget(long limit, Runnable dropIdleBuffers) {
@@ -43,7 +43,7 @@ final class ReassemblyBudget {
     }
 
     /**
-     * Bytes that may still be taken. If fewer than {@code wanted} are free, buffers kept for
+     * Bytes that may still be taken. If fewer than {@code wanted} are free, blocks kept for
      * reuse are dropped first: they are a convenience, a message in progress is not.
      */
     long available(long wanted) {

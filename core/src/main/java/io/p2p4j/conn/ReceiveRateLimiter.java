@@ -8,8 +8,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Counts the bytes read from the peer against the receive rate and stops reading as soon as the
  * budget is spent (turning auto-read off also ends Netty's current read loop): the remote sender
- * is then held back by TCP flow control. Sits in front of the packet decoder and passes every
- * buffer on unchanged.
+ * is then held back by TCP flow control. Sits first in the pipeline, so what it counts is what
+ * comes off the socket, in front of anything that decodes it: over a SecretConnection every
+ * sealed frame counts as its 1,044 bytes whatever data it carries, so frames with little or no
+ * data, each opened at the cost of a whole one, are slowed by the same limit as data (counting
+ * the plaintext behind the opener let a peer send empty frames for free). Passes every buffer on
+ * unchanged.
  */
 final class ReceiveRateLimiter extends ChannelInboundHandlerAdapter {
     private final TokenBucket bucket;

@@ -19,7 +19,9 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import javax.crypto.AEADBadTagException;
 
 /**
@@ -44,8 +46,8 @@ import javax.crypto.AEADBadTagException;
  *     at once (Netty's in-memory channels) it can finish before a later {@code addLast}.</li>
  * </ol>
  * The key agreement with signing, and the verification, run on a small pool of threads of their
- * own (one per core) rather than on the event loop, which also carries established peers; the
- * handshake waits for each and reads on meanwhile. Everything must finish within the timeout
+ * own (up to one per core, shared by the process, ending when idle) rather than on the event
+ * loop, which also carries established peers; the handshake waits for each and reads on meanwhile. Everything must finish within the timeout
  * (CometBFT allows 3 s). Any failure fails the result
  * with a {@link SecretConnectionException} and closes the channel. Writes before completion fail.
  */
@@ -57,14 +59,33 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
     static final String TRANSCRIPT_LABEL = "TENDERMINT_SECRET_CONNECTION_TRANSCRIPT_HASH";
     static final String HKDF_INFO = "TENDERMINT_SECRET_CONNECTION_KEY_AND_CHALLENGE_GEN";
 
+    /** Name prefix of the {@link #CRYPTO_THREADS}. */
+    static final String CRYPTO_THREAD_NAME = "p2p4j-handshake-crypto-";
+    /** How long a crypto thread with no handshake work waits for some before it ends. */
+    static final Duration CRYPTO_THREAD_IDLE = Duration.ofSeconds(2);
+
     /**
      * Where key agreement, signing and verification run, so that peers looping handshakes do not
-     * take the event loops from established peers: one daemon thread per core. Each handshake has
-     * at most one task here at a time, so the queue is bounded by the handshakes in progress
-     * (the transport caps the inbound ones).
+     * take the event loops from established peers: up to one daemon thread per core, started as
+     * work comes and ended after {@link #CRYPTO_THREAD_IDLE} without any, so that none is left
+     * once transports close (or a standalone handshake ends). The pool is one for the process,
+     * not one per transport: the work is bounded by the cores whatever the number of transports
+     * (many nodes in one process share it, as they may share event loops), a handshake built
+     * without a transport needs it too, and no transport's close can refuse another's work. Each
+     * handshake has at most one task here at a time, so the queue is bounded by the handshakes in
+     * progress (the transport caps the inbound ones), and a task whose handshake has ended
+     * meanwhile (closed, timed out, pushed out by a newer connection) is skipped.
      */
-    private static final Executor CRYPTO_THREADS = Executors.newFixedThreadPool(
-            Runtime.getRuntime().availableProcessors(), Thread.ofPlatform().daemon().name("p2p4j-handshake-crypto-", 0).factory());
+    private static final Executor CRYPTO_THREADS = cryptoThreads();
+
+    private static ThreadPoolExecutor cryptoThreads() {
+        int threads = Runtime.getRuntime().availableProcessors();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, CRYPTO_THREAD_IDLE.toMillis(),
+                TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                Thread.ofPlatform().daemon().name(CRYPTO_THREAD_NAME, 0).factory());
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 
     private final Ed25519Signer identity;
     private final Duration timeout;
@@ -240,6 +261,9 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
     private <T> void offload(ChannelHandlerContext ctx, CryptoStep<T> step, Continuation<T> then) {
         cryptoRunning = true;
         crypto.execute(() -> {
+            if (result().isDone()) {
+                return; // the handshake ended meanwhile: nothing to compute for it
+            }
             Object outcome;
             try {
                 outcome = step.run();

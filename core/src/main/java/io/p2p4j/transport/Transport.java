@@ -40,7 +40,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -77,9 +76,12 @@ public final class Transport implements AutoCloseable {
      * @param socketBufferBytes SO_SNDBUF and SO_RCVBUF of every TCP connection; 0 leaves them to
      *                          the kernel (autotuned, up to megabytes)
      * @param maxPendingHandshakes      inbound connections accepted and not yet through their
-     *                                  handshake, at most; one more is closed as it is accepted
+     *                                  handshake, at most; one more is let in and the oldest
+     *                                  pending connection of the IP holding the most is closed to
+     *                                  make room (see {@link #listen})
      * @param maxPendingHandshakesPerIp the same, per remote IP address (TCP only: in-process
-     *                                  connections have no address of their own)
+     *                                  connections have no address of their own); one more from
+     *                                  that IP is closed as it is accepted, before any cryptography
      * @param faults            faults injected into every connection's raw bytes, for tests
      *                          ({@link FaultInjection#off()}: none, and no cost)
      */
@@ -198,13 +200,25 @@ public final class Transport implements AutoCloseable {
         return pending.peak();
     }
 
+    /** Inbound connections closed in their handshake so far to make room for a newer one. */
+    long pendingHandshakesEvicted() {
+        return pending.evictions();
+    }
+
     /**
      * Starts accepting connections on {@code host:port} (port 0 picks one) and returns the
      * bound address. Each accepted connection is upgraded; {@code onInbound} receives the
-     * future of every one (it runs on an event loop: hand off, do not block). A connection
-     * accepted while {@link Settings#maxPendingHandshakes()} others, or
-     * {@link Settings#maxPendingHandshakesPerIp()} from its IP, are in their handshake is closed
-     * at once, before any cryptography, and {@code onInbound} never hears of it.
+     * future of every one (it runs on an event loop: hand off, do not block); accept never waits.
+     * A connection accepted while {@link Settings#maxPendingHandshakesPerIp()} others from its IP
+     * are in their handshake is closed at once, before any cryptography, and {@code onInbound}
+     * never hears of it. One accepted while {@link Settings#maxPendingHandshakes()} are pending in
+     * all is let in, and the oldest pending connection of the IP that holds the most (ties: the
+     * IP whose oldest is oldest) is closed to make room, its upgrade failing with
+     * {@link HandshakeException.Reason#LIMIT}. Refusing the newcomer instead would let an attacker
+     * with {@code maxPendingHandshakes / maxPendingHandshakesPerIp} addresses (16 by default) hold
+     * every slot with silent connections and keep all other peers out until the handshake timeout,
+     * over and over; this way a peer whose handshake takes milliseconds gets in while the
+     * attacker's connections churn, and one from an address of its own is the last to go.
      */
     public InetSocketAddress listen(String host, int port, Consumer<CompletableFuture<UpgradedConnection>> onInbound)
             throws InterruptedException {
@@ -217,22 +231,27 @@ public final class Transport implements AutoCloseable {
                         injectFaults(ch);
                         InetSocketAddress remote = remoteOf(ch);
                         InetAddress ip = kind == TransportKind.TCP ? remote.getAddress() : null;
-                        String refusal = pending.tryAcquire(ip);
-                        if (refusal != null) {
+                        CompletableFuture<UpgradedConnection> result = new CompletableFuture<>();
+                        PendingHandshakes.Outcome<CompletableFuture<UpgradedConnection>> outcome =
+                                pending.tryAcquire(ip, result);
+                        if (outcome.refusal() != null) {
                             // no log line above DEBUG: a flood of connections must not become one of log lines
-                            log.debug("inbound connection from {} closed before its handshake: {}", remote, refusal);
+                            log.debug("inbound connection from {} closed before its handshake: {}", remote,
+                                    outcome.refusal());
                             ch.close();
                             return;
                         }
-                        AtomicBoolean released = new AtomicBoolean();
-                        Runnable release = () -> {
-                            if (released.compareAndSet(false, true)) {
-                                pending.release(ip);
-                            }
-                        };
-                        ch.closeFuture().addListener(f -> release.run());
-                        CompletableFuture<UpgradedConnection> upgrade = upgrade(ch, null);
-                        upgrade.whenComplete((c, e) -> release.run());
+                        if (outcome.evicted() != null) {
+                            // fails its upgrade, which closes it; its slot is this one's already
+                            outcome.evicted().completeExceptionally(new HandshakeException(Reason.LIMIT,
+                                    "closed to make room for a newer inbound connection: "
+                                            + settings.maxPendingHandshakes() + " handshakes pending, the maximum "
+                                            + "(maxPendingHandshakes " + settings.maxPendingHandshakes() + ")"));
+                        }
+                        PendingHandshakes.Slot slot = outcome.slot();
+                        ch.closeFuture().addListener(f -> slot.release());
+                        CompletableFuture<UpgradedConnection> upgrade = upgrade(ch, null, result);
+                        upgrade.whenComplete((c, e) -> slot.release());
                         onInbound.accept(upgrade);
                     }
                 });
@@ -324,7 +343,7 @@ public final class Transport implements AutoCloseable {
                         "dialing " + address + " failed: " + f.cause().getMessage(), f.cause()));
                 return;
             }
-            upgrade(connect.channel(), address.id()).whenComplete((c, e) -> {
+            upgrade(connect.channel(), address.id(), new CompletableFuture<>()).whenComplete((c, e) -> {
                 if (e != null) {
                     result.completeExceptionally(e);
                 } else {
@@ -342,11 +361,16 @@ public final class Transport implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<UpgradedConnection> upgrade(Channel channel, NodeId dialedId) {
+    /**
+     * Takes the channel through the upgrade pipeline into {@code result}, which may also be failed
+     * from outside (a pending inbound connection pushed out for a newer one); returns what the
+     * caller sees: the channel closed and the failure a {@link HandshakeException} naming the remote.
+     */
+    private CompletableFuture<UpgradedConnection> upgrade(Channel channel, NodeId dialedId,
+            CompletableFuture<UpgradedConnection> result) {
         boolean outbound = dialedId != null;
         InetSocketAddress remote = remoteOf(channel);
         NodeInfoHandshake exchange = new NodeInfoHandshake(ourInfo.get(), settings.handshake());
-        CompletableFuture<UpgradedConnection> result = new CompletableFuture<>();
         runFilters(remote)
                 .thenCompose(ok -> {
                     // one deadline for both stages: each stage's own timer alone would let a peer

@@ -3,14 +3,19 @@ package io.p2p4j.conn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.p2p4j.conn.ChannelDescriptor;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
 import io.p2p4j.conn.MConnectionException.ReassemblyBudgetExceededException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Reassembly of incoming packets: what a channel holds between packets, and its limit. */
+/**
+ * Reassembly of incoming packets: what a channel holds between packets (its data plus less than
+ * one block, never past its capacity), what it keeps after a message, and its limits.
+ */
 class ChannelStateTest {
     private static ChannelState channel(int recvBufferCapacity, int recvMessageCapacity) {
         return new ChannelState(ChannelDescriptor.builder((byte) 0x20).recvBufferCapacity(recvBufferCapacity)
@@ -26,73 +31,124 @@ class ChannelStateTest {
     }
 
     @Test
-    void holdsNothingBeforeDataArrivesAndAtMostTheReceiveBufferAfterAMessageCompletes() throws Exception {
+    void blocksFollowTheReceiveBufferCapacityWithinBounds() {
+        assertThat(ChannelState.blockSize(ChannelDescriptor.of((byte) 1, 1))).isEqualTo(4096); // CometBFT's default
+        assertThat(ChannelState.blockSize(ChannelDescriptor.builder((byte) 1).recvBufferCapacity(50 * 4096).build()))
+                .isEqualTo(ChannelState.MAX_BLOCK_BYTES);
+        assertThat(ChannelState.blockSize(ChannelDescriptor.builder((byte) 1).recvBufferCapacity(16).build()))
+                .isEqualTo(ChannelState.MIN_BLOCK_BYTES);
+    }
+
+    @Test
+    void holdsNothingBeforeDataArrivesAndItsDataPlusLessThanOneBlockWhileAMessageIsInProgress() throws Exception {
         ChannelState state = channel(ChannelDescriptor.DEFAULT_RECV_BUFFER_CAPACITY, 1 << 20);
         assertThat(state.reassemblyBytes()).isZero();
         byte[] single = bytes(0, 700);
-        assertThat(state.receivePacket(single, true, 706)).isSameAs(single); // no copy
+        assertThat(state.receivePacket(single, true, 706)).isSameAs(single); // an array of its own: no copy
+        ByteBuf read = Unpooled.wrappedBuffer(bytes(100, 1000));
+        assertThat(state.receivePacket(read, 50, 700, true, 706)).isEqualTo(bytes(150, 700)); // its one copy
         assertThat(state.reassemblyBytes()).isZero();
 
         assertThat(state.receivePacket(bytes(0, 1024), false, 1030)).isNull();
-        assertThat(state.reassemblyBytes()).isEqualTo(4096); // one buffer of the receive buffer capacity
+        assertThat(state.reassemblyBytes()).isEqualTo(4096); // one block of the receive buffer capacity
         assertThat(state.receivePacket(bytes(1024, 1024), false, 1030)).isNull();
         assertThat(state.reassemblyBytes()).isEqualTo(4096);
         assertThat(state.receivePacket(bytes(2048, 10), true, 16)).isEqualTo(bytes(0, 2058));
-        assertThat(state.reassemblyBytes()).as("kept for reuse: no larger than the receive buffer").isEqualTo(4096);
-        assertThat(state.messagesReceived).isEqualTo(2);
-        assertThat(state.bytesReceived).isEqualTo(706 + 1030 + 1030 + 16);
+        assertThat(state.reassemblyBytes()).as("the first block, kept for reuse").isEqualTo(4096);
+        assertThat(state.messagesReceived).isEqualTo(3);
+        assertThat(state.bytesReceived).isEqualTo(706 + 706 + 1030 + 1030 + 16);
 
-        // a larger message doubles the buffer as data arrives, and the buffer is dropped after it
+        // a larger message takes a block at a time, and nothing stays after it
         for (int i = 0; i < 9; i++) {
             assertThat(state.receivePacket(bytes(i * 1024, 1024), false, 1030)).isNull();
+            assertThat(state.reassemblyBytes()).isGreaterThanOrEqualTo((i + 1) * 1024L)
+                    .isLessThan((i + 1) * 1024L + 4096);
         }
-        assertThat(state.reassemblyBytes()).isEqualTo(16 * 1024);
+        assertThat(state.reassemblyBytes()).isEqualTo(3 * 4096);
         assertThat(state.receivePacket(bytes(9 * 1024, 1), true, 7)).isEqualTo(bytes(0, 9 * 1024 + 1));
         assertThat(state.reassemblyBytes()).isZero();
         // a single-packet message is still handed on as it came
         assertThat(state.receivePacket(single, true, 706)).isSameAs(single);
+        assertThat(state.reassemblyBytes()).isZero();
     }
 
     @Test
-    void aMessageThatFillsTheBufferExactlyIsHandedOnWithoutACopy() throws Exception {
+    void aMessageThatFillsItsOnlyBlockExactlyIsHandedOnWithoutACopy() throws Exception {
         ChannelState state = channel(2048, 1 << 20);
         state.receivePacket(bytes(0, 1024), false, 1030);
         byte[] message = state.receivePacket(bytes(1024, 1024), true, 1030);
         assertThat(message).isEqualTo(bytes(0, 2048));
-        assertThat(state.reassemblyBytes()).as("the buffer went with the message").isZero();
+        assertThat(state.reassemblyBytes()).as("the block went with the message").isZero();
     }
 
     @Test
-    void oneBytePacketsCostTheBufferNotAnArrayEach() throws Exception {
+    void oneBytePacketsCostTheirDataPlusLessThanOneBlock() throws Exception {
         ChannelState state = channel(ChannelDescriptor.DEFAULT_RECV_BUFFER_CAPACITY, 1 << 20);
         for (int i = 0; i < 100_000; i++) {
             state.receivePacket(new byte[] {(byte) i}, false, 7);
         }
-        assertThat(state.reassemblyBytes()).isEqualTo(128 * 1024); // at most twice the data
+        assertThat(state.reassemblyBytes()).isEqualTo(25 * 4096); // 102,400 for 100,000 bytes of data
+        byte[] expected = new byte[100_000];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = (byte) i;
+        }
+        assertThat(state.receivePacket(new byte[0], true, 6)).isEqualTo(expected);
     }
 
     @Test
-    void theBufferNeverGrowsPastTheChannelCapacity() throws Exception {
+    void whatIsHeldStaysUnderTheDataPlusOneBlockForAnyPieces() throws Exception {
+        Random random = new Random(42);
+        for (int recvBuffer : new int[] {1, 1000, 4096, 5000, 16 * 1024, 200 * 1024}) {
+            int capacity = 300_000;
+            ChannelState state = channel(recvBuffer, capacity);
+            int block = ChannelState.blockSize(state.descriptor);
+            for (int message = 0; message < 5; message++) {
+                int length = random.nextInt(capacity + 1);
+                byte[] expected = new byte[length];
+                random.nextBytes(expected);
+                ByteBuf wire = Unpooled.wrappedBuffer(new byte[7], expected); // data at an offset in the read buffer
+                int offset = 0;
+                byte[] whole = null;
+                while (whole == null) {
+                    int piece = Math.min(length - offset, random.nextInt(3) == 0 ? random.nextInt(40_000) : random.nextInt(1025));
+                    boolean eof = offset + piece == length;
+                    whole = state.receivePacket(wire, 7 + offset, piece, eof, piece + 6);
+                    offset += piece;
+                    if (whole == null) {
+                        assertThat(state.reassemblyBytes()).as("data %d, block %d", offset, block)
+                                .isGreaterThanOrEqualTo(offset).isLessThan(offset + (long) block)
+                                .isLessThanOrEqualTo(capacity);
+                    }
+                }
+                assertThat(whole).isEqualTo(expected);
+                assertThat(state.reassemblyBytes()).as("kept after a message")
+                        .isLessThanOrEqualTo(Math.min(recvBuffer, block));
+            }
+        }
+    }
+
+    @Test
+    void theBlocksNeverGoPastTheChannelCapacity() throws Exception {
         ChannelState state = new ChannelState(ChannelDescriptor.builder((byte) 0x20).recvBufferCapacity(4096)
                 .recvMessageCapacity(5000).build(), 1024, new ReassemblyBudget(1 << 20, () -> { }));
         state.receivePacket(bytes(0, 4096), false, 4102);
         state.receivePacket(bytes(0, 1), false, 7);
-        assertThat(state.reassemblyBytes()).isEqualTo(5000); // not 8 KiB
+        assertThat(state.reassemblyBytes()).isEqualTo(5000); // the second block ends at the capacity
+        assertThat(state.receivePacket(bytes(1, 903), true, 909)).hasSize(5000);
     }
 
     @Test
-    void aLargeMessageLeavesRoomInTheBudgetForAnotherChannel() throws Exception {
+    void aLargeMessageHoldsItsDataPlusLessThanOneBlockSoAnotherChannelFits() throws Exception {
         List<ChannelState> channels = new ArrayList<>();
         ReassemblyBudget budget = new ReassemblyBudget(1 << 20, () -> channels.forEach(ChannelState::dropIdleBuffer));
         ChannelState large = new ChannelState(ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(1 << 20)
                 .build(), 1024, budget);
         ChannelState small = new ChannelState(ChannelDescriptor.builder((byte) 0x21).build(), 1024, budget);
         channels.addAll(List.of(large, small));
-        for (int i = 0; i < 600; i++) {
+        for (int i = 0; i < 1000; i++) {
             large.receivePacket(bytes(i, 1000), false, 1006);
         }
-        // doubling would have taken the whole budget; the buffer took half of what was left
-        assertThat(large.reassemblyBytes()).isLessThan(1 << 20).isGreaterThanOrEqualTo(600_000);
+        assertThat(large.reassemblyBytes()).isEqualTo(245 * 4096); // 1,003,520 for 1,000,000 bytes of data
         assertThat(budget.used()).isEqualTo(large.reassemblyBytes());
         small.receivePacket(bytes(0, 1024), false, 1030);
         assertThat(small.receivePacket(bytes(1024, 1024), true, 1030)).isEqualTo(bytes(0, 2048));
@@ -100,7 +156,7 @@ class ChannelStateTest {
     }
 
     @Test
-    void aBufferKeptForReuseIsGivenUpWhenAnotherChannelNeedsTheRoom() throws Exception {
+    void aBlockKeptForReuseIsGivenUpWhenAnotherChannelNeedsTheRoom() throws Exception {
         List<ChannelState> channels = new ArrayList<>();
         ReassemblyBudget budget = new ReassemblyBudget(64 * 1024, () -> channels.forEach(ChannelState::dropIdleBuffer));
         ChannelState idle = new ChannelState(ChannelDescriptor.builder((byte) 0x20).recvBufferCapacity(8192)
@@ -139,6 +195,48 @@ class ChannelStateTest {
     }
 
     @Test
+    void whenTheBudgetIsNearlySpentTheLastBlockTakesOnlyWhatIsLeft() throws Exception {
+        ReassemblyBudget budget = new ReassemblyBudget(9_500, () -> { });
+        ChannelState state = new ChannelState(ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(20_000)
+                .build(), 1024, budget);
+        for (int i = 0; i < 9; i++) {
+            state.receivePacket(bytes(i * 1024, 1024), false, 1030);
+        }
+        assertThat(state.reassemblyBytes()).isEqualTo(9_500); // 4,096 + 4,096 + 1,308
+        assertThat(state.receivePacket(bytes(9 * 1024, 284), true, 290)).isEqualTo(bytes(0, 9_500));
+    }
+
+    @Test
+    void onlyTheBlockOfAMessageThatFittedInItIsKeptAndOnlyIfNoLargerThanTheReceiveBuffer() throws Exception {
+        ChannelState tiny = channel(16, 1 << 20); // blocks of 1 KiB, larger than its receive buffer
+        tiny.receivePacket(bytes(0, 500), false, 506);
+        tiny.receivePacket(bytes(0, 500), true, 506);
+        assertThat(tiny.reassemblyBytes()).isZero();
+        ChannelState large = channel(50 * 4096, 4 << 20); // blocks of 16 KiB
+        large.receivePacket(bytes(0, 1024), false, 1030);
+        large.receivePacket(bytes(0, 1024), true, 1030);
+        assertThat(large.reassemblyBytes()).isEqualTo(ChannelState.MAX_BLOCK_BYTES);
+        for (int i = 0; i < 3000; i++) {
+            large.receivePacket(bytes(i, 1024), false, 1030);
+        }
+        assertThat(large.reassemblyBytes()).isEqualTo(188 * 16 * 1024L); // the kept block is the first of 188
+        assertThat(large.receivePacket(bytes(0, 1), true, 7)).hasSize(3000 * 1024 + 1);
+        assertThat(large.reassemblyBytes()).isZero();
+    }
+
+    @Test
+    void aPieceLargerThanABlockSpansBlocks() throws Exception {
+        ChannelState state = new ChannelState(ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(1 << 20)
+                .build(), 64 * 1024);
+        byte[] first = bytes(0, 10_000);
+        byte[] second = bytes(10_000, 30_000);
+        assertThat(state.receivePacket(Unpooled.wrappedBuffer(first), 0, first.length, false, 10_006)).isNull();
+        assertThat(state.reassemblyBytes()).isEqualTo(3 * 4096);
+        assertThat(state.receivePacket(Unpooled.wrappedBuffer(second), 0, second.length, true, 30_006))
+                .isEqualTo(bytes(0, 40_000));
+    }
+
+    @Test
     void anEmptyFinalPacketEndsTheMessage() throws Exception {
         ChannelState state = channel(16, 4096);
         assertThat(state.receivePacket(bytes(0, 1024), false, 1030)).isNull();
@@ -153,7 +251,7 @@ class ChannelStateTest {
         assertThatThrownBy(() -> state.receivePacket(bytes(0, 977), true, 983))
                 .isInstanceOf(MessageTooLargeException.class)
                 .hasMessage("message of at least 2001 bytes over the channel 0x20 limit of 2000 bytes");
-        assertThat(state.reassemblyBytes()).isBetween(1024, 2000); // the buffer, within the capacity
+        assertThat(state.reassemblyBytes()).isEqualTo(2000); // one block, cut to the capacity
         state.release();
         assertThat(state.reassemblyBytes()).isZero();
         // exactly the capacity is fine

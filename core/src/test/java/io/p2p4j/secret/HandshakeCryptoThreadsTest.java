@@ -1,12 +1,19 @@
 package io.p2p4j.secret;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.channel.Channel;
+import io.p2p4j.net.TransportKind;
+import io.p2p4j.Peer;
+import io.p2p4j.Reactor;
+import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.identity.NodeKey;
 import io.p2p4j.crypto.X25519Keys;
+import io.p2p4j.testing.ConnectedSwitches;
 import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.Loopback;
+import io.p2p4j.transport.Transport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +26,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The handshake's key agreement, signing and verification run on its crypto executor, off the
- * event loop, and the handshake still completes over real sockets: two steps per side.
+ * event loop, and the handshake still completes over real sockets: two steps per side. The
+ * shared pool's threads end once there is no handshake work: none is left after the switches
+ * that made handshakes close.
  */
 class HandshakeCryptoThreadsTest {
 
@@ -40,6 +49,36 @@ class HandshakeCryptoThreadsTest {
                 X25519Keys.generatePrivate(), crypto);
         channel.eventLoop().execute(() -> channel.pipeline().addLast(handshake));
         return handshake.result();
+    }
+
+    private static List<Thread> cryptoThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("p2p4j-handshake-crypto-") && t.isAlive()).toList();
+    }
+
+    @Test
+    void noCryptoThreadRemainsAfterTheSwitchesThatMadeHandshakesClose() {
+        Reactor quiet = new Reactor() {
+            @Override
+            public List<ChannelDescriptor> channels() {
+                return List.of(ChannelDescriptor.of((byte) 0x70, 1));
+            }
+
+            @Override
+            public void receive(byte channelId, Peer peer, byte[] message) { }
+        };
+        try (ConnectedSwitches switches = ConnectedSwitches.create(3, TransportKind.TCP,
+                (i, b) -> b.network("test-chain").reactor("quiet", quiet))) {
+            assertThat(switches.all()).allSatisfy(s -> assertThat(s.peers().size()).isEqualTo(2));
+            List<Thread> used = cryptoThreads();
+            assertThat(used).as("the handshakes' crypto ran on the pool").isNotEmpty()
+                    .allSatisfy(t -> assertThat(t.isDaemon()).isTrue());
+        }
+        long closed = System.nanoTime();
+        // the threads end on their own once idle (SecretConnectionHandshake.CRYPTO_THREAD_IDLE, 2 s)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cryptoThreads()).isEmpty());
+        System.out.printf("no handshake crypto thread left %d ms after the switches closed%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closed));
     }
 
     @Test

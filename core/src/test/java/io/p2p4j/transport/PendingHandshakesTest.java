@@ -30,8 +30,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Handshakes cannot pile up or be stretched (issue 10, item 4): raw TCP connections that never
  * speak, from several loopback addresses, never hold more than the caps of pending handshakes;
- * the excess is closed before any byte of the handshake is sent; the admitted ones are closed
- * within the handshake timeout plus a margin; and a real peer connects meanwhile.
+ * the excess from one address is closed before any byte of the handshake is sent; past the total,
+ * the oldest pending connection of the address holding the most is closed to make room; the
+ * admitted ones are closed within the handshake timeout plus a margin; and a real peer connects
+ * meanwhile, even while silent connections from enough addresses hold every slot.
  */
 class PendingHandshakesTest {
     private static final Duration HANDSHAKE = Duration.ofSeconds(1);
@@ -39,9 +41,14 @@ class PendingHandshakesTest {
     private static final Duration MARGIN = Duration.ofSeconds(1);
 
     private static Transport transport(NodeKey key, int maxPending, int maxPendingPerIp, SecureUpgrade upgrade) {
+        return transport(key, maxPending, maxPendingPerIp, upgrade, HANDSHAKE);
+    }
+
+    private static Transport transport(NodeKey key, int maxPending, int maxPendingPerIp, SecureUpgrade upgrade,
+            Duration handshake) {
         NodeInfo info = NodeInfo.of(key.id(), "tcp://127.0.0.1:26656", "test-chain", "1.0", new byte[] {0x42}, "t");
         return new Transport(TransportKind.TCP, key, () -> info,
-                new Transport.Settings(Duration.ofSeconds(1), HANDSHAKE, Duration.ofSeconds(1), 0, maxPending, maxPendingPerIp),
+                new Transport.Settings(Duration.ofSeconds(1), handshake, Duration.ofSeconds(1), 0, maxPending, maxPendingPerIp),
                 List.of(), null, upgrade);
     }
 
@@ -54,11 +61,17 @@ class PendingHandshakesTest {
      */
     private static List<CompletableFuture<Outcome>> openSilent(InetSocketAddress server, int ips, int perIp)
             throws IOException {
+        return openSilent(server, 1, ips, perIp);
+    }
+
+    /** The same from 127.0.{@code net}.1, 127.0.{@code net}.2, ... */
+    private static List<CompletableFuture<Outcome>> openSilent(InetSocketAddress server, int net, int ips, int perIp)
+            throws IOException {
         List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
         for (int round = 0; round < perIp; round++) {
             for (int ip = 0; ip < ips; ip++) {
                 Socket socket = new Socket();
-                socket.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 1, (byte) (ip + 1)}), 0));
+                socket.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, (byte) net, (byte) (ip + 1)}), 0));
                 socket.connect(server, 5_000);
                 long opened = System.nanoTime();
                 CompletableFuture<Outcome> outcome = new CompletableFuture<>();
@@ -125,15 +138,64 @@ class PendingHandshakesTest {
     }
 
     @Test
-    void silentConnectionsFromFortyAddressesHoldAtMostTheTotalCap() throws Exception {
+    void silentConnectionsFromFortyAddressesHoldAtMostTheTotalCapAndTheNewestPushOutTheOldest() throws Exception {
         NodeKey serverKey = NodeKey.generate();
         try (Transport server = transport(serverKey, 16, 4, SecureUpgrade.SECRET_CONNECTION)) {
             InetSocketAddress bound = server.listen("127.0.0.1", 0, upgrade -> { });
             List<Outcome> outcomes = all(openSilent(bound, 40, 8));
             await().atMost(Duration.ofSeconds(5)).until(() -> server.pendingHandshakes() == 0);
             report("40 addresses x 8, caps 16 / 4", outcomes, server.pendingHandshakesPeak(), -1);
+            System.out.printf("  %d closed to make room for a newer one%n", server.pendingHandshakesEvicted());
             assertThat(server.pendingHandshakesPeak()).isLessThanOrEqualTo(16);
-            assertAdmittedAndRefused(outcomes);
+            // no address reaches 4 pending (the room is taken from the address holding the most),
+            // so none is refused: each one past the 16th pushes out an older one instead
+            assertThat(server.pendingHandshakesEvicted()).isPositive();
+            assertThat(outcomes).allSatisfy(o -> {
+                assertThat(o.bytesReceived()).as("closed, with our key or nothing").isIn(0, 35);
+                assertThat(o.closedAfterMillis()).isLessThanOrEqualTo(HANDSHAKE.plus(MARGIN).toMillis());
+            });
+        }
+    }
+
+    @Test
+    void aRealPeerGetsInWhileSilentConnectionsFromTwentyAddressesHoldEverySlot() throws Exception {
+        // 20 addresses x 4 silent connections fill the 64 slots and stay (10 s timeout): refusing
+        // the newcomer kept every other peer out until they timed out; now the real peer takes
+        // the place of the oldest connection of an address holding 4, and gets in at once
+        Duration longHandshake = Duration.ofSeconds(10);
+        NodeKey serverKey = NodeKey.generate();
+        NodeKey clientKey = NodeKey.generate();
+        try (Transport server = transport(serverKey, 64, 4, SecureUpgrade.SECRET_CONNECTION, longHandshake);
+                Transport client = transport(clientKey, 64, 4, SecureUpgrade.SECRET_CONNECTION)) {
+            AtomicInteger upgraded = new AtomicInteger();
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            InetSocketAddress bound = server.listen("127.0.0.1", 0, upgrade -> upgrade.whenComplete((c, e) -> {
+                if (e != null) {
+                    failures.add(e);
+                } else {
+                    upgraded.incrementAndGet();
+                }
+            }));
+            List<CompletableFuture<Outcome>> sockets = openSilent(bound, 2, 20, 4);
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.pendingHandshakes() == 64
+                    && server.pendingHandshakesEvicted() == 80 - 64);
+            long dialStart = System.nanoTime();
+            UpgradedConnection real = client.dial(new NetAddress(serverKey.id(), "127.0.0.1", bound.getPort()))
+                    .get(5, TimeUnit.SECONDS);
+            long dialMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - dialStart);
+            System.out.printf("20 addresses x 4 silent connections holding all 64 slots: a real peer's dial %d ms,"
+                    + " %d silent ones closed to make room%n", dialMillis, server.pendingHandshakesEvicted());
+            assertThat(real.id()).isEqualTo(serverKey.id());
+            assertThat(dialMillis).as("a real peer's dial while every slot is held").isLessThan(1_000);
+            await().atMost(Duration.ofSeconds(5)).until(() -> upgraded.get() == 1);
+            assertThat(server.pendingHandshakesPeak()).isLessThanOrEqualTo(64);
+            assertThat(server.pendingHandshakesEvicted()).as("the real peer took a silent one's place").isEqualTo(81 - 64);
+            assertThat(failures).hasSize(81 - 64).allSatisfy(e -> assertThat(e).cause()
+                    .isInstanceOf(HandshakeException.class)
+                    .hasMessage("closed to make room for a newer inbound connection: 64 handshakes pending, the"
+                            + " maximum (maxPendingHandshakes 64)"));
+            assertThat(server.pendingHandshakes()).isEqualTo(64 - 1);
+            real.channel().close();
         }
     }
 

@@ -282,8 +282,9 @@ final class NodeConfig {
         out.append("# pings per second a peer may send on average (bursts of ten seconds' worth) before it is\n");
         out.append("# dropped; CometBFT pings once a minute, so honest peers stay far inside the default\n");
         out.append("max_pings_per_second = ").append(get("p2p4j.max_pings_per_second")).append("\n");
-        out.append("# inbound connections accepted and not yet through their handshake, in all and per IP; more\n");
-        out.append("# are closed at once, before any cryptography. Raise the per-IP cap for several nodes on one host\n");
+        out.append("# inbound connections accepted and not yet through their handshake, in all and per IP. One more\n");
+        out.append("# from an IP is closed at once, before any cryptography; one more in all closes the oldest pending\n");
+        out.append("# connection of the IP holding the most. Raise the per-IP cap for several nodes on one host\n");
         out.append("max_pending_handshakes = ").append(get("p2p4j.max_pending_handshakes")).append("\n");
         out.append("max_pending_handshakes_per_ip = ").append(get("p2p4j.max_pending_handshakes_per_ip")).append("\n");
         out.append("# bytes the mailboxes of peers whose reactor waits in a send may read past their own bound, shared\n");
