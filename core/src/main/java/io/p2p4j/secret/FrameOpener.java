@@ -12,7 +12,8 @@ import javax.crypto.AEADBadTagException;
  * opens each with the next nonce, and passes on the data bytes (the frame's little-endian length
  * says how many; the padding after them is ignored, as Go fills it with leftovers). The data of
  * all frames opened from one read goes on as one buffer. A frame that does not authenticate or
- * claims more than 1,024 bytes ends the connection, and nothing after it is passed on.
+ * claims more than 1,024 bytes ends the connection, and nothing after it is passed on; so do too
+ * many frames without data before the connection is set up ({@link SetupEmptyFrames}).
  */
 final class FrameOpener extends ByteToMessageDecoder {
     /** Working space per thread, shared by the connections of an event loop: [sealed frame][plain frame]. */
@@ -20,10 +21,17 @@ final class FrameOpener extends ByteToMessageDecoder {
             ThreadLocal.withInitial(() -> new byte[FrameCipher.SEALED_SIZE + FrameCipher.PLAIN_SIZE]);
     private static final int PLAIN = FrameCipher.SEALED_SIZE;
     private final FrameCipher cipher;
+    private final SetupEmptyFrames emptyFrames;
     private boolean failed;
 
-    FrameOpener(FrameCipher cipher) {
+    FrameOpener(FrameCipher cipher, SetupEmptyFrames emptyFrames) {
         this.cipher = cipher;
+        this.emptyFrames = emptyFrames;
+    }
+
+    /** The connection is set up: see {@link SetupEmptyFrames}. */
+    void connectionSetUp() {
+        emptyFrames.setUp();
     }
 
     @Override
@@ -53,6 +61,13 @@ final class FrameOpener extends ByteToMessageDecoder {
                         | (scratch[PLAIN + 2] & 0xffL) << 16 | (scratch[PLAIN + 3] & 0xffL) << 24;
                 if (error == null && length > FrameCipher.DATA_MAX) {
                     error = new SecretConnectionException("frame length " + length + " > " + FrameCipher.DATA_MAX);
+                }
+                if (error == null) {
+                    try {
+                        emptyFrames.frame(length);
+                    } catch (SecretConnectionException e) {
+                        error = e;
+                    }
                 }
                 if (error != null) {
                     // what the good frames before this one carried still goes on; nothing after it

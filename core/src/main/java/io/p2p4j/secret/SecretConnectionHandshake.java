@@ -91,7 +91,9 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
     private final Duration timeout;
     private final Executor crypto;
     private final byte[] ephemeralPrivate;
-    private final byte[] ephemeralPublic;
+    /** Computed on {@link #crypto} when the handshake starts. */
+    private byte[] ephemeralPublic;
+    private final SetupEmptyFrames emptyFrames = new SetupEmptyFrames();
     private ByteBuf authPlain;
     private boolean started;
     /** Bytes of the ephemeral key message's prefix found right so far. */
@@ -124,7 +126,6 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
         this.timeout = timeout;
         this.crypto = crypto;
         this.ephemeralPrivate = ephemeralPrivate.clone();
-        this.ephemeralPublic = X25519Keys.publicKey(this.ephemeralPrivate);
     }
 
     /** Completes with the peer's authenticated key, or fails with the reason. */
@@ -169,11 +170,29 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
         }
         started = true;
         startDeadline(ctx, timeout);
-        ByteBuf message = ctx.alloc().buffer(EPHEMERAL_MESSAGE);
-        message.writeBytes(EPHEMERAL_PREFIX).writeBytes(ephemeralPublic);
-        send(ctx, message, "the ephemeral key");
+        // even our key pair is made off the event loop: a connection pushed out of a full
+        // pending-handshake table before its turn costs the node nothing but the accept; the
+        // peer's bytes wait until it is made (a read may deliver them at once, in memory)
+        offload(ctx, () -> X25519Keys.publicKey(ephemeralPrivate), key -> {
+            ephemeralPublic = key;
+            ByteBuf message = ctx.alloc().buffer(EPHEMERAL_MESSAGE);
+            message.writeBytes(EPHEMERAL_PREFIX).writeBytes(key);
+            send(ctx, message, "the ephemeral key");
+        });
         ctx.channel().config().setAutoRead(true);
         ctx.read();
+    }
+
+    /**
+     * Tells the SecretConnection in {@code pipeline}, if there is one, that the connection is set
+     * up (the NodeInfo exchange is done): frames without data stop counting against the few
+     * tolerated before, as the receive rate limit counts them from then on. Event loop only.
+     */
+    public static void connectionSetUp(ChannelPipeline pipeline) {
+        FrameOpener opener = pipeline.get(FrameOpener.class);
+        if (opener != null) {
+            opener.connectionSetUp();
+        }
     }
 
     @Override
@@ -368,6 +387,7 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
             if (length > FrameCipher.DATA_MAX) {
                 throw new SecretConnectionException("frame length " + length + " > " + FrameCipher.DATA_MAX);
             }
+            emptyFrames.frame(length);
             if (authPlain.readableBytes() + length > MAX_AUTH_MESSAGE + 5 + FrameCipher.DATA_MAX) {
                 throw new SecretConnectionException("auth signature message too long");
             }
@@ -442,7 +462,7 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
      */
     private void complete(ChannelHandlerContext ctx, byte[] remoteKey) {
         ChannelPipeline pipeline = ctx.pipeline();
-        FrameOpener opener = new FrameOpener(recvCipher);
+        FrameOpener opener = new FrameOpener(recvCipher, emptyFrames);
         pipeline.addAfter(ctx.name(), "secret-opener", opener);
         pipeline.addAfter(ctx.name(), "secret-sealer", new FrameSealer(sendCipher));
         ChannelHandlerContext openerCtx = pipeline.context(opener);

@@ -7,6 +7,7 @@ import com.google.protobuf.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.p2p4j.identity.NodeInfo;
+import io.p2p4j.secret.SecretConnectionHandshake;
 import io.p2p4j.internal.HandshakeStage;
 import io.p2p4j.internal.Varint;
 import io.p2p4j.proto.DefaultNodeInfo;
@@ -118,6 +119,7 @@ final class NodeInfoHandshake extends HandshakeStage<NodeInfo, HandshakeExceptio
         }
         in.skipBytes((int) length);
         ctx.channel().config().setAutoRead(false);
+        SecretConnectionHandshake.connectionSetUp(ctx.pipeline());
         NodeInfo info;
         try {
             info = NodeInfoProto.fromProto(proto);

@@ -49,7 +49,7 @@ class FrameOpenerFuzzTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         TrackingAllocator allocator = new TrackingAllocator();
         channel.config().setAllocator(allocator);
-        channel.pipeline().addLast(new FrameOpener(FrameCipher.opening(KEY)));
+        channel.pipeline().addLast(new FrameOpener(FrameCipher.opening(KEY), new SetupEmptyFrames()));
         ByteArrayOutputStream passedOn = new ByteArrayOutputStream();
         List<Throwable> errors = new ArrayList<>();
         int largestRead = 0;

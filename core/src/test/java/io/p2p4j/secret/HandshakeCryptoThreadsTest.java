@@ -3,7 +3,9 @@ package io.p2p4j.secret;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.p2p4j.net.TransportKind;
 import io.p2p4j.Peer;
 import io.p2p4j.Reactor;
@@ -15,7 +17,9 @@ import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.Loopback;
 import io.p2p4j.transport.Transport;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -26,7 +30,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The handshake's key agreement, signing and verification run on its crypto executor, off the
- * event loop, and the handshake still completes over real sockets: two steps per side. The
+ * event loop, and the handshake still completes over real sockets: three steps per side, the
+ * first being our own ephemeral key pair, so that a connection pushed out of a full table of
+ * pending handshakes before its turn has cost the event loop no curve arithmetic at all. The
  * shared pool's threads end once there is no handshake work: none is left after the switches
  * that made handshakes close.
  */
@@ -93,12 +99,31 @@ class HandshakeCryptoThreadsTest {
             assertThat(atClient.get(10, TimeUnit.SECONDS).remotePublicKey()).isEqualTo(serverKey.publicKey());
             assertThat(atServer.get(10, TimeUnit.SECONDS).remotePublicKey()).isEqualTo(clientKey.publicKey());
             for (Recording crypto : List.of(clientCrypto, serverCrypto)) {
-                // handed over by the event loop: key agreement and signing, then verification
-                assertThat(crypto.callers).hasSize(2);
+                // handed over by the event loop: our key pair, key agreement and signing, then verification
+                assertThat(crypto.callers).hasSize(3);
             }
         } finally {
             clientCrypto.thread.shutdownNow();
             serverCrypto.thread.shutdownNow();
+        }
+    }
+
+    @Test
+    void ourEphemeralKeyIsMadeOnTheCryptoExecutorAndSentOnlyThen() {
+        Queue<Runnable> crypto = new ArrayDeque<>();
+        SecretConnectionHandshake handshake = new SecretConnectionHandshake(NodeKey.generate(), Duration.ofSeconds(5),
+                X25519Keys.generatePrivate(), crypto::add);
+        EmbeddedChannel channel = new EmbeddedChannel(handshake);
+        try {
+            assertThat(channel.<ByteBuf>readOutbound()).as("nothing sent before the key pair is made").isNull();
+            assertThat(crypto).hasSize(1);
+            crypto.remove().run();
+            channel.runPendingTasks();
+            ByteBuf sent = channel.readOutbound();
+            assertThat(sent.readableBytes()).isEqualTo(35);
+            sent.release();
+        } finally {
+            channel.finishAndReleaseAll();
         }
     }
 }

@@ -357,7 +357,7 @@ class SecretConnectionHostilePeerTest {
     void scenario21_receiveCounterExhaustionEndsTheConnectionBeforeReuse() throws Exception {
         long start = -3L; // 2^64 - 3
         FrameCipher opening = FrameCipher.startingAt(EmbeddedPair.A_SEND_KEY, false, start);
-        EmbeddedChannel channel = new EmbeddedChannel(new FrameOpener(opening));
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameOpener(opening, new SetupEmptyFrames()));
         // the peer seals the last two usable counters, then goes on sending: replays of its
         // last frame, as it has no counter left to seal anything new with
         byte[] last = frameFromA(start + 1, 2, "cd".getBytes());
