@@ -9,12 +9,10 @@ import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.identity.NetAddress;
 import io.p2p4j.identity.NodeKey;
 import io.p2p4j.conn.ChannelDescriptor;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.conn.ChannelStatus;
 import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.testing.ConnectedSwitches;
+import io.p2p4j.testing.TestSwitches;
 import io.p2p4j.testkit.HostilePeer;
 import io.p2p4j.net.HandshakeException;
 import java.net.SocketAddress;
@@ -27,33 +25,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The NodeInfo, transport, switch and reactor scenarios of hostile-peers.md (22, 23, 25, 29, 30, 33, 34, 35). */
 class SwitchHostilePeerTest {
     static final byte CHAT = 0x42;
-    private static EventLoopGroup group;
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @BeforeAll
-    static void startGroup() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : toClose) {
-            c.close();
-        }
-    }
+    /** The switches and hostile peers of each test, closed after it; the hostile peers' event loops. */
+    @RegisterExtension
+    static final TestSwitches switches = new TestSwitches();
 
     record Node(Switch sw, RecordingReactor reactor, List<Throwable> refused, List<String> added) {}
 
@@ -76,9 +56,7 @@ class SwitchHostilePeerTest {
         for (int i = 0; i < extra.length; i++) {
             builder.reactor("extra" + i, extra[i]);
         }
-        Switch sw = customize.apply(builder).build();
-        toClose.add(sw);
-        sw.start();
+        Switch sw = switches.start(customize.apply(builder));
         return new Node(sw, reactor, refused, added);
     }
 
@@ -135,7 +113,7 @@ class SwitchHostilePeerTest {
         for (Object[] c : cases) {
             NodeKey key = NodeKey.generate();
             int before = hub.refused().size();
-            try (HostilePeer peer = HostilePeer.connect(group, hub.sw().listenAddress(), key, true)) {
+            try (HostilePeer peer = HostilePeer.connect(switches.eventLoops(), hub.sw().listenAddress(), key, true)) {
                 peer.sendNodeInfo(with(validInfo(key), (String) c[0], c[1]));
                 await().atMost(Duration.ofSeconds(10)).until(() -> hub.refused().size() > before);
                 assertThat(hub.refused().get(before)).as("case %s", c[2]).isInstanceOf(HandshakeException.class)
@@ -146,7 +124,7 @@ class SwitchHostilePeerTest {
         // the oversize prefix is refused from the prefix alone: nothing of the claimed size is read
         NodeKey key = NodeKey.generate();
         int before = hub.refused().size();
-        try (HostilePeer peer = HostilePeer.connect(group, hub.sw().listenAddress(), key, true)) {
+        try (HostilePeer peer = HostilePeer.connect(switches.eventLoops(), hub.sw().listenAddress(), key, true)) {
             peer.send(new byte[] {(byte) 0x81, 0x50}); // 10241
             await().atMost(Duration.ofSeconds(10)).until(() -> hub.refused().size() > before);
             assertThat(hub.refused().get(before)).hasMessageContaining("NodeInfo of 10241 bytes over the maximum of 10240");
@@ -159,7 +137,7 @@ class SwitchHostilePeerTest {
             big = with(big, "moniker", "m".repeat(++monikerLength));
         }
         assertThat(NodeInfoProto.toProto(big).getSerializedSize()).isEqualTo(10240);
-        try (HostilePeer peer = HostilePeer.connect(group, hub.sw().listenAddress(), bigKey, true)) {
+        try (HostilePeer peer = HostilePeer.connect(switches.eventLoops(), hub.sw().listenAddress(), bigKey, true)) {
             peer.sendNodeInfo(big);
             await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().has(bigKey.id()));
         }
@@ -313,7 +291,7 @@ class SwitchHostilePeerTest {
         };
         Node hub2 = node(ConnectedSwitches.testConfig(), b -> b, slowInit);
         NodeKey key = NodeKey.generate();
-        HostilePeer peer = HostilePeer.connect(group, hub2.sw().listenAddress(), key, true);
+        HostilePeer peer = HostilePeer.connect(switches.eventLoops(), hub2.sw().listenAddress(), key, true);
         peer.sendNodeInfo(validInfo(key));
         assertThat(inInit.await(10, TimeUnit.SECONDS)).isTrue();
         peer.close();
@@ -397,8 +375,8 @@ class SwitchHostilePeerTest {
         Node hub = node(ConnectedSwitches.testConfig().withConnection(
                 MConnectionConfig.defaults().unlimited().withSendTimeout(Duration.ofSeconds(30))), b -> b);
         NodeKey key = NodeKey.generate();
-        HostilePeer stalled = HostilePeer.connect(group, hub.sw().listenAddress(), key, true);
-        toClose.add(stalled);
+        HostilePeer stalled = switches.closeAfterTest(
+                HostilePeer.connect(switches.eventLoops(), hub.sw().listenAddress(), key, true));
         stalled.sendNodeInfo(validInfo(key));
         await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().has(key.id()));
         stalled.stopReading();
@@ -461,8 +439,8 @@ class SwitchHostilePeerTest {
             healthy.add(n);
         }
         NodeKey key = NodeKey.generate();
-        HostilePeer stalled = HostilePeer.connect(group, hub.sw().listenAddress(), key, true);
-        toClose.add(stalled);
+        HostilePeer stalled = switches.closeAfterTest(
+                HostilePeer.connect(switches.eventLoops(), hub.sw().listenAddress(), key, true));
         stalled.sendNodeInfo(validInfo(key));
         await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().size() == 10);
         stalled.stopReading();
@@ -483,10 +461,8 @@ class SwitchHostilePeerTest {
                 Duration.ofMillis(200), Duration.ofMillis(100), 5, Duration.ofMillis(1500), 3));
         NodeKey keyA = NodeKey.generate();
         NodeKey keyB = NodeKey.generate();
-        Switch a = Switch.builder(keyA, fast.withMaxInboundPeers(0)).network("test-chain")
-                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
-        toClose.add(a);
-        a.start();
+        Switch a = switches.start(Switch.builder(keyA, fast.withMaxInboundPeers(0)).network("test-chain")
+                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))));
         Switch b = Switch.builder(keyB, fast).network("test-chain")
                 .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
         b.start();
@@ -551,8 +527,8 @@ class SwitchHostilePeerTest {
         assertAllInOrder(hub, healthy, 0, 300);
 
         NodeKey key = NodeKey.generate();
-        HostilePeer stalled = HostilePeer.connect(group, hub.sw().listenAddress(), key, true);
-        toClose.add(stalled);
+        HostilePeer stalled = switches.closeAfterTest(
+                HostilePeer.connect(switches.eventLoops(), hub.sw().listenAddress(), key, true));
         stalled.sendNodeInfo(validInfo(key));
         await().atMost(Duration.ofSeconds(10)).until(() -> hub.sw().peers().size() == 3);
         stalled.stopReading();

@@ -7,15 +7,12 @@ import static org.awaitility.Awaitility.await;
 import io.p2p4j.identity.NodeId;
 import io.p2p4j.identity.NodeKey;
 import io.p2p4j.conn.ChannelDescriptor;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.testing.ConnectedSwitches;
+import io.p2p4j.testing.TestSwitches;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,33 +21,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A peer's way from admission to stopped, and the switch's own start and close, at their races. */
 class SwitchLifecycleTest {
     static final byte CHAT = 0x42;
-    private static EventLoopGroup group;
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @BeforeAll
-    static void startGroup() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    }
-
-    @AfterAll
-    static void stopGroup() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : toClose.reversed()) {
-            c.close();
-        }
-    }
+    /** The switches of each test, closed after it, on event loops the tests share. */
+    @RegisterExtension
+    static final TestSwitches switches = new TestSwitches();
 
     /** A recording reactor that also records its own stop, as a peer's "stop" event under our id. */
     static final class StopRecordingReactor extends RecordingReactor {
@@ -76,7 +55,7 @@ class SwitchLifecycleTest {
         List<String> listened = new CopyOnWriteArrayList<>();
         List<Throwable> refused = new CopyOnWriteArrayList<>();
         Switch.Builder builder = Switch.builder(key, ConnectedSwitches.testConfig()).network("test-chain")
-                .eventLoops(group).reactor("chat", reactor)
+                .eventLoops(switches.eventLoops()).reactor("chat", reactor)
                 .listener(new SwitchListener() {
                     @Override
                     public void peerAdded(Peer peer) {
@@ -96,9 +75,7 @@ class SwitchLifecycleTest {
         for (int i = 0; i < extra.length; i++) {
             builder.reactor("extra" + i, extra[i]);
         }
-        Switch sw = builder.build();
-        toClose.add(sw);
-        sw.start();
+        Switch sw = switches.start(builder);
         return new Node(sw, reactor, listened, refused);
     }
 

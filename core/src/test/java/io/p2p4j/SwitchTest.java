@@ -10,6 +10,7 @@ import io.p2p4j.identity.NodeKey;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.netty.channel.EventLoopGroup;
 import io.p2p4j.testing.ConnectedSwitches;
+import io.p2p4j.testing.TestSwitches;
 import io.p2p4j.net.HandshakeException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -21,8 +22,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The switch end to end, encrypted, as one contract every transport kind meets (gRPC's
@@ -33,7 +34,9 @@ import org.junit.jupiter.api.Test;
  */
 abstract class SwitchTest {
     static final byte CHAT = 0x42;
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    /** The switches of each test, closed after it. */
+    @RegisterExtension
+    static final TestSwitches switches = new TestSwitches();
 
     /** The transport kind under test. */
     abstract TransportKind kind();
@@ -46,29 +49,19 @@ abstract class SwitchTest {
         return Switch.builder(key, config).transport(kind()).network("test-chain");
     }
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : toClose) {
-            c.close();
-        }
-    }
-
     /** Everything a test needs to know about one started switch. */
     record Node(Switch sw, RecordingReactor reactor, List<Throwable> refused) {}
 
     Node node(P2pConfig config, String network) {
         RecordingReactor reactor = new RecordingReactor(ChannelDescriptor.of(CHAT, 1));
         List<Throwable> refused = new CopyOnWriteArrayList<>();
-        Switch sw = builder(NodeKey.generate(), config).network(network).reactor("chat", reactor)
+        Switch sw = switches.start(builder(NodeKey.generate(), config).network(network).reactor("chat", reactor)
                 .listener(new SwitchListener() {
                     @Override
                     public void connectionRefused(SocketAddress remote, Direction direction, Throwable reason) {
                         refused.add(reason);
                     }
-                })
-                .build();
-        toClose.add(sw);
-        sw.start();
+                }));
         return new Node(sw, reactor, refused);
     }
 
@@ -122,10 +115,8 @@ abstract class SwitchTest {
             List<Node> nodes = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 RecordingReactor reactor = new RecordingReactor(ChannelDescriptor.of(CHAT, 1));
-                Switch sw = builder(NodeKey.generate(), ConnectedSwitches.testConfig())
-                        .reactor("chat", reactor).eventLoops(shared).build();
-                toClose.add(sw);
-                sw.start();
+                Switch sw = switches.start(builder(NodeKey.generate(), ConnectedSwitches.testConfig())
+                        .reactor("chat", reactor).eventLoops(shared));
                 nodes.add(new Node(sw, reactor, List.of()));
             }
             Switch a = nodes.get(0).sw();
@@ -278,10 +269,8 @@ abstract class SwitchTest {
                 super.receive(channelId, peer, message);
             }
         };
-        Switch hub = builder(NodeKey.generate(), ConnectedSwitches.testConfig())
-                .reactor("chat", chat).reactor("recorder", recorder).build();
-        toClose.add(hub);
-        hub.start();
+        Switch hub = switches.start(builder(NodeKey.generate(), ConnectedSwitches.testConfig())
+                .reactor("chat", chat).reactor("recorder", recorder));
         Node bad = node();
         Node good = node();
         bad.sw().dial(hub.listenAddress()).get(10, TimeUnit.SECONDS);
@@ -311,14 +300,10 @@ abstract class SwitchTest {
                 super.receive(channelId, peer, message);
             }
         };
-        Switch hub = builder(NodeKey.generate(), ConnectedSwitches.testConfig())
-                .reactor("chat", chat).build();
-        toClose.add(hub);
-        hub.start();
-        Switch blocked = builder(blockedKey, ConnectedSwitches.testConfig())
-                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
-        toClose.add(blocked);
-        blocked.start();
+        Switch hub = switches.start(builder(NodeKey.generate(), ConnectedSwitches.testConfig())
+                .reactor("chat", chat));
+        Switch blocked = switches.start(builder(blockedKey, ConnectedSwitches.testConfig())
+                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))));
         Node other = node();
         blocked.dial(hub.listenAddress()).get(10, TimeUnit.SECONDS);
         other.sw().dial(hub.listenAddress()).get(10, TimeUnit.SECONDS);
@@ -350,10 +335,8 @@ abstract class SwitchTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> a.sw().peers().has(keyB.id()));
         b.close();
         await().atMost(Duration.ofSeconds(10)).until(() -> !a.sw().peers().has(keyB.id()));
-        Switch restarted = builder(keyB, fast.withListen("tcp://127.0.0.1:" + addressB.port()))
-                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
-        toClose.add(restarted);
-        restarted.start();
+        Switch restarted = switches.start(builder(keyB, fast.withListen("tcp://127.0.0.1:" + addressB.port()))
+                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))));
         await().atMost(Duration.ofSeconds(10)).until(() -> a.sw().peers().has(keyB.id()));
         assertThat(a.sw().peers().get(keyB.id()).orElseThrow().isPersistent()).isTrue();
         assertThat(a.sw().peers().size()).isEqualTo(1);

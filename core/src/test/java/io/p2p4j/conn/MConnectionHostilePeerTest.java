@@ -14,8 +14,8 @@ import io.p2p4j.conn.MConnectionException.PongTimeoutException;
 import io.p2p4j.conn.MConnectionException.UndecodablePacketException;
 import io.p2p4j.conn.MConnectionException.UnknownChannelException;
 import io.p2p4j.testing.LoopbackConnection;
+import io.p2p4j.testing.LoopbackConnections;
 import io.p2p4j.testkit.FaultProxy;
-import io.p2p4j.testkit.Loopback;
 import io.p2p4j.testkit.RawPeer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,9 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The framing and MConnection scenarios of hostile-peers.md (1, 2, 3, 4, 8, 9, 10); 11 is
@@ -46,17 +45,9 @@ class MConnectionHostilePeerTest {
             ChannelDescriptor.builder((byte) 0x21).priority(5).build());
     private static final MConnectionConfig CONFIG = MConnectionConfig.defaults().unlimited();
 
-    private static Loopback loopback;
-
-    @BeforeAll
-    static void start() {
-        loopback = new Loopback();
-    }
-
-    @AfterAll
-    static void stop() {
-        loopback.close();
-    }
+    /** The loopback connections of each test, closed after it. */
+    @RegisterExtension
+    static final LoopbackConnections loopback = new LoopbackConnections();
 
     /** Sends raw bytes at a fresh MConnection and returns it once it has ended. */
     private static Endpoint hostile(byte[]... writes) {
@@ -339,7 +330,7 @@ class MConnectionHostilePeerTest {
     /** A connection whose client reaches the server through a {@link FaultProxy} set up by {@code faults}. */
     private static LoopbackConnection throughProxy(UnaryOperator<FaultProxy> faults, List<FaultProxy> made) {
         return loopback.connect(target -> {
-            FaultProxy proxy = faults.apply(new FaultProxy(loopback.group(), target));
+            FaultProxy proxy = faults.apply(new FaultProxy(loopback.eventLoops(), target));
             made.add(proxy);
             return proxy.start();
         });
@@ -391,7 +382,7 @@ class MConnectionHostilePeerTest {
     @Test
     void scenario09_peerThatNeverReadsPushesBack() throws Exception {
         MConnectionConfig config = CONFIG.withSendTimeout(Duration.ofMillis(500));
-        try (Loopback small = new Loopback(64 * 1024); LoopbackConnection stalled = small.connect();
+        try (LoopbackConnections small = new LoopbackConnections(64 * 1024); LoopbackConnection stalled = small.connect();
                 LoopbackConnection healthy = small.connect()) {
             Endpoint toStalled = new Endpoint(stalled.client(), CHANNELS, config);
             RawPeer.notReading(stalled.server());
@@ -453,7 +444,7 @@ class MConnectionHostilePeerTest {
     void scenario10_peerSendingFasterThanTheReceiveRateLimit() throws Exception {
         long limit = 512_000;
         List<ChannelDescriptor> channels = List.of(ChannelDescriptor.builder((byte) 0x21).sendQueueCapacity(8).build());
-        try (Loopback small = new Loopback(32 * 1024); LoopbackConnection pair = small.connect()) {
+        try (LoopbackConnections small = new LoopbackConnections(32 * 1024); LoopbackConnection pair = small.connect()) {
             Endpoint sender = new Endpoint(pair.client(), channels, CONFIG);
             List<long[]> arrivals = new CopyOnWriteArrayList<>();
             MConnection receiver = MConnection.builder(pair.server()).channels(channels)

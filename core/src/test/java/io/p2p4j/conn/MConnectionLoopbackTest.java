@@ -6,16 +6,15 @@ import static org.awaitility.Awaitility.await;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
 import io.p2p4j.testing.LoopbackConnection;
-import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testing.LoopbackConnections;
 import io.p2p4j.testkit.RawPeer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** MConnection behaviour over real loopback TCP sockets. */
 class MConnectionLoopbackTest {
@@ -26,17 +25,9 @@ class MConnectionLoopbackTest {
             ChannelDescriptor.builder((byte) 0x30).priority(1).recvMessageCapacity(CAPACITY).build());
     private static final MConnectionConfig CONFIG = MConnectionConfig.defaults().unlimited();
 
-    private static Loopback loopback;
-
-    @BeforeAll
-    static void start() {
-        loopback = new Loopback();
-    }
-
-    @AfterAll
-    static void stop() {
-        loopback.close();
-    }
+    /** The loopback connections of each test, closed after it. */
+    @RegisterExtension
+    static final LoopbackConnections loopback = new LoopbackConnections();
 
     private static byte[] message(int size, int seed) {
         byte[] bytes = new byte[size];
@@ -127,7 +118,7 @@ class MConnectionLoopbackTest {
     @Test
     void trySendFailsOnAFullQueueAndSendTimesOutAgainstAPeerThatDoesNotRead() {
         MConnectionConfig config = CONFIG.withSendTimeout(Duration.ofMillis(300));
-        try (Loopback small = new Loopback(32 * 1024); LoopbackConnection pair = small.connect()) {
+        try (LoopbackConnections small = new LoopbackConnections(32 * 1024); LoopbackConnection pair = small.connect()) {
             Endpoint a = new Endpoint(pair.client(), CHANNELS, config);
             RawPeer.notReading(pair.server());
             byte[] chunk = new byte[64 * 1024];

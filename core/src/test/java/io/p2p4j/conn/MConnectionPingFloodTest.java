@@ -15,8 +15,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.PingFloodException;
 import io.p2p4j.testing.LoopbackConnection;
+import io.p2p4j.testing.LoopbackConnections;
 import io.p2p4j.testkit.Latency;
-import io.p2p4j.testkit.Loopback;
 import io.p2p4j.testkit.RawPeer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -28,9 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Pings cannot buy unbounded work (issue 10, item 3): the pings of one read batch share one pong
@@ -49,17 +48,9 @@ class MConnectionPingFloodTest {
     /** Pings in one write of a flood: just under 64 KiB. */
     private static final int PINGS_PER_WRITE = 21_845;
 
-    private static Loopback loopback;
-
-    @BeforeAll
-    static void start() {
-        loopback = new Loopback();
-    }
-
-    @AfterAll
-    static void stop() {
-        loopback.close();
-    }
+    /** The loopback connections of each test, closed after it. */
+    @RegisterExtension
+    static final LoopbackConnections loopback = new LoopbackConnections();
 
     /** Counts the flushes that reach the socket. */
     private static final class FlushCounter extends ChannelOutboundHandlerAdapter {
@@ -193,7 +184,7 @@ class MConnectionPingFloodTest {
         long pongs = 0;
         int ended = 0;
         while (connections < maxConnections && !stop.get()) {
-            try (LoopbackConnection pair = LoopbackConnection.open(loopback.group(), victims, 0, UnaryOperator.identity())) {
+            try (LoopbackConnection pair = LoopbackConnection.open(loopback.eventLoops(), victims, 0, UnaryOperator.identity())) {
                 connections++;
                 Endpoint victim = new Endpoint(pair.server(), CHANNELS, CONFIG); // the default limit
                 RawPeer peer = RawPeer.reading(pair.client());
@@ -215,7 +206,7 @@ class MConnectionPingFloodTest {
         // the victims and the healthy receiver share one event loop; the senders have their own
         EventLoopGroup shared = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         AtomicBoolean stop = new AtomicBoolean();
-        try (LoopbackConnection healthy = LoopbackConnection.open(loopback.group(), shared, 0, UnaryOperator.identity())) {
+        try (LoopbackConnection healthy = LoopbackConnection.open(loopback.eventLoops(), shared, 0, UnaryOperator.identity())) {
             BlockingQueue<Long> latencies = new LinkedBlockingQueue<>();
             MConnection sender = MConnection.builder(healthy.client()).channels(CHANNELS).config(CONFIG).start();
             MConnection.builder(healthy.server()).channels(CHANNELS).config(CONFIG).onReceive(Latency.stamping(latencies))

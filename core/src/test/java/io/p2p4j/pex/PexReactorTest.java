@@ -18,6 +18,7 @@ import io.p2p4j.proto.PexAddrs;
 import io.p2p4j.proto.PexMessage;
 import io.p2p4j.proto.PexRequest;
 import io.p2p4j.testing.ConnectedSwitches;
+import io.p2p4j.testing.TestSwitches;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +26,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Peer exchange between real switches on loopback, and peers that break its rules. */
@@ -34,12 +35,9 @@ class PexReactorTest {
     static final Duration PERIOD = Duration.ofMillis(250);
     @TempDir
     Path dir;
-    private final List<Switch> switches = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        switches.forEach(Switch::close);
-    }
+    /** The switches of each test, closed after it. */
+    @RegisterExtension
+    static final TestSwitches switches = new TestSwitches();
 
     static PexConfig pexConfig() {
         return PexConfig.defaults().withEnsurePeersPeriod(PERIOD).withMaxOutboundPeers(4)
@@ -48,11 +46,8 @@ class PexReactorTest {
 
     Switch pexNode(NodeKey key, String name, PexConfig config, P2pConfig p2p) {
         AddrBook book = AddrBook.open(dir.resolve(name + "-addrbook.json"), AddrBook.Routability.ANY);
-        Switch sw = Switch.builder(key, p2p).network("pex-test").moniker(name)
-                .reactor("pex", new PexReactor(book, config)).build();
-        switches.add(sw);
-        sw.start();
-        return sw;
+        return switches.start(Switch.builder(key, p2p).network("pex-test").moniker(name)
+                .reactor("pex", new PexReactor(book, config)));
     }
 
     Switch pexNode(String name, PexConfig config) {
@@ -147,11 +142,8 @@ class PexReactorTest {
     }
 
     Switch rogue(RogueReactor reactor, P2pConfig config) {
-        Switch sw = Switch.builder(NodeKey.generate(), config).network("pex-test")
-                .reactor("rogue", reactor).build();
-        switches.add(sw);
-        sw.start();
-        return sw;
+        return switches.start(Switch.builder(NodeKey.generate(), config).network("pex-test")
+                .reactor("rogue", reactor));
     }
 
     static PexMessage addrs(List<NetAddress> addresses) {
@@ -470,11 +462,10 @@ class PexReactorTest {
         RogueReactor rogue = new RogueReactor();
         Switch evil = rogue(rogue);
         AddrBook strictBook = AddrBook.open(dir.resolve("strict.json"), AddrBook.Routability.STRICT);
-        Switch node = Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig()).network("pex-test")
-                .reactor("pex", new PexReactor(strictBook, pexConfig().withEnsurePeersPeriod(Duration.ofHours(1))
-                        .withMaxOutboundPeers(0))).build(); // never dials from the book: its entries are not local
-        switches.add(node);
-        node.start();
+        // never dials from the book: its entries are not local
+        Switch node = switches.start(Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig())
+                .network("pex-test").reactor("pex", new PexReactor(strictBook, pexConfig()
+                        .withEnsurePeersPeriod(Duration.ofHours(1)).withMaxOutboundPeers(0))));
         node.dial(evil.listenAddress()).get(10, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(10)).until(() -> rogue.received.stream().anyMatch(PexMessage::hasPexRequest));
         PexAddrs.Builder junk = PexAddrs.newBuilder();
@@ -543,10 +534,8 @@ class PexReactorTest {
                 throw new AssertionError("a round that fails with an Error");
             }
         };
-        Switch sw = Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig()).network("pex-test")
-                .reactor("pex", reactor).build();
-        switches.add(sw);
-        sw.start();
+        Switch sw = switches.start(Switch.builder(NodeKey.generate(), ConnectedSwitches.testConfig())
+                .network("pex-test").reactor("pex", reactor));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rounds.get()).isGreaterThanOrEqualTo(3));
     }
 

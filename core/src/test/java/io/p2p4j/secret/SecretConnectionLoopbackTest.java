@@ -19,8 +19,8 @@ import io.p2p4j.crypto.FrameCipher;
 import io.p2p4j.proto.Packet;
 import io.p2p4j.proto.PacketMsg;
 import io.p2p4j.testing.LoopbackConnection;
+import io.p2p4j.testing.LoopbackConnections;
 import io.p2p4j.testkit.FaultProxy;
-import io.p2p4j.testkit.Loopback;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,23 +34,14 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** SecretConnection over real loopback TCP: both roles, raw data, and MConnection on top. */
 class SecretConnectionLoopbackTest {
-    private static Loopback loopback;
-
-    @BeforeAll
-    static void start() {
-        loopback = new Loopback();
-    }
-
-    @AfterAll
-    static void stop() {
-        loopback.close();
-    }
+    /** The loopback connections of each test, closed after it. */
+    @RegisterExtension
+    static final LoopbackConnections loopback = new LoopbackConnections();
 
     /** Collects the plaintext bytes a secured channel receives. */
     static final class Sink extends ChannelInboundHandlerAdapter {
@@ -318,7 +309,7 @@ class SecretConnectionLoopbackTest {
         long offset = 35 + (long) FrameCipher.SEALED_SIZE * (1 + tampered) + 200;
         List<FaultProxy> proxies = new ArrayList<>();
         LoopbackConnection pair = loopback.connect(target -> {
-            FaultProxy proxy = new FaultProxy(loopback.group(), target)
+            FaultProxy proxy = new FaultProxy(loopback.eventLoops(), target)
                     .flipBit(FaultProxy.Direction.TO_TARGET, offset, 3);
             proxies.add(proxy);
             return proxy.start();

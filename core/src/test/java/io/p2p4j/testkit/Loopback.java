@@ -1,20 +1,19 @@
 package io.p2p4j.testkit;
 
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.p2p4j.testing.LoopbackConnection;
+import io.p2p4j.testing.LoopbackConnections;
 import java.net.SocketAddress;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
  * Real TCP connections on 127.0.0.1 for tests, on event loops of their own: each
  * {@link #connect()} returns both ends of a fresh connection, with auto-read off and no handlers.
+ * For a helper held in try-with-resources or across a jqwik container; a JUnit test class
+ * registers the test kit's {@link LoopbackConnections} instead, which this delegates to.
  */
 public final class Loopback implements AutoCloseable {
-    private final EventLoopGroup group;
-    private final int socketBufferBytes;
+    private final LoopbackConnections connections;
 
     /** Loopback connections with the kernel's default socket buffers. */
     public Loopback() {
@@ -26,17 +25,16 @@ public final class Loopback implements AutoCloseable {
      * (0: the kernel's default); small buffers make a peer that stops reading push back quickly.
      */
     public Loopback(int socketBufferBytes) {
-        this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        this.socketBufferBytes = socketBufferBytes;
+        this.connections = new LoopbackConnections(socketBufferBytes);
     }
 
     public EventLoopGroup group() {
-        return group;
+        return connections.eventLoops();
     }
 
     /** Opens a connection over 127.0.0.1 and returns both ends once both are active. */
     public LoopbackConnection connect() {
-        return connect(UnaryOperator.identity());
+        return connections.connect();
     }
 
     /**
@@ -44,11 +42,12 @@ public final class Loopback implements AutoCloseable {
      * server itself: a {@link FaultProxy} in between, for example.
      */
     public LoopbackConnection connect(UnaryOperator<SocketAddress> route) {
-        return LoopbackConnection.open(group, group, socketBufferBytes, route);
+        return connections.connect(route);
     }
 
+    /** Closes the connections still open and stops the event loops. */
     @Override
     public void close() {
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        connections.close();
     }
 }

@@ -18,6 +18,7 @@ import io.p2p4j.pex.AddrBook;
 import io.p2p4j.pex.PexConfig;
 import io.p2p4j.pex.PexReactor;
 import io.p2p4j.testing.ConnectedSwitches;
+import io.p2p4j.testing.TestSwitches;
 import io.p2p4j.net.HandshakeException;
 import java.net.SocketAddress;
 import java.nio.file.Path;
@@ -29,8 +30,8 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** p2p4j against real Go CometBFT v0.38.25 nodes (go-peer), over loopback TCP. */
@@ -42,32 +43,15 @@ class InteropTest {
 
     @TempDir
     Path dir;
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    /** Closes everything, even when one close fails, so no Go process outlives its test. */
-    @AfterEach
-    void closeAll() throws Exception {
-        Exception first = null;
-        for (AutoCloseable c : toClose.reversed()) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
+    /**
+     * The switches and Go peers of each test, all closed after it even when one close fails, so
+     * no Go process outlives its test (an instance field: each test has a fixture of its own).
+     */
+    @RegisterExtension
+    final TestSwitches switches = new TestSwitches();
 
     GoPeer go(String... flags) throws Exception {
-        GoPeer peer = GoPeer.start(dir, flags);
-        toClose.add(peer);
-        return peer;
+        return switches.closeAfterTest(GoPeer.start(dir, flags));
     }
 
     /** Our side of the echo channels: records what comes back, per channel. */
@@ -112,9 +96,7 @@ class InteropTest {
             pexReactor = new PexReactor(AddrBook.open(dir.resolve("java-" + System.nanoTime() + ".json"), AddrBook.Routability.ANY), pex);
             builder.reactor("pex", pexReactor);
         }
-        Switch sw = builder.build();
-        toClose.add(sw);
-        sw.start();
+        Switch sw = switches.start(builder);
         return new JavaNode(sw, echo, pexReactor, refused);
     }
 
