@@ -70,11 +70,11 @@ public final class MConnectionBenchmark {
     }
 
     /**
-     * {message size, send queue capacity}: small messages with a short and a longer queue (with 16
-     * places the sender sleeps and is woken every few messages, and that hand-off sets the rate),
-     * and bulk messages.
+     * {message size, send queue capacity}: small messages with CometBFT's default queue of one
+     * message, a short and a longer queue (with 16 places the sender sleeps and is woken every few
+     * messages, and that hand-off sets the rate), and bulk messages.
      */
-    static final int[][] MIXES = {{1024, 16}, {1024, 128}, {64 * 1024, 16}};
+    static final int[][] MIXES = {{1024, 1}, {1024, 16}, {1024, 128}, {64 * 1024, 16}};
 
     static List<ChannelDescriptor> channels(int queue) {
         return List.of(ChannelDescriptor.builder(CHANNEL).sendQueueCapacity(queue).recvMessageCapacity(1 << 20).build());

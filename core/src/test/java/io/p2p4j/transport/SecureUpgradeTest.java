@@ -1,6 +1,7 @@
 package io.p2p4j.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,7 +29,11 @@ class SecureUpgradeTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         NextStage next = new NextStage();
         SecureUpgrade.SECRET_CONNECTION.secure(channel, NodeKey.generate(), Duration.ofSeconds(3), next);
-        channel.runPendingTasks();
+        // our ephemeral key pair is made on the crypto threads, and sent back on the channel's loop
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            channel.runPendingTasks();
+            return !channel.outboundMessages().isEmpty();
+        });
         assertThat(next.writtenBeforeAdded).isZero();
         assertThat(channel.outboundMessages()).hasSize(1); // the handshake's ephemeral key went out after
         assertThat(channel.pipeline().names()).containsSubsequence("secret-handshake", "nodeinfo");
