@@ -72,7 +72,7 @@ final class ChannelState {
     ChannelState(ChannelDescriptor descriptor, int maxPayload, ReassemblyBudget budget) {
         this.descriptor = descriptor;
         this.id = descriptor.unsignedId();
-        this.queue = new SendQueue(descriptor.sendQueueCapacity());
+        this.queue = new SendQueue(descriptor.sendQueueCapacity(), descriptor.sendQueueBytes());
         this.payloadLimit = PacketCodec.payloadLimit(id, maxPayload);
         this.budget = budget;
         this.blockSize = blockSize(descriptor);

@@ -118,11 +118,13 @@ public final class MConnection implements AutoCloseable {
         return true;
     }
 
-    /** True if messages can be queued on this channel right now (a hint; races with senders). */
+    /**
+     * True if a small message can be queued on this channel right now: there is a place, and the
+     * queued bytes are under the channel's bound (a hint; races with senders).
+     */
     public boolean canSend(byte channelId) {
         ChannelState state = byId.get(Byte.toUnsignedInt(channelId));
-        return state != null && !stopped.get()
-                && state.queue.size() < state.descriptor.sendQueueCapacity();
+        return state != null && !stopped.get() && state.queue.hasRoomFor(1);
     }
 
     /** True until the connection ends. */

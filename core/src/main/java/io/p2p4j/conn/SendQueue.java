@@ -6,7 +6,9 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The bounded queue of whole messages waiting to be sent on one channel. Producers are any
+ * The bounded queue of whole messages waiting to be sent on one channel: at most
+ * {@code capacity} messages and, unless the queue is empty, at most {@code byteCapacity} bytes of
+ * them (a message larger than that still goes, alone). Producers are any
  * threads (virtual threads included: it blocks on a {@link ReentrantLock}, never in
  * {@code synchronized}); the consumer is the connection's event loop. Closing it wakes every
  * blocked producer, which then returns false.
@@ -22,7 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class SendQueue {
     private final int capacity;
+    private final long byteCapacity;
     private final int lowWater;
+    private final long byteLowWater;
     private final ArrayDeque<byte[]> messages;
     private final ReentrantLock lock = new ReentrantLock();
     /** Producers waiting for room, oldest first; only the first may take a place. */
@@ -33,9 +37,11 @@ final class SendQueue {
     private volatile long bytesQueued;
     private boolean closed;
 
-    SendQueue(int capacity) {
+    SendQueue(int capacity, long byteCapacity) {
         this.capacity = capacity;
+        this.byteCapacity = byteCapacity;
         this.lowWater = capacity / 2;
+        this.byteLowWater = byteCapacity / 2;
         this.messages = new ArrayDeque<>(Math.min(capacity, 16));
     }
 
@@ -43,7 +49,7 @@ final class SendQueue {
     boolean tryOffer(byte[] message) {
         lock.lock();
         try {
-            if (closed || messages.size() >= capacity) {
+            if (closed || !fits(message)) {
                 return false;
             }
             add(message);
@@ -69,7 +75,7 @@ final class SendQueue {
             if (closed) {
                 return false;
             }
-            if (waiters.isEmpty() && messages.size() < capacity) {
+            if (waiters.isEmpty() && fits(message)) {
                 add(message);
                 return true;
             }
@@ -86,7 +92,7 @@ final class SendQueue {
         long remaining = timeoutNanos;
         try {
             while (!closed) {
-                if (waiters.peekFirst() == turn && messages.size() < capacity) {
+                if (waiters.peekFirst() == turn && fits(message)) {
                     add(message);
                     return true;
                 }
@@ -108,17 +114,30 @@ final class SendQueue {
         }
     }
 
+    /** Room for {@code message}: a place, and its bytes within the bound unless the queue is empty. */
+    private boolean fits(byte[] message) {
+        return messages.size() < capacity && (messages.isEmpty() || bytes + message.length <= byteCapacity);
+    }
+
+    /** Some room: the first waiter checks whether its message fits, and waits again if not. */
     private void wakeFirstWaiterIfRoom() {
         Condition first = waiters.peekFirst();
-        if (first != null && messages.size() < capacity) {
+        if (first != null && messages.size() < capacity && (messages.isEmpty() || bytes < byteCapacity)) {
             first.signal();
         }
     }
 
+    /** True if a message of {@code length} bytes would be queued now (a snapshot; races with producers). */
+    boolean hasRoomFor(int length) {
+        int n = size;
+        return n < capacity && (n == 0 || bytes + length <= byteCapacity);
+    }
+
     /**
      * Takes the oldest message, or null. Waiting producers are woken when the queue has drained
-     * to half its capacity rather than at every message: the first of them is woken, fills a
-     * place and wakes the next while there is room, instead of a park and an unpark per message.
+     * to half its capacity in messages or in bytes rather than at every message: the first of
+     * them is woken, fills a place and wakes the next while there is room, instead of a park and
+     * an unpark per message.
      */
     byte[] poll() {
         if (size == 0) {
@@ -130,7 +149,7 @@ final class SendQueue {
             if (message != null) {
                 size = messages.size();
                 bytes -= message.length;
-                if (size <= lowWater) {
+                if (size <= lowWater || bytes <= byteLowWater) {
                     wakeFirstWaiterIfRoom();
                 }
             }

@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The send queue alone: room, first-come-first-served waiters, wake-ups, interrupts and closing. */
+/** The send queue alone: room in messages and bytes, first-come-first-served waiters, wake-ups, interrupts and closing. */
 class SendQueueTest {
     private static final long LONG = TimeUnit.SECONDS.toNanos(10);
+    /** A byte bound that the one-byte messages of the tests never reach. */
+    private static final long ANY_BYTES = 1 << 20;
 
     private static byte[] message(int n) {
         return new byte[] {(byte) n};
@@ -28,7 +30,7 @@ class SendQueueTest {
 
     @Test
     void aProducerThatArrivesWhileOthersWaitQueuesBehindThemInsteadOfTakingTheFreedPlace() throws Exception {
-        SendQueue queue = new SendQueue(1);
+        SendQueue queue = new SendQueue(1, ANY_BYTES);
         assertThat(queue.offer(message(0), 0)).isTrue();
         List<Boolean> results = new ArrayList<>();
         Thread waiting = offerInBackground(queue, 1, results);
@@ -45,7 +47,7 @@ class SendQueueTest {
 
     @Test
     void waitingProducersAreServedInTheOrderTheyCame() throws Exception {
-        SendQueue queue = new SendQueue(2);
+        SendQueue queue = new SendQueue(2, ANY_BYTES);
         assertThat(queue.offer(message(0), 0)).isTrue();
         assertThat(queue.offer(message(1), 0)).isTrue();
         List<Boolean> results = new ArrayList<>();
@@ -74,7 +76,7 @@ class SendQueueTest {
 
     @Test
     void aWaiterThatTimesOutPassesItsTurnOn() throws Exception {
-        SendQueue queue = new SendQueue(1);
+        SendQueue queue = new SendQueue(1, ANY_BYTES);
         assertThat(queue.offer(message(0), 0)).isTrue();
         List<Boolean> results = new ArrayList<>();
         Thread impatient = Thread.ofVirtual().start(() -> {
@@ -95,7 +97,7 @@ class SendQueueTest {
 
     @Test
     void closingWakesEveryWaiterWithFalse() throws Exception {
-        SendQueue queue = new SendQueue(1);
+        SendQueue queue = new SendQueue(1, ANY_BYTES);
         assertThat(queue.offer(message(0), 0)).isTrue();
         List<Boolean> results = new ArrayList<>();
         List<Thread> producers = new ArrayList<>();
@@ -114,7 +116,7 @@ class SendQueueTest {
 
     @Test
     void tryOfferRefusesAFullQueueAtOnceAndTheCountsFollowEveryChange() {
-        SendQueue queue = new SendQueue(2);
+        SendQueue queue = new SendQueue(2, ANY_BYTES);
         assertThat(queue.isEmpty()).isTrue();
         assertThat(queue.tryOffer(new byte[10])).isTrue();
         assertThat(queue.tryOffer(new byte[20])).isTrue();
@@ -133,7 +135,7 @@ class SendQueueTest {
 
     @Test
     void aWaitingProducerGetsItsPlaceOnceTheQueueHasDrainedToHalf() throws Exception {
-        SendQueue queue = new SendQueue(4);
+        SendQueue queue = new SendQueue(4, ANY_BYTES);
         for (int n = 0; n < 4; n++) {
             assertThat(queue.offer(message(n), 0)).isTrue();
         }
@@ -149,7 +151,7 @@ class SendQueueTest {
 
     @Test
     void anInterruptedWaiterReturnsFalseKeepsItsInterruptAndPassesItsTurnOn() throws Exception {
-        SendQueue queue = new SendQueue(1);
+        SendQueue queue = new SendQueue(1, ANY_BYTES);
         assertThat(queue.offer(message(0), 0)).isTrue();
         List<Boolean> results = new ArrayList<>();
         List<Boolean> interrupted = new ArrayList<>();
@@ -170,5 +172,41 @@ class SendQueueTest {
         assertThat(queue.poll()).containsExactly(0);
         assertThat(second.join(Duration.ofSeconds(10))).isTrue();
         assertThat(queue.poll()).containsExactly(2);
+    }
+
+    @Test
+    void queuedBytesStayWithinTheBoundButALargerMessageGoesAlone() {
+        SendQueue queue = new SendQueue(10, 100);
+        assertThat(queue.tryOffer(new byte[60])).isTrue();
+        assertThat(queue.hasRoomFor(50)).isFalse();
+        assertThat(queue.tryOffer(new byte[50])).as("110 bytes over the bound of 100").isFalse();
+        assertThat(queue.tryOffer(new byte[40])).as("exactly the bound").isTrue();
+        assertThat(queue.poll()).hasSize(60);
+        assertThat(queue.poll()).hasSize(40);
+        assertThat(queue.hasRoomFor(500)).isTrue();
+        assertThat(queue.tryOffer(new byte[500])).as("alone in an empty queue").isTrue();
+        assertThat(queue.tryOffer(new byte[1])).isFalse();
+        assertThat(queue.bytes()).isEqualTo(500);
+    }
+
+    @Test
+    void aProducerWaitingForBytesIsWokenOnceEnoughHaveGone() throws Exception {
+        SendQueue queue = new SendQueue(10, 100);
+        assertThat(queue.offer(new byte[40], 0)).isTrue();
+        assertThat(queue.offer(new byte[40], 0)).isTrue();
+        List<Boolean> results = new ArrayList<>();
+        Thread waiting = Thread.ofVirtual().start(() -> {
+            boolean ok = queue.offer(new byte[70], LONG);
+            synchronized (results) {
+                results.add(ok);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waitingProducers() == 1);
+        assertThat(queue.poll()).hasSize(40); // 40 + 70 is still over the bound: it waits on
+        assertThat(queue.waitingProducers()).isEqualTo(1);
+        assertThat(queue.poll()).hasSize(40);
+        waiting.join(Duration.ofSeconds(10));
+        assertThat(results).containsExactly(true);
+        assertThat(queue.poll()).hasSize(70);
     }
 }
