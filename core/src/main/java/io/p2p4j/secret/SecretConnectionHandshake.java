@@ -441,14 +441,16 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
         byte[] signature = auth.getSig().toByteArray();
         byte[] challenge = keys.challenge();
         offload(ctx, () -> {
-            if (!Ed25519Keys.isAcceptableIdentity(remoteKey)) {
+            // decoded once, for the check and the verification both
+            Ed25519Keys.Identity peer = Ed25519Keys.acceptableIdentity(remoteKey);
+            if (peer == null) {
                 throw new SecretConnectionException("public key " + HexFormat.of().formatHex(remoteKey)
                         + " is not a usable ed25519 key (small order, or no point at all)");
             }
             if (signature.length != 64) {
                 throw new SecretConnectionException("signature of " + signature.length + " bytes, expected 64");
             }
-            if (!Ed25519Keys.verify(remoteKey, challenge, signature)) {
+            if (!peer.verifies(challenge, signature)) {
                 throw new SecretConnectionException("signature does not verify for key " + HexFormat.of().formatHex(remoteKey));
             }
             return remoteKey;
