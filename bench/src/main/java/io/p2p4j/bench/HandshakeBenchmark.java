@@ -30,7 +30,10 @@ import java.util.concurrent.locks.LockSupport;
  * with a full node's channels), so it also sets up the peer and drops it again. Reports handshakes
  * per second and the dialer's time per handshake (p50, p99) for p2p4j dialing p2p4j, CometBFT
  * dialing CometBFT (go-peer, when Go is installed) and p2p4j dialing CometBFT, in one run.
- * Run: {@code bench/run handshakes [--trials N --seconds S]}.
+ * The p2p4j dialers warm up for half a trial first ({@code --warmup S} changes it): on a 2-core
+ * machine the JIT compiler is still busy for many seconds after that, so a longer warm-up shows
+ * the rate of a node that has run for a while, where a short one shows the early rate.
+ * Run: {@code bench/run handshakes [--trials N --seconds S --warmup S]}.
  */
 public final class HandshakeBenchmark {
     private static final int DIALERS = 8;
@@ -42,17 +45,18 @@ public final class HandshakeBenchmark {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         int trials = MConnectionBenchmark.intArg(args, "--trials", 5);
         double seconds = Double.parseDouble(MConnectionBenchmark.stringArg(args, "--seconds", "2"));
-        System.out.printf("Handshake benchmark: JDK %s, %d cores, %d dialers, %d trials of %.1f s (after a warm-up)%n",
-                Runtime.version(), Runtime.getRuntime().availableProcessors(), DIALERS, trials, seconds);
+        double warmup = Double.parseDouble(MConnectionBenchmark.stringArg(args, "--warmup", String.valueOf(seconds / 2)));
+        System.out.printf("Handshake benchmark: JDK %s, %d cores, %d dialers, %d trials of %.1f s (after a warm-up of %.1f s)%n",
+                Runtime.version(), Runtime.getRuntime().availableProcessors(), DIALERS, trials, seconds, warmup);
         Path work = Files.createTempDirectory("p2p4j-handshake-bench");
         Path goPeer = InteropBenchmark.buildGoPeerOrSay("CometBFT rows skipped");
         List<Rates> rows = new ArrayList<>();
-        rows.add(javaToJava(trials, seconds));
+        rows.add(javaToJava(trials, seconds, warmup));
         if (goPeer != null) {
             try (ChildProcess listener = goListener(goPeer, work)) {
                 NetAddress address = listenAddress(listener);
                 rows.add(goDialers("CometBFT -> CometBFT", goPeer, work, address, trials, seconds));
-                rows.add(javaDialers("p2p4j -> CometBFT", address, trials, seconds));
+                rows.add(javaDialers("p2p4j -> CometBFT", address, trials, seconds, warmup));
             }
         }
         System.out.printf("%n%-24s %26s %26s %26s%n", "dialers -> listener", "handshakes/s [min-max]",
@@ -68,13 +72,18 @@ public final class HandshakeBenchmark {
 
     /** p2p4j's dialers against a p2p4j node. */
     static Rates javaToJava(int trials, double seconds) throws Exception {
+        return javaToJava(trials, seconds, seconds / 2);
+    }
+
+    /** The same after a warm-up of {@code warmup} seconds. */
+    static Rates javaToJava(int trials, double seconds, double warmup) throws Exception {
         // every dialer comes from 127.0.0.1: no cap per address
         P2pConfig listenerConfig = P2pConfig.defaults().withListen("tcp://127.0.0.1:0").withAllowDuplicateIp(true)
                 .withMaxInboundPeers(1000).withMaxPendingHandshakes(64, 64);
         try (Switch listener = Switch.builder(NodeKey.generate(), listenerConfig).network(NETWORK).moniker("listener")
                 .reactor("full", new FullNodeChannels()).build()) {
             listener.start();
-            return javaDialers("p2p4j -> p2p4j", listener.listenAddress(), trials, seconds);
+            return javaDialers("p2p4j -> p2p4j", listener.listenAddress(), trials, seconds, warmup);
         }
     }
 
@@ -94,14 +103,15 @@ public final class HandshakeBenchmark {
         return NetAddress.parse(goPeer.waitFor("READY", 60).replaceFirst(".*addr=", ""));
     }
 
-    private static Rates javaDialers(String label, NetAddress target, int trials, double seconds) throws Exception {
+    private static Rates javaDialers(String label, NetAddress target, int trials, double seconds, double warmup)
+            throws Exception {
         EventLoopGroup dialerLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         List<Transport> dialers = new ArrayList<>();
         try {
             for (int i = 0; i < DIALERS; i++) {
                 dialers.add(transport(NodeKey.generate(), dialerLoop));
             }
-            run(dialers, target, seconds / 2);
+            run(dialers, target, warmup);
             double[] rates = new double[trials];
             double[] p50 = new double[trials];
             double[] p99 = new double[trials];

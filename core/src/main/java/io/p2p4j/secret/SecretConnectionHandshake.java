@@ -78,6 +78,16 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
      */
     private static final Executor CRYPTO_THREADS = cryptoThreads();
 
+    /** Ephemeral key pairs kept ready, made on the {@link #CRYPTO_THREADS}. */
+    static final int EPHEMERAL_KEYS_READY = 32;
+
+    /**
+     * Ephemeral key pairs made ahead on the {@link #CRYPTO_THREADS}, one for the process like them:
+     * a handshake takes one as it starts and sends its key at once, with no hand-off; when none is
+     * ready it makes its own there, as it did before there was a supply.
+     */
+    private static final EphemeralKeySupply EPHEMERAL_KEYS = new EphemeralKeySupply(EPHEMERAL_KEYS_READY, CRYPTO_THREADS);
+
     private static ThreadPoolExecutor cryptoThreads() {
         int threads = Runtime.getRuntime().availableProcessors();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, CRYPTO_THREAD_IDLE.toMillis(),
@@ -90,8 +100,10 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
     private final Ed25519Signer identity;
     private final Duration timeout;
     private final Executor crypto;
-    private final byte[] ephemeralPrivate;
-    /** Computed on {@link #crypto} when the handshake starts. */
+    /** Where our key pair comes from when none was given; null when one was. */
+    private final EphemeralKeySupply ephemeralKeys;
+    /** Given, taken from {@link #ephemeralKeys} or made on {@link #crypto} as the handshake starts. */
+    private byte[] ephemeralPrivate;
     private byte[] ephemeralPublic;
     private final SetupEmptyFrames emptyFrames = new SetupEmptyFrames();
     private ByteBuf authPlain;
@@ -108,7 +120,13 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
 
     /** A handshake with a fresh ephemeral key. */
     public SecretConnectionHandshake(Ed25519Signer identity, Duration timeout) {
-        this(identity, timeout, X25519Keys.generatePrivate(), CRYPTO_THREADS);
+        this(identity, timeout, EPHEMERAL_KEYS, CRYPTO_THREADS);
+    }
+
+    /** A handshake whose key pair comes from {@code ephemeralKeys} (or {@code crypto} when it has none ready). */
+    SecretConnectionHandshake(Ed25519Signer identity, Duration timeout, EphemeralKeySupply ephemeralKeys,
+            Executor crypto) {
+        this(identity, timeout, null, ephemeralKeys, crypto);
     }
 
     /**
@@ -121,11 +139,17 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
 
     /** A handshake whose key agreement, signing and verification run on {@code crypto}. */
     SecretConnectionHandshake(Ed25519Signer identity, Duration timeout, byte[] ephemeralPrivate, Executor crypto) {
+        this(identity, timeout, ephemeralPrivate.clone(), null, crypto);
+    }
+
+    private SecretConnectionHandshake(Ed25519Signer identity, Duration timeout, byte[] ephemeralPrivate,
+            EphemeralKeySupply ephemeralKeys, Executor crypto) {
         super("handshake", EPHEMERAL_MESSAGE + FrameCipher.SEALED_SIZE);
         this.identity = identity;
         this.timeout = timeout;
         this.crypto = crypto;
-        this.ephemeralPrivate = ephemeralPrivate.clone();
+        this.ephemeralPrivate = ephemeralPrivate;
+        this.ephemeralKeys = ephemeralKeys;
     }
 
     /** Completes with the peer's authenticated key, or fails with the reason. */
@@ -170,17 +194,32 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
         }
         started = true;
         startDeadline(ctx, timeout);
-        // even our key pair is made off the event loop: a connection pushed out of a full
-        // pending-handshake table before its turn costs the node nothing but the accept; the
-        // peer's bytes wait until it is made (a read may deliver them at once, in memory)
-        offload(ctx, () -> X25519Keys.publicKey(ephemeralPrivate), key -> {
-            ephemeralPublic = key;
-            ByteBuf message = ctx.alloc().buffer(EPHEMERAL_MESSAGE);
-            message.writeBytes(EPHEMERAL_PREFIX).writeBytes(key);
-            send(ctx, message, "the ephemeral key");
-        });
+        // our key pair is never made on the event loop: a connection pushed out of a full
+        // pending-handshake table before its turn costs the node nothing but the accept (and a
+        // pair from the supply). Made ahead, it goes out at once; else it is made off the event
+        // loop and the peer's bytes wait until it is (a read may deliver them at once, in memory)
+        EphemeralKeySupply.KeyPair ready = ephemeralKeys == null ? null : ephemeralKeys.take();
+        if (ready != null) {
+            ephemeralPrivate = ready.privateKey();
+            sendEphemeral(ctx, ready.publicKey());
+        } else if (ephemeralPrivate != null) {
+            byte[] given = ephemeralPrivate;
+            offload(ctx, () -> X25519Keys.publicKey(given), key -> sendEphemeral(ctx, key));
+        } else {
+            offload(ctx, EphemeralKeySupply.KeyPair::generate, pair -> {
+                ephemeralPrivate = pair.privateKey();
+                sendEphemeral(ctx, pair.publicKey());
+            });
+        }
         ctx.channel().config().setAutoRead(true);
         ctx.read();
+    }
+
+    private void sendEphemeral(ChannelHandlerContext ctx, byte[] key) {
+        ephemeralPublic = key;
+        ByteBuf message = ctx.alloc().buffer(EPHEMERAL_MESSAGE);
+        message.writeBytes(EPHEMERAL_PREFIX).writeBytes(key);
+        send(ctx, message, "the ephemeral key");
     }
 
     /**
@@ -330,10 +369,12 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
             // our own key sent back: a reflecting peer, which can never complete the handshake
             throw new SecretConnectionException("remote ephemeral key equals ours");
         }
+        byte[] ourPrivate = ephemeralPrivate;
+        byte[] ourPublic = ephemeralPublic;
         offload(ctx, () -> {
             HandshakeKeys derived;
             try {
-                derived = HandshakeKeys.derive(ephemeralPrivate, ephemeralPublic, remoteEphemeral);
+                derived = HandshakeKeys.derive(ourPrivate, ourPublic, remoteEphemeral);
             } catch (X25519Keys.LowOrderPointException e) {
                 throw new SecretConnectionException("low-order point: the peer's ephemeral key "
                         + HexFormat.of().formatHex(remoteEphemeral) + " gives an all-zero shared secret", e);
@@ -441,14 +482,16 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
         byte[] signature = auth.getSig().toByteArray();
         byte[] challenge = keys.challenge();
         offload(ctx, () -> {
-            if (!Ed25519Keys.isAcceptableIdentity(remoteKey)) {
+            // decoded once, for the check and the verification both
+            Ed25519Keys.Identity peer = Ed25519Keys.acceptableIdentity(remoteKey);
+            if (peer == null) {
                 throw new SecretConnectionException("public key " + HexFormat.of().formatHex(remoteKey)
                         + " is not a usable ed25519 key (small order, or no point at all)");
             }
             if (signature.length != 64) {
                 throw new SecretConnectionException("signature of " + signature.length + " bytes, expected 64");
             }
-            if (!Ed25519Keys.verify(remoteKey, challenge, signature)) {
+            if (!peer.verifies(challenge, signature)) {
                 throw new SecretConnectionException("signature does not verify for key " + HexFormat.of().formatHex(remoteKey));
             }
             return remoteKey;

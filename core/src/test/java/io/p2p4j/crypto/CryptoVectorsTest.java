@@ -175,4 +175,33 @@ class CryptoVectorsTest {
             assertThat(Ed25519Keys.isAcceptableIdentity(io.p2p4j.identity.NodeKey.generate().publicKey())).isTrue();
         }
     }
+
+    /**
+     * Verifying with the key decoded once gives what verifying with its bytes gives: the valid
+     * signature verifies, and so does no signature with any one bit changed, nor one over another
+     * message, nor a truncated one.
+     */
+    @Test
+    void aDecodedIdentityVerifiesExactlyAsItsBytesDo() {
+        for (int k = 0; k < 3; k++) {
+            io.p2p4j.identity.NodeKey key = io.p2p4j.identity.NodeKey.generate();
+            byte[] message = HEX.parseHex("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
+            byte[] signature = key.sign(message);
+            Ed25519Keys.Identity identity = Ed25519Keys.acceptableIdentity(key.publicKey());
+            assertThat(identity).isNotNull();
+            assertThat(identity.verifies(message, signature)).isTrue();
+            assertThat(Ed25519Keys.verify(key.publicKey(), message, signature)).isTrue();
+            for (int bit = 0; bit < signature.length * 8; bit++) {
+                byte[] changed = signature.clone();
+                changed[bit / 8] ^= (byte) (1 << (bit % 8));
+                assertThat(identity.verifies(message, changed)).as("bit %d", bit)
+                        .isEqualTo(Ed25519Keys.verify(key.publicKey(), message, changed)).isFalse();
+            }
+            byte[] other = message.clone();
+            other[0] ^= 1;
+            assertThat(identity.verifies(other, signature)).isFalse();
+            assertThat(identity.verifies(message, java.util.Arrays.copyOf(signature, 63))).isFalse();
+        }
+        assertThat(Ed25519Keys.acceptableIdentity(new byte[31])).isNull();
+    }
 }

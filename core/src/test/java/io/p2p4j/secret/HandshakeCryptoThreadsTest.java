@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * The handshake's key agreement, signing and verification run on its crypto executor, off the
  * event loop, and the handshake still completes over real sockets: three steps per side, the
  * first being our own ephemeral key pair, so that a connection pushed out of a full table of
- * pending handshakes before its turn has cost the event loop no curve arithmetic at all. The
+ * pending handshakes before its turn has cost the event loop no curve arithmetic at all; a pair
+ * made ahead by the supply skips that step and goes out at once. The
  * shared pool's threads end once there is no handshake work: none is left after the switches
  * that made handshakes close.
  */
@@ -109,10 +110,46 @@ class HandshakeCryptoThreadsTest {
     }
 
     @Test
+    void aKeyPairMadeAheadIsSentAtOnceWithNoCryptoStep() {
+        Queue<Runnable> makers = new ArrayDeque<>();
+        EphemeralKeySupply supply = new EphemeralKeySupply(4, makers::add);
+        supply.take();
+        while (!makers.isEmpty()) {
+            makers.remove().run();
+        }
+        Queue<Runnable> crypto = new ArrayDeque<>();
+        EmbeddedChannel channel = new EmbeddedChannel(
+                new SecretConnectionHandshake(NodeKey.generate(), Duration.ofSeconds(5), supply, crypto::add));
+        try {
+            ByteBuf sent = channel.readOutbound();
+            assertThat(sent.readableBytes()).as("our ephemeral key, at once").isEqualTo(35);
+            sent.release();
+            assertThat(crypto).as("no hand-off for our key pair").isEmpty();
+            assertThat(supply.ready()).as("the pair is the supply's no more").isEqualTo(3);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void withNoKeyPairReadyOursIsMadeOnTheCryptoExecutorNotTheEventLoop() {
+        Queue<Runnable> makers = new ArrayDeque<>();
+        EphemeralKeySupply empty = new EphemeralKeySupply(4, makers::add);
+        Queue<Runnable> crypto = new ArrayDeque<>();
+        assertKeyMadeOnCryptoThenSent(
+                new SecretConnectionHandshake(NodeKey.generate(), Duration.ofSeconds(5), empty, crypto::add), crypto);
+        assertThat(makers).as("the supply refills on its own executor").hasSize(1);
+    }
+
+    @Test
     void ourEphemeralKeyIsMadeOnTheCryptoExecutorAndSentOnlyThen() {
         Queue<Runnable> crypto = new ArrayDeque<>();
-        SecretConnectionHandshake handshake = new SecretConnectionHandshake(NodeKey.generate(), Duration.ofSeconds(5),
-                X25519Keys.generatePrivate(), crypto::add);
+        assertKeyMadeOnCryptoThenSent(new SecretConnectionHandshake(NodeKey.generate(), Duration.ofSeconds(5),
+                X25519Keys.generatePrivate(), crypto::add), crypto);
+    }
+
+    /** Nothing goes out until the one task on {@code crypto} has run; then our 35-byte key message does. */
+    private static void assertKeyMadeOnCryptoThenSent(SecretConnectionHandshake handshake, Queue<Runnable> crypto) {
         EmbeddedChannel channel = new EmbeddedChannel(handshake);
         try {
             assertThat(channel.<ByteBuf>readOutbound()).as("nothing sent before the key pair is made").isNull();
