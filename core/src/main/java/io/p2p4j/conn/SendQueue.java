@@ -135,9 +135,10 @@ final class SendQueue {
 
     /**
      * Takes the oldest message, or null. Waiting producers are woken when the queue has drained
-     * to half its capacity in messages or in bytes rather than at every message: the first of
+     * to half its capacity, in messages and in bytes, rather than at every message: the first of
      * them is woken, fills a place and wakes the next while there is room, instead of a park and
-     * an unpark per message.
+     * an unpark per message (small messages never come near the byte bound, so waking on either
+     * half alone would wake a producer at every message).
      */
     byte[] poll() {
         if (size == 0) {
@@ -149,7 +150,7 @@ final class SendQueue {
             if (message != null) {
                 size = messages.size();
                 bytes -= message.length;
-                if (size <= lowWater || bytes <= byteLowWater) {
+                if (size <= lowWater && bytes <= byteLowWater) {
                     wakeFirstWaiterIfRoom();
                 }
             }

@@ -209,4 +209,22 @@ class SendQueueTest {
         assertThat(results).containsExactly(true);
         assertThat(queue.poll()).hasSize(70);
     }
+
+    @Test
+    void aWaitingProducerOfSmallMessagesIsWokenAtHalfTheCountNotAtEveryMessage() throws Exception {
+        SendQueue queue = new SendQueue(4, ANY_BYTES); // small messages: always under half the byte bound
+        for (int n = 0; n < 4; n++) {
+            assertThat(queue.offer(message(n), 0)).isTrue();
+        }
+        List<Boolean> results = new ArrayList<>();
+        Thread waiting = offerInBackground(queue, 4, results);
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.waitingProducers() == 1);
+        assertThat(queue.poll()).containsExactly(0); // three left, over half: it sleeps on
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> queue.waitingProducers() == 1);
+        assertThat(queue.size()).isEqualTo(3);
+        assertThat(queue.poll()).containsExactly(1); // two left, half: now it is woken
+        waiting.join(Duration.ofSeconds(10));
+        assertThat(results).containsExactly(true);
+        assertThat(queue.size()).isEqualTo(3);
+    }
 }
