@@ -1,7 +1,6 @@
 package io.p2p4j.conn;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.p2p4j.conn.MConnectionException.MessageTooLargeException;
 import io.p2p4j.conn.MConnectionException.ReassemblyBudgetExceededException;
 import java.util.Arrays;
@@ -12,8 +11,7 @@ import java.util.Arrays;
  * queue and the counters is touched only on the connection's event loop.
  *
  * <p><b>Reassembly.</b> A single-packet message, the common case, is handed on with no
- * reassembly at all: its data is copied once, out of the read buffer into an array of its size
- * (or handed on as it is when it already is one). The packets of a longer one are copied, as
+ * reassembly at all: its data is copied once, out of the read buffer into an array of its size. The packets of a longer one are copied, as
  * they arrive and straight out of the read buffer, into blocks of a fixed size appended one after
  * the other: the descriptor's {@code recvBufferCapacity}, kept between {@value #MIN_BLOCK_BYTES}
  * and {@value #MAX_BLOCK_BYTES} bytes. Every block but the last is full, so a message in progress
@@ -144,21 +142,6 @@ final class ChannelState {
             return message;
         }
         return store(in, index, length, eof, packetBytes);
-    }
-
-    /**
-     * The same for data in an array of its own, which the channel takes: a single-packet message
-     * is that array.
-     */
-    byte[] receivePacket(byte[] data, boolean eof, int packetBytes) throws MConnectionException {
-        checkCapacity(data.length);
-        if (recvLen == 0 && eof) {
-            bytesReceived += packetBytes;
-            messagesReceived++;
-            messageBytesReceived += data.length;
-            return data; // no copy at all
-        }
-        return store(Unpooled.wrappedBuffer(data), 0, data.length, eof, packetBytes);
     }
 
     private void checkCapacity(int length) throws MessageTooLargeException {

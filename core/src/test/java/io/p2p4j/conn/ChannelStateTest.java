@@ -30,6 +30,11 @@ class ChannelStateTest {
         return b;
     }
 
+    /** A packet's data handed to the channel in a read buffer of its own, as the decoder does. */
+    private static byte[] receive(ChannelState state, byte[] data, boolean eof, int packetBytes) throws Exception {
+        return state.receivePacket(Unpooled.wrappedBuffer(data), 0, data.length, eof, packetBytes);
+    }
+
     @Test
     void blocksFollowTheReceiveBufferCapacityWithinBounds() {
         assertThat(ChannelState.blockSize(ChannelDescriptor.of((byte) 1, 1))).isEqualTo(4096); // CometBFT's default
@@ -43,40 +48,38 @@ class ChannelStateTest {
     void holdsNothingBeforeDataArrivesAndItsDataPlusLessThanOneBlockWhileAMessageIsInProgress() throws Exception {
         ChannelState state = channel(ChannelDescriptor.DEFAULT_RECV_BUFFER_CAPACITY, 1 << 20);
         assertThat(state.reassemblyBytes()).isZero();
-        byte[] single = bytes(0, 700);
-        assertThat(state.receivePacket(single, true, 706)).isSameAs(single); // an array of its own: no copy
         ByteBuf read = Unpooled.wrappedBuffer(bytes(100, 1000));
         assertThat(state.receivePacket(read, 50, 700, true, 706)).isEqualTo(bytes(150, 700)); // its one copy
         assertThat(state.reassemblyBytes()).isZero();
 
-        assertThat(state.receivePacket(bytes(0, 1024), false, 1030)).isNull();
+        assertThat(receive(state, bytes(0, 1024), false, 1030)).isNull();
         assertThat(state.reassemblyBytes()).isEqualTo(4096); // one block of the receive buffer capacity
-        assertThat(state.receivePacket(bytes(1024, 1024), false, 1030)).isNull();
+        assertThat(receive(state, bytes(1024, 1024), false, 1030)).isNull();
         assertThat(state.reassemblyBytes()).isEqualTo(4096);
-        assertThat(state.receivePacket(bytes(2048, 10), true, 16)).isEqualTo(bytes(0, 2058));
+        assertThat(receive(state, bytes(2048, 10), true, 16)).isEqualTo(bytes(0, 2058));
         assertThat(state.reassemblyBytes()).as("the first block, kept for reuse").isEqualTo(4096);
-        assertThat(state.messagesReceived).isEqualTo(3);
-        assertThat(state.bytesReceived).isEqualTo(706 + 706 + 1030 + 1030 + 16);
+        assertThat(state.messagesReceived).isEqualTo(2);
+        assertThat(state.bytesReceived).isEqualTo(706 + 1030 + 1030 + 16);
 
         // a larger message takes a block at a time, and nothing stays after it
         for (int i = 0; i < 9; i++) {
-            assertThat(state.receivePacket(bytes(i * 1024, 1024), false, 1030)).isNull();
+            assertThat(receive(state, bytes(i * 1024, 1024), false, 1030)).isNull();
             assertThat(state.reassemblyBytes()).isGreaterThanOrEqualTo((i + 1) * 1024L)
                     .isLessThan((i + 1) * 1024L + 4096);
         }
         assertThat(state.reassemblyBytes()).isEqualTo(3 * 4096);
-        assertThat(state.receivePacket(bytes(9 * 1024, 1), true, 7)).isEqualTo(bytes(0, 9 * 1024 + 1));
+        assertThat(receive(state, bytes(9 * 1024, 1), true, 7)).isEqualTo(bytes(0, 9 * 1024 + 1));
         assertThat(state.reassemblyBytes()).isZero();
-        // a single-packet message is still handed on as it came
-        assertThat(state.receivePacket(single, true, 706)).isSameAs(single);
+        // a single-packet message is still handed on with nothing held
+        assertThat(receive(state, bytes(0, 700), true, 706)).isEqualTo(bytes(0, 700));
         assertThat(state.reassemblyBytes()).isZero();
     }
 
     @Test
     void aMessageThatFillsItsOnlyBlockExactlyIsHandedOnWithoutACopy() throws Exception {
         ChannelState state = channel(2048, 1 << 20);
-        state.receivePacket(bytes(0, 1024), false, 1030);
-        byte[] message = state.receivePacket(bytes(1024, 1024), true, 1030);
+        receive(state, bytes(0, 1024), false, 1030);
+        byte[] message = receive(state, bytes(1024, 1024), true, 1030);
         assertThat(message).isEqualTo(bytes(0, 2048));
         assertThat(state.reassemblyBytes()).as("the block went with the message").isZero();
     }
@@ -85,14 +88,14 @@ class ChannelStateTest {
     void oneBytePacketsCostTheirDataPlusLessThanOneBlock() throws Exception {
         ChannelState state = channel(ChannelDescriptor.DEFAULT_RECV_BUFFER_CAPACITY, 1 << 20);
         for (int i = 0; i < 100_000; i++) {
-            state.receivePacket(new byte[] {(byte) i}, false, 7);
+            receive(state, new byte[] {(byte) i}, false, 7);
         }
         assertThat(state.reassemblyBytes()).isEqualTo(25 * 4096); // 102,400 for 100,000 bytes of data
         byte[] expected = new byte[100_000];
         for (int i = 0; i < expected.length; i++) {
             expected[i] = (byte) i;
         }
-        assertThat(state.receivePacket(new byte[0], true, 6)).isEqualTo(expected);
+        assertThat(receive(state, new byte[0], true, 6)).isEqualTo(expected);
     }
 
     @Test
@@ -131,10 +134,10 @@ class ChannelStateTest {
     void theBlocksNeverGoPastTheChannelCapacity() throws Exception {
         ChannelState state = new ChannelState(ChannelDescriptor.builder((byte) 0x20).recvBufferCapacity(4096)
                 .recvMessageCapacity(5000).build(), 1024, new ReassemblyBudget(1 << 20, () -> { }));
-        state.receivePacket(bytes(0, 4096), false, 4102);
-        state.receivePacket(bytes(0, 1), false, 7);
+        receive(state, bytes(0, 4096), false, 4102);
+        receive(state, bytes(0, 1), false, 7);
         assertThat(state.reassemblyBytes()).isEqualTo(5000); // the second block ends at the capacity
-        assertThat(state.receivePacket(bytes(1, 903), true, 909)).hasSize(5000);
+        assertThat(receive(state, bytes(1, 903), true, 909)).hasSize(5000);
     }
 
     @Test
@@ -146,12 +149,12 @@ class ChannelStateTest {
         ChannelState small = new ChannelState(ChannelDescriptor.builder((byte) 0x21).build(), 1024, budget);
         channels.addAll(List.of(large, small));
         for (int i = 0; i < 1000; i++) {
-            large.receivePacket(bytes(i, 1000), false, 1006);
+            receive(large, bytes(i, 1000), false, 1006);
         }
         assertThat(large.reassemblyBytes()).isEqualTo(245 * 4096); // 1,003,520 for 1,000,000 bytes of data
         assertThat(budget.used()).isEqualTo(large.reassemblyBytes());
-        small.receivePacket(bytes(0, 1024), false, 1030);
-        assertThat(small.receivePacket(bytes(1024, 1024), true, 1030)).isEqualTo(bytes(0, 2048));
+        receive(small, bytes(0, 1024), false, 1030);
+        assertThat(receive(small, bytes(1024, 1024), true, 1030)).isEqualTo(bytes(0, 2048));
         assertThat(budget.used()).isEqualTo(large.reassemblyBytes() + small.reassemblyBytes());
     }
 
@@ -164,13 +167,13 @@ class ChannelStateTest {
         ChannelState busy = new ChannelState(ChannelDescriptor.builder((byte) 0x21).recvMessageCapacity(64 * 1024)
                 .build(), 1024, budget);
         channels.addAll(List.of(idle, busy));
-        idle.receivePacket(bytes(0, 1024), false, 1030);
-        idle.receivePacket(bytes(0, 1024), true, 1030);
+        receive(idle, bytes(0, 1024), false, 1030);
+        receive(idle, bytes(0, 1024), true, 1030);
         assertThat(idle.reassemblyBytes()).isEqualTo(8192);
         for (int i = 0; i < 63; i++) {
-            busy.receivePacket(bytes(i, 1024), false, 1030);
+            receive(busy, bytes(i, 1024), false, 1030);
         }
-        assertThat(busy.receivePacket(bytes(63, 1024), true, 1030)).hasSize(64 * 1024);
+        assertThat(receive(busy, bytes(63, 1024), true, 1030)).hasSize(64 * 1024);
         assertThat(idle.reassemblyBytes()).isZero();
         assertThat(budget.used()).isZero();
     }
@@ -183,10 +186,10 @@ class ChannelStateTest {
         ChannelState b = new ChannelState(ChannelDescriptor.builder((byte) 0x21).recvMessageCapacity(4096).build(),
                 1024, budget);
         for (int i = 0; i < 4; i++) {
-            a.receivePacket(bytes(0, 1024), false, 1030);
+            receive(a, bytes(0, 1024), false, 1030);
         }
         assertThat(a.reassemblyBytes()).isEqualTo(4096);
-        assertThatThrownBy(() -> b.receivePacket(bytes(0, 1024), false, 1030))
+        assertThatThrownBy(() -> receive(b, bytes(0, 1024), false, 1030))
                 .isInstanceOf(ReassemblyBudgetExceededException.class)
                 .hasMessage("reassembly budget of 4096 bytes exceeded on channel 0x21: its message of 1024 bytes so far "
                         + "needs 1024 more bytes of buffer, and the connection's reassembly already holds 4096 bytes");
@@ -200,27 +203,27 @@ class ChannelStateTest {
         ChannelState state = new ChannelState(ChannelDescriptor.builder((byte) 0x20).recvMessageCapacity(20_000)
                 .build(), 1024, budget);
         for (int i = 0; i < 9; i++) {
-            state.receivePacket(bytes(i * 1024, 1024), false, 1030);
+            receive(state, bytes(i * 1024, 1024), false, 1030);
         }
         assertThat(state.reassemblyBytes()).isEqualTo(9_500); // 4,096 + 4,096 + 1,308
-        assertThat(state.receivePacket(bytes(9 * 1024, 284), true, 290)).isEqualTo(bytes(0, 9_500));
+        assertThat(receive(state, bytes(9 * 1024, 284), true, 290)).isEqualTo(bytes(0, 9_500));
     }
 
     @Test
     void onlyTheBlockOfAMessageThatFittedInItIsKeptAndOnlyIfNoLargerThanTheReceiveBuffer() throws Exception {
         ChannelState tiny = channel(16, 1 << 20); // blocks of 1 KiB, larger than its receive buffer
-        tiny.receivePacket(bytes(0, 500), false, 506);
-        tiny.receivePacket(bytes(0, 500), true, 506);
+        receive(tiny, bytes(0, 500), false, 506);
+        receive(tiny, bytes(0, 500), true, 506);
         assertThat(tiny.reassemblyBytes()).isZero();
         ChannelState large = channel(50 * 4096, 4 << 20); // blocks of 16 KiB
-        large.receivePacket(bytes(0, 1024), false, 1030);
-        large.receivePacket(bytes(0, 1024), true, 1030);
+        receive(large, bytes(0, 1024), false, 1030);
+        receive(large, bytes(0, 1024), true, 1030);
         assertThat(large.reassemblyBytes()).isEqualTo(ChannelState.MAX_BLOCK_BYTES);
         for (int i = 0; i < 3000; i++) {
-            large.receivePacket(bytes(i, 1024), false, 1030);
+            receive(large, bytes(i, 1024), false, 1030);
         }
         assertThat(large.reassemblyBytes()).isEqualTo(188 * 16 * 1024L); // the kept block is the first of 188
-        assertThat(large.receivePacket(bytes(0, 1), true, 7)).hasSize(3000 * 1024 + 1);
+        assertThat(receive(large, bytes(0, 1), true, 7)).hasSize(3000 * 1024 + 1);
         assertThat(large.reassemblyBytes()).isZero();
     }
 
@@ -239,16 +242,16 @@ class ChannelStateTest {
     @Test
     void anEmptyFinalPacketEndsTheMessage() throws Exception {
         ChannelState state = channel(16, 4096);
-        assertThat(state.receivePacket(bytes(0, 1024), false, 1030)).isNull();
-        assertThat(state.receivePacket(new byte[0], true, 6)).isEqualTo(bytes(0, 1024));
-        assertThat(state.receivePacket(new byte[0], true, 6)).isEmpty(); // an empty message
+        assertThat(receive(state, bytes(0, 1024), false, 1030)).isNull();
+        assertThat(receive(state, new byte[0], true, 6)).isEqualTo(bytes(0, 1024));
+        assertThat(receive(state, new byte[0], true, 6)).isEmpty(); // an empty message
     }
 
     @Test
     void aMessageOverTheCapacityIsRefusedBeforeItsPacketIsKept() throws Exception {
         ChannelState state = channel(ChannelDescriptor.DEFAULT_RECV_BUFFER_CAPACITY, 2000);
-        assertThat(state.receivePacket(bytes(0, 1024), false, 1030)).isNull();
-        assertThatThrownBy(() -> state.receivePacket(bytes(0, 977), true, 983))
+        assertThat(receive(state, bytes(0, 1024), false, 1030)).isNull();
+        assertThatThrownBy(() -> receive(state, bytes(0, 977), true, 983))
                 .isInstanceOf(MessageTooLargeException.class)
                 .hasMessage("message of at least 2001 bytes over the channel 0x20 limit of 2000 bytes");
         assertThat(state.reassemblyBytes()).isEqualTo(2000); // one block, cut to the capacity
@@ -256,7 +259,7 @@ class ChannelStateTest {
         assertThat(state.reassemblyBytes()).isZero();
         // exactly the capacity is fine
         ChannelState exact = channel(1, 2000);
-        exact.receivePacket(bytes(0, 1024), false, 1030);
-        assertThat(exact.receivePacket(bytes(1024, 976), true, 982)).isEqualTo(bytes(0, 2000));
+        receive(exact, bytes(0, 1024), false, 1030);
+        assertThat(receive(exact, bytes(1024, 976), true, 982)).isEqualTo(bytes(0, 2000));
     }
 }
