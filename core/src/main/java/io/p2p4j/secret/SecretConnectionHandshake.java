@@ -202,11 +202,10 @@ public final class SecretConnectionHandshake extends HandshakeStage<SecretConnec
         if (ready != null) {
             ephemeralPrivate = ready.privateKey();
             sendEphemeral(ctx, ready.publicKey());
-        } else if (ephemeralPrivate != null) {
-            byte[] given = ephemeralPrivate;
-            offload(ctx, () -> X25519Keys.publicKey(given), key -> sendEphemeral(ctx, key));
         } else {
-            offload(ctx, EphemeralKeySupply.KeyPair::generate, pair -> {
+            byte[] given = ephemeralPrivate;
+            offload(ctx, given == null ? EphemeralKeySupply.KeyPair::generate
+                    : () -> new EphemeralKeySupply.KeyPair(given, X25519Keys.publicKey(given)), pair -> {
                 ephemeralPrivate = pair.privateKey();
                 sendEphemeral(ctx, pair.publicKey());
             });
