@@ -241,13 +241,8 @@ final class Admission {
     }
 
     private int countInbound() {
-        int inbound = 0;
-        for (SwitchPeer peer : peers().toList()) {
-            if (!peer.isOutbound() && !config.unconditionalPeerIds().contains(peer.id().hex())) {
-                inbound++;
-            }
-        }
-        return inbound;
+        return (int) peers().filter(p -> !p.isOutbound() && !config.unconditionalPeerIds().contains(p.id().hex()))
+                .count();
     }
 
     private void runPeerFilters(UpgradedConnection connection) throws Exception {
@@ -272,12 +267,11 @@ final class Admission {
 
     /** The connection filter of a switch that does not allow two peers on one IP. */
     void refuseDuplicateIp(InetSocketAddress remote) throws HandshakeException {
-        for (SwitchPeer peer : peers().toList()) {
-            InetSocketAddress other = peer.connection().remote();
-            if (other.getAddress() != null && other.getAddress().equals(remote.getAddress())) {
-                throw new HandshakeException(Reason.FILTERED, "duplicate IP " + remote.getAddress().getHostAddress()
-                        + " (peer " + peer.id() + " has it)");
-            }
+        SwitchPeer holder = peers().filter(p -> remote.getAddress().equals(p.connection().remote().getAddress()))
+                .findFirst().orElse(null);
+        if (holder != null) {
+            throw new HandshakeException(Reason.FILTERED, "duplicate IP " + remote.getAddress().getHostAddress()
+                    + " (peer " + holder.id() + " has it)");
         }
     }
 }

@@ -41,22 +41,24 @@ final class PeerIntake {
         this.messageEvents = messageEvents;
     }
 
-    /** The transport's hand-off of each accepted connection; runs on an event loop, so it only hands on. */
+    /**
+     * The transport's hand-off of each accepted connection. The upgrade completes on an event loop,
+     * so this only hands on: admission, and a refusal's log line and listener calls (listeners are
+     * never called on an event loop), run on a virtual thread.
+     */
     void accept(CompletableFuture<UpgradedConnection> upgrade) {
-        upgrade.whenComplete((connection, error) -> {
+        upgrade.whenComplete((connection, error) -> Thread.ofVirtual().start(() -> {
             if (error != null) {
                 Throwable cause = CompletionCause.of(error);
                 refused(cause instanceof HandshakeException h ? h.remote() : null, null, cause);
                 return;
             }
-            Thread.ofVirtual().start(() -> {
-                try {
-                    admit(connection, null);
-                } catch (Exception e) {
-                    refused(connection.remote(), connection.id(), e);
-                }
-            });
-        });
+            try {
+                admit(connection, null);
+            } catch (Exception e) {
+                refused(connection.remote(), connection.id(), e);
+            }
+        }));
     }
 
     /**

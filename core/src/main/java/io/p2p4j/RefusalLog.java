@@ -37,7 +37,6 @@ final class RefusalLog {
     void refused(SocketAddress remote, NodeId peer, Throwable reason) {
         InetSocketAddress inet = remote instanceof InetSocketAddress a && a.getAddress() != null ? a : null;
         String ip = inet != null ? inet.getAddress().getHostAddress() : "an unknown address";
-        String from = inet != null ? ip + ":" + inet.getPort() : ip;
         String kind = reason instanceof HandshakeException h ? h.reason().name() : reason.getClass().getName();
         if (counts.size() >= MAX_TRACKED) {
             counts.clear();
@@ -47,6 +46,7 @@ final class RefusalLog {
             return;
         }
         linesWritten.incrementAndGet();
+        String from = inet != null ? ip + ":" + inet.getPort() : ip;
         String why = reason.getMessage() == null || reason.getMessage().isBlank() ? reason.getClass().getSimpleName()
                 : reason.getMessage();
         sink.accept("Refused inbound " + (peer == null ? "connection" : "peer " + peer) + " from " + from + ": " + why
