@@ -1,14 +1,13 @@
 package io.p2p4j;
 
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Tells the switch's listeners of each message queued for a peer and each message handed to a
- * reactor, named by its reactor ({@link Reactor#messageType}). This is on the path of every
- * message: with no listener it costs a length check, and otherwise a call per listener and to the
- * reactor's naming, with nothing allocated here.
+ * reactor, named by its reactor ({@link Reactor#messageType}), through {@link SwitchListeners}.
+ * This is on the path of every message: with no listener it costs a length check, and otherwise
+ * the reactor's naming and a call per listener, with nothing allocated here.
  */
 final class MessageEvents {
     private static final Logger log = LoggerFactory.getLogger(MessageEvents.class);
@@ -21,11 +20,11 @@ final class MessageEvents {
         }
     }
 
-    private final SwitchListener[] listeners;
+    private final SwitchListeners listeners;
     private final ReactorTable reactors;
 
-    MessageEvents(List<SwitchListener> listeners, ReactorTable reactors) {
-        this.listeners = listeners.toArray(SwitchListener[]::new);
+    MessageEvents(SwitchListeners listeners, ReactorTable reactors) {
+        this.listeners = listeners;
         this.reactors = reactors;
     }
 
@@ -45,24 +44,17 @@ final class MessageEvents {
     }
 
     private void tell(Peer peer, byte channelId, byte[] message, boolean sent) {
-        if (listeners.length == 0) {
+        if (listeners.isEmpty()) {
             return;
         }
         String type = typeOf(channelId, message);
         if (type == null) {
             return;
         }
-        for (SwitchListener listener : listeners) {
-            try {
-                if (sent) {
-                    listener.messageSent(peer, channelId, type, message.length);
-                } else {
-                    listener.messageReceived(peer, channelId, type, message.length);
-                }
-            } catch (RuntimeException e) {
-                log.debug("listener {} failed on a message {} peer {}", listener, sent ? "sent to" : "received from",
-                        peer.id(), e);
-            }
+        if (sent) {
+            listeners.messageSent(peer, channelId, type, message.length);
+        } else {
+            listeners.messageReceived(peer, channelId, type, message.length);
         }
     }
 

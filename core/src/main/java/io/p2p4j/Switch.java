@@ -101,11 +101,11 @@ public final class Switch implements AutoCloseable {
                 .name("p2p4j-switch-" + key.id().hex().substring(0, 8)).factory());
         this.persistentPeers = new PersistentPeers(timers, config.reconnect(), this::dial, this::isAdmitted);
         this.admission = new Admission(key.id(), config, b.peerFilters, persistentPeers);
-        SwitchListener listeners = new SwitchListeners(b.listeners);
+        SwitchListeners listeners = new SwitchListeners(b.listeners);
         this.lifecycle = new PeerLifecycle(reactors, config, new MailboxReserve(config.mailboxReserveBytes()), peers,
                 listeners, admission, this::stopPeerForError);
         this.intake = new PeerIntake(admission, lifecycle, persistentPeers, reactors, refusals, listeners,
-                new MessageEvents(b.listeners, reactors));
+                new MessageEvents(listeners, reactors));
         this.dialer = new Dialer(key.id(), transport, ourAddresses, admission, intake::admit, listeners,
                 persistentPeers);
         reactors.attach(this);

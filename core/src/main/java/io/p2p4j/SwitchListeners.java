@@ -13,10 +13,16 @@ final class SwitchListeners implements SwitchListener {
     /** Logs as the switch, the logger operators know. */
     private static final Logger log = LoggerFactory.getLogger(Switch.class);
 
-    private final List<SwitchListener> listeners;
+    /** An array: the message events run for every message, and iterate it without allocating. */
+    private final SwitchListener[] listeners;
 
     SwitchListeners(List<SwitchListener> listeners) {
-        this.listeners = List.copyOf(listeners);
+        this.listeners = listeners.toArray(SwitchListener[]::new);
+    }
+
+    /** No listener at all: the message events need not even name the message. */
+    boolean isEmpty() {
+        return listeners.length == 0;
     }
 
     @Override
@@ -38,6 +44,33 @@ final class SwitchListeners implements SwitchListener {
         for (SwitchListener listener : listeners) {
             safely(() -> listener.connectionRefused(remote, direction, reason));
         }
+    }
+
+    @Override
+    public void messageSent(Peer peer, byte channelId, String messageType, int bytes) {
+        for (SwitchListener listener : listeners) {
+            try {
+                listener.messageSent(peer, channelId, messageType, bytes);
+            } catch (RuntimeException e) {
+                messageEventFailed(listener, peer, e);
+            }
+        }
+    }
+
+    @Override
+    public void messageReceived(Peer peer, byte channelId, String messageType, int bytes) {
+        for (SwitchListener listener : listeners) {
+            try {
+                listener.messageReceived(peer, channelId, messageType, bytes);
+            } catch (RuntimeException e) {
+                messageEventFailed(listener, peer, e);
+            }
+        }
+    }
+
+    /** At debug: a listener failing on every message must not write a warning for each. */
+    private static void messageEventFailed(SwitchListener listener, Peer peer, RuntimeException e) {
+        log.debug("switch listener {} failed on a message event of peer {}", listener, peer.id(), e);
     }
 
     private static void safely(Runnable call) {
