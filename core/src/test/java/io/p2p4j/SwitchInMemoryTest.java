@@ -4,7 +4,6 @@ import io.p2p4j.net.TransportKind;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.local.LocalIoHandler;
-import io.p2p4j.transport.Transport;
 
 /** The {@link SwitchTest} contract over Netty's in-process channels: the same behaviour without sockets. */
 class SwitchInMemoryTest extends SwitchTest {

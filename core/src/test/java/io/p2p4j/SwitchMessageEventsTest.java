@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.ChannelStatus;
 import io.p2p4j.testing.ConnectedSwitches;
-import io.p2p4j.transport.Transport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,6 +21,8 @@ import org.junit.jupiter.api.Timeout;
 class SwitchMessageEventsTest {
     private static final byte NAMED = 0x40;
     private static final byte UNNAMED = 0x41;
+    /** A channel of the first switch only: a reactor owns it, so a message there has a type, but the peer lacks it. */
+    private static final byte ONLY_HERE = 0x43;
 
     /** Names a message on channel 0x40 by its first byte: 1 is a ping, anything else is not counted. */
     static final class NamingReactor extends RecordingReactor {
@@ -62,6 +63,7 @@ class SwitchMessageEventsTest {
             b.reactor("naming", reactors[i]);
             if (i == 0) {
                 b.listener(recorder);
+                b.reactor("only-here", new RecordingReactor(ChannelDescriptor.of(ONLY_HERE, 1)));
             }
         })) {
             Peer other = net.get(0).peers().list().get(0);
@@ -73,6 +75,9 @@ class SwitchMessageEventsTest {
             assertThat(other.trySend(UNNAMED, new byte[10])).isTrue();
             assertThat(other.send(NAMED, new byte[] {2, 2})).as("queued, but its reactor does not name it").isTrue();
             assertThat(other.send((byte) 0x42, new byte[5])).as("a channel no reactor owns").isFalse();
+            // named (its reactor owns it) but not sent: the peer has no such channel, so no event
+            assertThat(other.send(ONLY_HERE, new byte[6])).as("a channel the peer lacks").isFalse();
+            assertThat(other.trySend(ONLY_HERE, new byte[6])).as("a channel the peer lacks").isFalse();
             assertThat(us.send(NAMED, new byte[] {1, 9, 9, 9})).isTrue();
             assertThat(us.send(UNNAMED, new byte[7])).isTrue();
             await().atMost(Duration.ofSeconds(20)).until(() -> reactors[0].from(net.get(1).id()).size() == 2

@@ -23,6 +23,11 @@ class EphemeralKeySupplyTest {
 
     /** Runs the queued refill tasks, as the crypto threads would; returns how many ran. */
     private int runMakers() {
+        return runMakers(makers);
+    }
+
+    /** Runs the refill tasks queued in {@code makers}, and those they queue, up to 1,000: the refill must end. */
+    static int runMakers(java.util.Queue<Runnable> makers) {
         int ran = 0;
         for (; !makers.isEmpty() && ran < 1_000; ran++) {
             makers.remove().run();

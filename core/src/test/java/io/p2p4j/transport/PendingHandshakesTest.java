@@ -176,7 +176,7 @@ class PendingHandshakesTest {
                     upgraded.incrementAndGet();
                 }
             }));
-            List<CompletableFuture<Outcome>> sockets = openSilent(bound, 2, 20, 4);
+            openSilent(bound, 2, 20, 4);
             await().atMost(Duration.ofSeconds(10)).until(() -> server.pendingHandshakes() == 64
                     && server.pendingHandshakesEvicted() == 80 - 64);
             long dialStart = System.nanoTime();

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.p2p4j.Peer;
 import io.p2p4j.Switch;
 import io.p2p4j.testing.ConnectedSwitches;
-import io.p2p4j.transport.Transport;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.regex.Matcher;
