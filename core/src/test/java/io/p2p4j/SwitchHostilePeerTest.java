@@ -463,9 +463,8 @@ class SwitchHostilePeerTest {
         NodeKey keyB = NodeKey.generate();
         Switch a = switches.start(Switch.builder(keyA, fast.withMaxInboundPeers(0)).network("test-chain")
                 .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))));
-        Switch b = Switch.builder(keyB, fast).network("test-chain")
-                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
-        b.start();
+        Switch b = switches.start(Switch.builder(keyB, fast).network("test-chain")
+                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))));
         NetAddress addressB = b.listenAddress();
         a.addPersistentPeers(List.of(addressB));
         b.addPersistentPeers(List.of(a.listenAddress()));
@@ -478,9 +477,8 @@ class SwitchHostilePeerTest {
             // A's redials fail and only B's own dial can connect them (inbound at A, whose limit is 0)
             P2pConfig listen = round == 0 ? fast.withListen("tcp://127.0.0.1:" + addressB.port()) : fast;
             for (int attempt = 0; attempt < 5; attempt++) {
-                b = Switch.builder(keyB, listen).network("test-chain")
-                        .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
-                b.start();
+                b = switches.start(Switch.builder(keyB, listen).network("test-chain")
+                        .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))));
                 if (round == 0 || b.listenAddress().port() != addressB.port()) {
                     break;
                 }

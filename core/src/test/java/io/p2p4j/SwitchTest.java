@@ -111,32 +111,30 @@ abstract class SwitchTest {
     @Test
     void switchesCanShareEventLoopsAndClosingOneLeavesThemRunning() throws Exception {
         EventLoopGroup shared = newEventLoopGroup();
-        try {
-            List<Node> nodes = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                RecordingReactor reactor = new RecordingReactor(ChannelDescriptor.of(CHAT, 1));
-                Switch sw = switches.start(builder(NodeKey.generate(), ConnectedSwitches.testConfig())
-                        .reactor("chat", reactor).eventLoops(shared));
-                nodes.add(new Node(sw, reactor, List.of()));
-            }
-            Switch a = nodes.get(0).sw();
-            Switch b = nodes.get(1).sw();
-            Switch c = nodes.get(2).sw();
-            a.dial(b.listenAddress()).get(10, TimeUnit.SECONDS);
-            Peer aToC = a.dial(c.listenAddress()).get(10, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(10)).until(() -> c.peers().size() == 1);
-
-            b.close();
-            await().atMost(Duration.ofSeconds(10)).until(() -> a.peers().size() == 1);
-            assertThat(shared.isShuttingDown()).isFalse();
-            assertThat(aToC.send(CHAT, numbered(1))).isTrue();
-            await().atMost(Duration.ofSeconds(10)).until(() -> nodes.get(2).reactor().from(a.id()).size() == 1);
-            a.close();
-            c.close();
-            assertThat(shared.isShuttingDown()).isFalse();
-        } finally {
-            shared.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        // closed after the switches on it: the fixture closes newest first
+        switches.closeAfterTest(() -> shared.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync());
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            RecordingReactor reactor = new RecordingReactor(ChannelDescriptor.of(CHAT, 1));
+            Switch sw = switches.start(builder(NodeKey.generate(), ConnectedSwitches.testConfig())
+                    .reactor("chat", reactor).eventLoops(shared));
+            nodes.add(new Node(sw, reactor, List.of()));
         }
+        Switch a = nodes.get(0).sw();
+        Switch b = nodes.get(1).sw();
+        Switch c = nodes.get(2).sw();
+        a.dial(b.listenAddress()).get(10, TimeUnit.SECONDS);
+        Peer aToC = a.dial(c.listenAddress()).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> c.peers().size() == 1);
+
+        b.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.peers().size() == 1);
+        assertThat(shared.isShuttingDown()).isFalse();
+        assertThat(aToC.send(CHAT, numbered(1))).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> nodes.get(2).reactor().from(a.id()).size() == 1);
+        a.close();
+        c.close();
+        assertThat(shared.isShuttingDown()).isFalse();
     }
 
     @Test
@@ -327,9 +325,8 @@ abstract class SwitchTest {
                 Duration.ofMillis(200), Duration.ofMillis(100), 5, Duration.ofMillis(1500), 3));
         Node a = node(fast, "test-chain");
         NodeKey keyB = NodeKey.generate();
-        Switch b = builder(keyB, fast)
-                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))).build();
-        b.start();
+        Switch b = switches.start(builder(keyB, fast)
+                .reactor("chat", new RecordingReactor(ChannelDescriptor.of(CHAT, 1))));
         NetAddress addressB = b.listenAddress();
         a.sw().addPersistentPeers(List.of(addressB));
         await().atMost(Duration.ofSeconds(10)).until(() -> a.sw().peers().has(keyB.id()));
