@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.testing.LoopbackConnection;
 import io.p2p4j.testkit.FaultProxy;
-import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testing.LoopbackConnections;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,11 +27,11 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * segments and delays some of them.
  */
 class MConnectionDeliveryPropertyTest {
-    private static Loopback loopback;
+    private static LoopbackConnections loopback;
 
     @BeforeContainer
     static void start() {
-        loopback = new Loopback();
+        loopback = new LoopbackConnections();
     }
 
     @AfterContainer
@@ -82,7 +82,7 @@ class MConnectionDeliveryPropertyTest {
         }
         List<FaultProxy> proxies = new ArrayList<>();
         LoopbackConnection pair = loopback.connect(target -> {
-            FaultProxy proxy = new FaultProxy(loopback.group(), target, maxSegment, 5, seed);
+            FaultProxy proxy = new FaultProxy(loopback.eventLoops(), target, maxSegment, 5, seed);
             proxies.add(proxy);
             return proxy.start();
         });

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.p2p4j.testing.LoopbackConnection;
-import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testing.LoopbackConnections;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -31,7 +31,7 @@ class ReadPauseTest {
     @Test
     void theReceiveRateHoldsWhileOneLargeMessageArrives() {
         long rate = 200_000;
-        try (Loopback loopback = new Loopback(32 * 1024); LoopbackConnection pair = loopback.connect()) {
+        try (LoopbackConnections loopback = new LoopbackConnections(32 * 1024); LoopbackConnection pair = loopback.connect()) {
             Endpoint sender = new Endpoint(pair.client(), CHANNELS, CONFIG);
             Endpoint receiver = new Endpoint(pair.server(), CHANNELS, CONFIG.withRecvRate(rate));
             byte[] large = message(4 << 20);
@@ -52,7 +52,7 @@ class ReadPauseTest {
 
     @Test
     void aConsumerPauseHoldsWhileOneLargeMessageArrivesAndItIsWholeAfterTheResume() {
-        try (Loopback loopback = new Loopback(32 * 1024); LoopbackConnection pair = loopback.connect()) {
+        try (LoopbackConnections loopback = new LoopbackConnections(32 * 1024); LoopbackConnection pair = loopback.connect()) {
             Endpoint sender = new Endpoint(pair.client(), CHANNELS, CONFIG);
             Endpoint receiver = new Endpoint(pair.server(), CHANNELS, CONFIG);
             byte[] first = message(100_000);

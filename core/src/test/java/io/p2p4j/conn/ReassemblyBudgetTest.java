@@ -8,7 +8,7 @@ import io.netty.buffer.Unpooled;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.conn.MConnectionException.ReassemblyBudgetExceededException;
 import io.p2p4j.testing.LoopbackConnection;
-import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testing.LoopbackConnections;
 import io.p2p4j.testkit.RawPeer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ class ReassemblyBudgetTest {
         ReassemblyHeapTest.writePackets(wire, 0x21, 700_000, 1024, false);
         ReassemblyHeapTest.writePackets(wire, 0x22, 700_000, 1024, false);
         byte[] bytes = ReassemblyHeapTest.bytes(wire);
-        try (Loopback loopback = new Loopback(); LoopbackConnection pair = loopback.connect();
+        try (LoopbackConnections loopback = new LoopbackConnections(); LoopbackConnection pair = loopback.connect();
                 LoopbackConnection healthy = loopback.connect()) {
             Endpoint victim = new Endpoint(pair.server(), channels, config);
             Endpoint a = new Endpoint(healthy.client(), channels, config);
@@ -83,7 +83,7 @@ class ReassemblyBudgetTest {
         // buffer another channel keeps for reuse is given up to make room
         MConnectionConfig config = CONFIG.withMaxReassemblyBytes(64 * 1024);
         List<ChannelDescriptor> channels = channels(2, 1 << 20);
-        try (Loopback loopback = new Loopback(); LoopbackConnection pair = loopback.connect()) {
+        try (LoopbackConnections loopback = new LoopbackConnections(); LoopbackConnection pair = loopback.connect()) {
             Endpoint sender = new Endpoint(pair.client(), channels, config);
             Endpoint receiver = new Endpoint(pair.server(), channels, config);
             assertThat(receiver.connection.status().reassemblyLimit()).isEqualTo(1 << 20);
@@ -104,7 +104,7 @@ class ReassemblyBudgetTest {
     @Test
     void afterALargeMessageTheConnectionKeepsAtMostTheReceiveBufferCapacity() {
         List<ChannelDescriptor> channels = channels(1, 4 << 20);
-        try (Loopback loopback = new Loopback(); LoopbackConnection pair = loopback.connect()) {
+        try (LoopbackConnections loopback = new LoopbackConnections(); LoopbackConnection pair = loopback.connect()) {
             Endpoint sender = new Endpoint(pair.client(), channels, CONFIG);
             Endpoint receiver = new Endpoint(pair.server(), channels, CONFIG);
             byte[] large = new byte[3_000_000];

@@ -8,7 +8,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.p2p4j.conn.ChannelDescriptor;
 import io.p2p4j.testing.LoopbackConnection;
-import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testing.LoopbackConnections;
 import io.p2p4j.testkit.RawPeer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -71,7 +71,7 @@ class ReassemblyHeapTest {
         }
         byte[] wire = bytes(buf);
         List<LoopbackConnection> pairs = new ArrayList<>();
-        try (Loopback loopback = new Loopback()) {
+        try (LoopbackConnections loopback = new LoopbackConnections()) {
             try {
                 List<Endpoint> victims = new ArrayList<>();
                 for (int i = 0; i < peers; i++) {
@@ -111,7 +111,7 @@ class ReassemblyHeapTest {
         ByteBuf buf = Unpooled.buffer();
         writePackets(buf, 0x20, length, 1, false);
         byte[] wire = bytes(buf);
-        try (Loopback loopback = new Loopback(); LoopbackConnection pair = loopback.connect()) {
+        try (LoopbackConnections loopback = new LoopbackConnections(); LoopbackConnection pair = loopback.connect()) {
             Endpoint victim = new Endpoint(pair.server(), channels, CONFIG);
             RawPeer.reading(pair.client());
             long before = heapAfterGc();

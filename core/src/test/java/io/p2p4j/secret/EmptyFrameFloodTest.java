@@ -15,7 +15,7 @@ import io.p2p4j.conn.MConnectionConfig;
 import io.p2p4j.crypto.FrameCipher;
 import io.p2p4j.crypto.X25519Keys;
 import io.p2p4j.testing.LoopbackConnection;
-import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testing.LoopbackConnections;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,7 +48,7 @@ class EmptyFrameFloodTest {
         long rate = 100_000;
         int frames = 3_000; // 3,132,000 bytes on the wire, no data at all
         byte[] flood = flood(frames, 1); // counter 0 was the auth frame
-        try (Loopback loopback = new Loopback(32 * 1024); LoopbackConnection pair = loopback.connect()) {
+        try (LoopbackConnections loopback = new LoopbackConnections(32 * 1024); LoopbackConnection pair = loopback.connect()) {
             Channel attacker = pair.client();
             Channel victim = pair.server();
             AtomicLong read = new AtomicLong();
@@ -113,7 +113,7 @@ class EmptyFrameFloodTest {
     @Test
     void emptyFramesInsteadOfTheAuthSignatureEndTheHandshakeAtOnce() throws Exception {
         byte[] flood = flood(3_000, 0); // where the auth signature frame (counter 0) belongs
-        try (Loopback loopback = new Loopback(32 * 1024); LoopbackConnection pair = loopback.connect()) {
+        try (LoopbackConnections loopback = new LoopbackConnections(32 * 1024); LoopbackConnection pair = loopback.connect()) {
             Channel attacker = pair.client();
             Channel victim = pair.server();
             SecretConnectionHandshake atVictim = new SecretConnectionHandshake(EmbeddedPair.KEY_B, Duration.ofSeconds(60),
@@ -137,7 +137,7 @@ class EmptyFrameFloodTest {
     @Test
     void emptyFramesDuringTheNodeInfoExchangeEndTheConnectionAtOnce() throws Exception {
         byte[] flood = flood(3_000, 1); // counter 0 was the auth frame
-        try (Loopback loopback = new Loopback(32 * 1024); LoopbackConnection pair = loopback.connect()) {
+        try (LoopbackConnections loopback = new LoopbackConnections(32 * 1024); LoopbackConnection pair = loopback.connect()) {
             Channel attacker = pair.client();
             Channel victim = pair.server();
             handshake(attacker, victim);

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.p2p4j.testing.LoopbackConnection;
-import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testing.LoopbackConnections;
 import io.p2p4j.testkit.RawPeer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -86,7 +86,7 @@ class EphemeralKeyMessageTest {
 
     @Test
     void overLoopbackBothAreRefusedLongBeforeTheTimeout() {
-        try (Loopback loopback = new Loopback()) {
+        try (LoopbackConnections loopback = new LoopbackConnections()) {
             // a BytesValue of 0 bytes: three bytes, and then the peer waits
             try (LoopbackConnection pair = loopback.connect()) {
                 long start = System.nanoTime();

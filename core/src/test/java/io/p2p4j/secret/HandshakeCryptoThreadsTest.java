@@ -14,7 +14,7 @@ import io.p2p4j.identity.NodeKey;
 import io.p2p4j.crypto.X25519Keys;
 import io.p2p4j.testing.ConnectedSwitches;
 import io.p2p4j.testing.LoopbackConnection;
-import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testing.LoopbackConnections;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -92,7 +92,7 @@ class HandshakeCryptoThreadsTest {
         Recording serverCrypto = new Recording();
         NodeKey clientKey = NodeKey.generate();
         NodeKey serverKey = NodeKey.generate();
-        try (Loopback loopback = new Loopback(); LoopbackConnection pair = loopback.connect()) {
+        try (LoopbackConnections loopback = new LoopbackConnections(); LoopbackConnection pair = loopback.connect()) {
             CompletableFuture<SecretConnectionInfo> atServer = secure(pair.server(), serverKey, serverCrypto);
             CompletableFuture<SecretConnectionInfo> atClient = secure(pair.client(), clientKey, clientCrypto);
             assertThat(atClient.get(10, TimeUnit.SECONDS).remotePublicKey()).isEqualTo(serverKey.publicKey());

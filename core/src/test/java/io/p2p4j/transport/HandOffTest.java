@@ -13,7 +13,7 @@ import io.p2p4j.identity.NetAddress;
 import io.p2p4j.identity.NodeInfo;
 import io.p2p4j.identity.NodeKey;
 import io.p2p4j.testkit.HostilePeer;
-import io.p2p4j.testkit.Loopback;
+import io.p2p4j.testing.LoopbackConnections;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -98,7 +98,7 @@ class HandOffTest {
         int socketBuffer = 64 * 1024; // so that the kernel holds little for a peer we do not read
         NodeInfo clientInfo = NodeInfo.of(clientKey.id(), "tcp://127.0.0.1:26656", "test-chain", "1.0",
                 new byte[] {0x42}, "t");
-        try (Transport server = TransportTest.transport(serverKey, socketBuffer); Loopback loopback = new Loopback()) {
+        try (Transport server = TransportTest.transport(serverKey, socketBuffer); LoopbackConnections loopback = new LoopbackConnections()) {
             CompletableFuture<UpgradedConnection> inbound = new CompletableFuture<>();
             InetSocketAddress bound = server.listen("127.0.0.1", 0, upgrade -> upgrade.whenComplete((c, e) -> {
                 if (e != null) {
@@ -109,7 +109,7 @@ class HandOffTest {
                     inbound.complete(c);
                 }
             }));
-            HostilePeer hostile = HostilePeer.connect(loopback.group(),
+            HostilePeer hostile = HostilePeer.connect(loopback.eventLoops(),
                     new NetAddress(serverKey.id(), "127.0.0.1", bound.getPort()), clientKey, true);
             // once the server's NodeInfo is here the server reads ours in the exchange, not with the handshake
             await().atMost(Duration.ofSeconds(10)).until(() -> hostile.received() > 0);
